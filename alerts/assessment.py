@@ -1,0 +1,119 @@
+"""Assessing a customer: score, reasons, lifecycle and value, and the events they give rise to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from alerts.actions import recommend_action
+from alerts.events import (
+    ChurnAlert,
+    CustomerRecovered,
+    RiskUpdate,
+    Trigger,
+    as_utc,
+    deterministic_id,
+)
+from alerts.policy import decide_alert
+from alerts.reasons import build_reasons
+from alerts.tiers import TierThresholds
+from models.features import DAY, extract_features
+from models.lifecycle import lifecycle_stage
+from models.scorer import ChurnScorer, churn_probability
+from models.state import CustomerState
+from models.value import clv_estimate
+
+RECENT_COMPLAINT_DAYS = 90
+
+
+@dataclass(frozen=True)
+class AlertConfig:
+    """The knobs of assessment, taken from settings once."""
+
+    thresholds: TierThresholds
+    cooldown_days: float
+    horizon_days: float
+    clv_years: float
+
+
+@dataclass(frozen=True)
+class Assessment:
+    risk_update: RiskUpdate
+    alert: ChurnAlert | None = None
+    recovered: CustomerRecovered | None = None
+
+
+def assess(
+    state: CustomerState,
+    at: float,
+    trigger: Trigger,
+    scorer: ChurnScorer,
+    config: AlertConfig,
+    purchase_amount: float | None = None,
+) -> Assessment:
+    """Rescore ``state`` as of event time ``at`` and update what it remembers of alerts."""
+    recovered = _recovery(state, at, trigger, purchase_amount)
+    x = extract_features(state, at, config.horizon_days)
+    risk = round(churn_probability(scorer, x), 6)
+    stage = lifecycle_stage(state, x, config.horizon_days)
+    previous_risk, state.risk, state.stage = state.risk, risk, stage
+    state.tier = config.thresholds.tier_of(risk)
+    source = trigger.event_id or f"inactivity@{at:.0f}"
+    update = RiskUpdate(
+        update_id=deterministic_id(state.customer_id, "risk", source),
+        customer_id=state.customer_id,
+        timestamp=as_utc(at),
+        risk=risk,
+        previous_risk=previous_risk,
+        tier=state.tier,  # type: ignore[arg-type]
+        lifecycle_stage=stage,
+        model_version=scorer.version,
+        trigger=trigger,
+    )
+    decision = decide_alert(state.alert, risk, at, config.thresholds, config.cooldown_days)
+    if decision is None:
+        return Assessment(update, recovered=recovered)
+    reasons = build_reasons(scorer.contributions(x), state, x)
+    clv = round(clv_estimate(x, config.clv_years), 2)
+    alert = ChurnAlert(
+        alert_id=deterministic_id(state.customer_id, "alert", decision.tier, source),
+        customer_id=state.customer_id,
+        timestamp=update.timestamp,
+        risk=risk,
+        previous_risk=previous_risk,
+        tier=decision.tier,
+        escalation=decision.escalation,
+        reasons=reasons,
+        recommended_action=recommend_action(reasons, clv, stage, _recent_complaints(state, at)),
+        clv=clv,
+        value_at_risk=round(risk * clv, 2),
+        lifecycle_stage=stage,
+        model_version=scorer.version,
+        trigger=trigger,
+    )
+    state.alert.alert_id = state.alert.open_alert_id = alert.alert_id
+    return Assessment(update, alert=alert, recovered=recovered)
+
+
+def _recovery(
+    state: CustomerState, at: float, trigger: Trigger, amount: float | None
+) -> CustomerRecovered | None:
+    memory = state.alert
+    if trigger.kind != "purchase" or memory.open_alert_id is None or amount is None:
+        return None
+    if memory.alerted_at is None or at < memory.alerted_at:
+        return None  # a late purchase from before the alert does not answer it
+    recovered = CustomerRecovered(
+        recovery_id=deterministic_id(state.customer_id, "recovered", memory.open_alert_id),
+        customer_id=state.customer_id,
+        timestamp=as_utc(at),
+        alert_id=memory.open_alert_id,
+        days_to_recovery=round((at - memory.alerted_at) / DAY, 3),
+        amount=amount,
+    )
+    memory.open_alert_id = None
+    return recovered
+
+
+def _recent_complaints(state: CustomerState, at: float) -> frozenset[str]:
+    since = at - RECENT_COMPLAINT_DAYS * DAY
+    return frozenset(c.category for c in state.complaints if since < c.opened_at <= at)

@@ -1,0 +1,94 @@
+"""Output event schemas: what downstream services and the retention team receive."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, NonNegativeFloat
+
+from alerts.tiers import Tier
+
+SCHEMA_VERSION = 1
+_ID_NAMESPACE = uuid.UUID("6c3f7a2e-1b0d-4e59-9a8e-2f51c6b0d417")
+
+Probability = float
+Stage = Literal["new", "active", "at_risk", "lapsed", "reactivated"]
+
+def deterministic_id(*parts: str) -> str:
+    """An id that the same inputs always give, so a replay or a retry reproduces it.
+
+    >>> deterministic_id("c1", "high", "e9") == deterministic_id("c1", "high", "e9")
+    True
+    """
+    return str(uuid.uuid5(_ID_NAMESPACE, "|".join(parts)))
+
+class _OutputEvent(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    schema_version: int = Field(SCHEMA_VERSION, description="Bumped on incompatible changes.")
+    customer_id: str
+    timestamp: AwareDatetime = Field(description="Event time of what caused this event.")
+
+class Trigger(BaseModel):
+    """What made the engine rescore the customer."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["purchase", "complaint", "inactivity"]
+    event_id: str | None = Field(description="The input event, or None for inactivity.")
+
+class Reason(BaseModel):
+    """One factor behind a score: a stable code, its weight on the log-odds, a sentence."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str = Field(examples=["overdue"])
+    weight: float = Field(description="Contribution to the log-odds of churn.")
+    text: str = Field(examples=["no purchase for 74 days; usually buys every 21 days"])
+
+class RiskUpdate(_OutputEvent):
+    """A customer's current risk; keyed by customer_id on the compacted ``customer-risk`` topic."""
+
+    type: Literal["risk_update"] = "risk_update"
+    update_id: str
+    risk: Probability = Field(ge=0, le=1, description="P(no purchase within the horizon).")
+    previous_risk: Probability | None = Field(None, ge=0, le=1)
+    tier: Tier
+    lifecycle_stage: Stage
+    model_version: str
+    trigger: Trigger
+
+class ChurnAlert(_OutputEvent):
+    """An actionable warning for the retention team."""
+
+    type: Literal["churn_alert"] = "churn_alert"
+    alert_id: str
+    risk: Probability = Field(ge=0, le=1)
+    previous_risk: Probability | None = Field(None, ge=0, le=1)
+    tier: Tier
+    escalation: bool = Field(description="True when this raises an earlier alert's tier.")
+    reasons: list[Reason]
+    recommended_action: str
+    clv: NonNegativeFloat = Field(description="Estimated customer lifetime value.")
+    value_at_risk: NonNegativeFloat = Field(description="risk x clv.")
+    lifecycle_stage: Stage
+    model_version: str
+    trigger: Trigger
+
+class CustomerRecovered(_OutputEvent):
+    """An alerted customer bought again: the alert it answers, and how fast."""
+
+    type: Literal["customer_recovered"] = "customer_recovered"
+    recovery_id: str
+    alert_id: str
+    days_to_recovery: NonNegativeFloat
+    amount: NonNegativeFloat
+
+OutputEvent = RiskUpdate | ChurnAlert | CustomerRecovered
+
+
+def as_utc(epoch_seconds: float) -> datetime:
+    """An event-time epoch as an aware UTC datetime."""
+    return datetime.fromtimestamp(epoch_seconds, tz=UTC)

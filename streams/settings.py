@@ -1,0 +1,143 @@
+"""All of churnwatch's configuration: one frozen settings class read from ``CHURNWATCH_*``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from alerts.tiers import TierThresholds
+
+Probability = Annotated[float, Field(gt=0.0, lt=1.0)]
+
+
+def _env(name: str, text: str) -> str:
+    return f"{text} Env: CHURNWATCH_{name.upper()}."
+
+
+class Settings(BaseSettings):
+    """Settings for the worker, the CLI and the demo; each field names its environment variable."""
+
+    model_config = SettingsConfigDict(env_prefix="CHURNWATCH_", frozen=True, extra="ignore")
+
+    kafka_url: str | None = Field(
+        None,
+        description=_env(
+            "kafka_url",
+            "Kafka bootstrap URL, e.g. kafka://127.0.0.1:9092. Unset: `demo` starts an "
+            "embedded broker; other commands refuse to guess.",
+        ),
+    )
+    redis_url: str | None = Field(
+        None,
+        description=_env(
+            "redis_url",
+            "Redis URL, e.g. redis://127.0.0.1:6379/0. Unset: `demo` starts an embedded Valkey.",
+        ),
+    )
+    redis_password: SecretStr | None = Field(
+        None, description=_env("redis_password", "Redis password (never logged).")
+    )
+    topic_prefix: str = Field(
+        "", description=_env("topic_prefix", "Prefix for every topic name, e.g. 'shop1.'.")
+    )
+    redis_namespace: str = Field(
+        "churnwatch",
+        description=_env("redis_namespace", "Prefix of every Redis key the engine writes."),
+    )
+    app_id: str = Field(
+        "churnwatch", description=_env("app_id", "Faust app id, also the Kafka consumer group.")
+    )
+    partitions: int = Field(
+        4, ge=1, description=_env("partitions", "Partitions of every topic churnwatch creates.")
+    )
+    horizon_days: int = Field(
+        90,
+        ge=1,
+        description=_env(
+            "horizon_days", "Churn horizon H: risk is P(no purchase in the next H days)."
+        ),
+    )
+    alert_medium: Probability = Field(0.5, description=_env("alert_medium", "Medium tier."))
+    alert_high: Probability = Field(0.7, description=_env("alert_high", "High tier."))
+    alert_critical: Probability = Field(0.85, description=_env("alert_critical", "Critical tier."))
+    alert_rearm_below: Probability = Field(
+        0.4,
+        description=_env(
+            "alert_rearm_below",
+            "After an alert, a customer is re-armed only once risk falls below this.",
+        ),
+    )
+    alert_cooldown_days: float = Field(
+        14.0,
+        ge=0,
+        description=_env(
+            "alert_cooldown_days", "Event-time days during which a customer is not re-alerted."
+        ),
+    )
+    clv_years: float = Field(
+        2.0,
+        gt=0,
+        description=_env("clv_years", "Years of future spend counted in the CLV estimate."),
+    )
+    batch_max_events: int = Field(
+        1000, ge=1, description=_env("batch_max_events", "Most events taken in one batch.")
+    )
+    batch_max_wait_ms: int = Field(
+        100,
+        ge=1,
+        description=_env(
+            "batch_max_wait_ms", "Longest an event waits for its batch to fill, in ms."
+        ),
+    )
+    max_message_bytes: int = Field(
+        65536,
+        ge=256,
+        description=_env("max_message_bytes", "Larger input messages are dead-lettered."),
+    )
+    max_future_skew_hours: float = Field(
+        24.0,
+        ge=0,
+        description=_env(
+            "max_future_skew_hours",
+            "Events more than this ahead of the engine's watermark are dead-lettered.",
+        ),
+    )
+    broker_session_timeout_s: float = Field(
+        6.0,
+        gt=0,
+        description=_env("broker_session_timeout_s", "Kafka consumer session timeout, seconds."),
+    )
+    broker_rebalance_timeout_s: float = Field(
+        3.0,
+        gt=0,
+        description=_env("broker_rebalance_timeout_s", "Kafka rebalance timeout, seconds."),
+    )
+    log_level: str = Field("warn", description=_env("log_level", "crit|error|warn|info|debug."))
+
+    @model_validator(mode="after")
+    def _tiers_are_ordered(self) -> Settings:
+        self.tiers  # noqa: B018 - building the thresholds validates their order
+        return self
+
+    @property
+    def tiers(self) -> TierThresholds:
+        return TierThresholds(
+            medium=self.alert_medium,
+            high=self.alert_high,
+            critical=self.alert_critical,
+            rearm_below=self.alert_rearm_below,
+        )
+
+    def topic(self, name: str) -> str:
+        """The full name of one of churnwatch's topics.
+
+        >>> Settings(topic_prefix="t1.").topic("purchases")
+        't1.purchases'
+        """
+        return f"{self.topic_prefix}{name}"
+
+    def with_services(self, kafka_url: str, redis_url: str) -> Settings:
+        """A copy of these settings pointed at the given services."""
+        return self.model_copy(update={"kafka_url": kafka_url, "redis_url": redis_url})
