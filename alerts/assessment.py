@@ -117,3 +117,40 @@ def _recovery(
 def _recent_complaints(state: CustomerState, at: float) -> frozenset[str]:
     since = at - RECENT_COMPLAINT_DAYS * DAY
     return frozenset(c.category for c in state.complaints if since < c.opened_at <= at)
+
+
+@dataclass(frozen=True)
+class CustomerScore:
+    """One row of a population's scores at a cut date."""
+
+    customer_id: str
+    risk: float
+    tier: str
+    lifecycle_stage: str
+    recency_days: float
+    frequency: int
+    monetary: float
+    clv: float
+    value_at_risk: float
+    model_version: str
+
+
+def score_customer(
+    state: CustomerState, as_of: float, scorer: ChurnScorer, config: AlertConfig
+) -> CustomerScore:
+    """Score ``state`` as of ``as_of`` without changing it (for `churnwatch scores`)."""
+    x = extract_features(state, as_of, config.horizon_days)
+    risk = round(churn_probability(scorer, x), 6)
+    clv = round(clv_estimate(x, config.clv_years), 2)
+    return CustomerScore(
+        customer_id=state.customer_id,
+        risk=risk,
+        tier=config.thresholds.tier_of(risk),
+        lifecycle_stage=lifecycle_stage(state, x, config.horizon_days),
+        recency_days=round(x["recency_days"], 3),
+        frequency=state.purchases,
+        monetary=round(state.total_spend, 2),
+        clv=clv,
+        value_at_risk=round(risk * clv, 2),
+        model_version=scorer.version,
+    )

@@ -9,11 +9,12 @@ exact.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
-MAX_RECENT_PURCHASES = 24
+MAX_RECENT_PURCHASES = 16
 MAX_RECENT_COMPLAINTS = 8
-MAX_SEEN_EVENT_IDS = 32
+MAX_SEEN_EVENT_IDS = 16
 # ties in event time resolve to the later step of a complaint's life, whatever the arrival order
 _STATUS_ORDER = {"opened": 0, "escalated": 1, "resolved": 2}
 
@@ -66,10 +67,17 @@ class CustomerState:
     alert: AlertMemory = field(default_factory=AlertMemory)
 
     def remember_event(self, event_id: str) -> bool:
-        """Record ``event_id``; False when it was already applied (a redelivery)."""
-        if event_id in self.seen_event_ids:
+        """Record ``event_id``; False when it was already applied (a redelivery).
+
+        >>> s = CustomerState("c1")
+        >>> s.remember_event("e1"), s.remember_event("e1")
+        (True, False)
+        """
+        # a short digest keeps the hash small whatever the producers' ids look like
+        key = hashlib.blake2b(event_id.encode(), digest_size=6).hexdigest()
+        if key in self.seen_event_ids:
             return False
-        self.seen_event_ids.append(event_id)
+        self.seen_event_ids.append(key)
         del self.seen_event_ids[:-MAX_SEEN_EVENT_IDS]
         return True
 

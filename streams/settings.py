@@ -97,11 +97,11 @@ class Settings(BaseSettings):
         description=_env("max_message_bytes", "Larger input messages are dead-lettered."),
     )
     max_future_skew_hours: float = Field(
-        24.0,
+        720.0,
         ge=0,
         description=_env(
             "max_future_skew_hours",
-            "Events more than this ahead of the engine's watermark are dead-lettered.",
+            "Events this far ahead of every event seen before are dead-lettered (a broken clock).",
         ),
     )
     broker_session_timeout_s: float = Field(
@@ -137,6 +137,18 @@ class Settings(BaseSettings):
         't1.purchases'
         """
         return f"{self.topic_prefix}{name}"
+
+    def as_environment(self) -> dict[str, str]:
+        """These settings as ``CHURNWATCH_*`` variables, to hand to a worker process."""
+        environment: dict[str, str] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            environment[f"CHURNWATCH_{name.upper()}"] = str(value)
+        return environment
 
     def with_services(self, kafka_url: str, redis_url: str) -> Settings:
         """A copy of these settings pointed at the given services."""

@@ -1,0 +1,71 @@
+"""The Faust app: topics, one thin agent over both input topics, and a timer."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import faust
+from faust.types import StreamT
+
+from models.heuristic import HeuristicScorer
+from streams.engine import Engine, OutputTopics
+from streams.settings import Settings
+from streams.store import CustomerStore, StateKeys, connect
+from streams.topics import TopicNames
+
+
+def create_app(settings: Settings) -> faust.App:
+    """Build the worker's Faust app for ``settings``; `churnwatch worker` runs it."""
+    if not settings.kafka_url:
+        raise RuntimeError(
+            "CHURNWATCH_KAFKA_URL is not set: point it at a Kafka broker, or run "
+            "`churnwatch services` to start embedded ones"
+        )
+    app = faust.App(
+        settings.app_id,
+        broker=settings.kafka_url,
+        store="memory://",
+        datadir=str(Path(tempfile.gettempdir()) / f"churnwatch-{settings.app_id}"),
+        topic_partitions=settings.partitions,
+        consumer_auto_offset_reset="earliest",
+        broker_session_timeout=settings.broker_session_timeout_s,
+        broker_rebalance_timeout=settings.broker_rebalance_timeout_s,
+        broker_heartbeat_interval=min(1.0, settings.broker_session_timeout_s / 3),
+        producer_acks=-1,
+        web_enabled=False,
+    )
+    names = TopicNames.from_settings(settings)
+
+    def raw_topic(name: str, **options: object) -> faust.TopicT:
+        return app.topic(name, key_type=bytes, value_type=bytes, value_serializer="raw",
+                         key_serializer="raw", partitions=settings.partitions, **options)
+
+    outputs = OutputTopics(
+        alerts=raw_topic(names.alerts),
+        risk=raw_topic(names.risk, compacting=True),
+        dead_letters=raw_topic(names.dead_letters),
+    )
+    engine = Engine(
+        app,
+        settings,
+        store_factory=lambda: CustomerStore(connect(settings), StateKeys(settings.redis_namespace)),
+        scorer=HeuristicScorer(),
+        outputs=outputs,
+        input_topics=names.inputs,
+    )
+    inputs = app.topic(*names.inputs, key_type=bytes, value_type=bytes, value_serializer="raw",
+                       key_serializer="raw", partitions=settings.partitions)
+
+    @app.agent(inputs, name="churnwatch.process")
+    async def process(stream: StreamT) -> None:
+        async for batch in stream.take_events(
+            settings.batch_max_events, within=settings.batch_max_wait_ms / 1000
+        ):
+            await engine.intake(batch)
+
+    @app.timer(interval=settings.batch_max_wait_ms / 1000)
+    async def release_held_events() -> None:
+        await engine.tick()
+
+    return app

@@ -1,0 +1,43 @@
+"""Applying validated input events to customer state."""
+
+from __future__ import annotations
+
+from alerts.events import Trigger
+from models.state import CustomerState, apply_complaint, apply_purchase
+from streams.events import ComplaintEvent, PurchaseEvent
+
+InputEvent = PurchaseEvent | ComplaintEvent
+
+
+def event_time(event: InputEvent) -> float:
+    """Event time in whole epoch seconds: the engine's resolution, so replays agree exactly."""
+    return float(int(event.timestamp.timestamp()))
+
+
+def order_key(event: InputEvent) -> tuple[float, int, str]:
+    """Processing order: event time, purchases before complaints at the same second, then id."""
+    return (event_time(event), 0 if event.type == "purchase" else 1, event.event_id)
+
+
+def apply_event(state: CustomerState, event: InputEvent) -> bool:
+    """Apply ``event`` to ``state``; False (and nothing changed) when it was already applied."""
+    if not state.remember_event(event.event_id):
+        return False
+    at = event_time(event)
+    if isinstance(event, PurchaseEvent):
+        apply_purchase(state, at, round(event.amount, 2))
+    else:
+        apply_complaint(
+            state,
+            at,
+            event.complaint_id,
+            event.category,
+            event.severity,
+            event.status,
+            event.satisfaction,
+        )
+    return True
+
+
+def trigger_of(event: InputEvent) -> Trigger:
+    return Trigger(kind=event.type, event_id=event.event_id)

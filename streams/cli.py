@@ -1,0 +1,200 @@
+"""`churnwatch`: run the engine, replay and generate input, and look at what it knows."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import click
+import orjson
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from streams.settings import Settings
+
+console = Console(stderr=True)
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise click.ClickException(f"invalid CHURNWATCH_* settings:\n{exc}") from exc
+
+
+def parse_time(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not an ISO-8601 time") from exc
+    if moment.tzinfo is None:
+        raise click.BadParameter(f"{value!r} has no zone; add one, e.g. {value}+00:00")
+    return moment
+
+
+def progress_bar() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=console, transient=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """churnwatch: a streaming churn early-warning engine.
+
+    Purchases and complaints come in from Kafka; customer state lives in Redis; risk updates
+    go to `customer-risk` and actionable warnings to `churn-alerts`. Configure with
+    CHURNWATCH_* environment variables (see README); `demo` needs none.
+    """
+
+
+@main.command()
+@click.option("--input", "input_path", type=click.Path(exists=True, dir_okay=False),
+              help="JSONL events to replay (default: a generated population).")
+@click.option("--customers", default=500, show_default=True, help="Generated customers.")
+@click.option("--days", default=365, show_default=True, help="Generated days of history.")
+@click.option("--seed", default=7, show_default=True, help="Generator seed.")
+@click.option("--as-of", "as_of", help="Score everyone as of this ISO time (default: last event).")
+@click.option("--scores-out", type=click.Path(dir_okay=False), help="Write scores CSV here.")
+@click.option("--alerts-out", type=click.Path(dir_okay=False), help="Write alerts JSONL here.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON summary instead of tables.")
+def demo(input_path: str | None, customers: int, days: int, seed: int, as_of: str | None,
+         scores_out: str | None, alerts_out: str | None, as_json: bool) -> None:
+    """Run the whole pipeline on embedded (or configured) services and summarise it."""
+    from streams.demo import run_demo
+
+    summary = run_demo(load_settings(), input_path, customers, days, seed, parse_time(as_of),
+                       scores_out, alerts_out, console=None if as_json else console)
+    if as_json:
+        click.echo(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
+
+
+@main.command()
+@click.option("--customers", default=500, show_default=True)
+@click.option("--days", default=365, show_default=True)
+@click.option("--seed", default=7, show_default=True)
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="JSONL to write.")
+def generate(customers: int, days: int, seed: int, out: str) -> None:
+    """Generate a synthetic population's purchases and complaints, in event-time order."""
+    from streams.synthetic import generate_events, write_jsonl
+
+    count = write_jsonl(generate_events(customers, days, seed), out)
+    console.print(f"wrote {count} events for {customers} customers to {out}")
+
+
+@main.command()
+def worker() -> None:
+    """Run a worker: consume the input topics until stopped (Ctrl-C or SIGTERM)."""
+    from faust import Worker
+
+    from streams.app import create_app
+    from streams.kafka_io import ensure_topics
+
+    settings = load_settings()
+    try:
+        ensure_topics(settings)
+        app = create_app(settings)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    Worker(app, loglevel=settings.log_level, quiet=True).execute_from_commandline()
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--rate", type=float, help="Events per second (default: as fast as possible).")
+def replay(path: str, rate: float | None) -> None:
+    """Produce a JSONL file into the input topics in event-time order."""
+    from streams.kafka_io import ensure_topics, produce_lines, route_lines
+    from streams.topics import TopicNames
+
+    settings = load_settings()
+    with open(path, "rb") as lines:
+        routed = route_lines(lines, TopicNames.from_settings(settings))
+    with _service_errors():
+        ensure_topics(settings)
+        with progress_bar() as bar:
+            task = bar.add_task("replaying", total=len(routed))
+            produce_lines(settings, routed, rate, on_progress=lambda n: bar.advance(task, n))
+    console.print(f"replayed {len(routed)} events from {path}")
+
+
+@main.command()
+@click.option("--as-of", "as_of", help="ISO time to score at (default: the last event time).")
+@click.option("--out", type=click.Path(dir_okay=False), help="CSV file (default: stdout).")
+def scores(as_of: str | None, out: str | None) -> None:
+    """Score every customer as of a moment, as CSV."""
+    from streams.scores import collect_scores, scores_csv
+
+    with _service_errors():
+        _, rows = collect_scores(load_settings(), parse_time(as_of))
+    text = scores_csv(rows)
+    if out:
+        Path(out).write_text(text)
+        console.print(f"wrote {len(rows)} scores to {out}")
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command()
+@click.argument("customer_id")
+def inspect(customer_id: str) -> None:
+    """Show what the engine knows about one customer."""
+    from streams.inspection import describe_customer
+
+    with _service_errors():
+        description = describe_customer(load_settings(), customer_id)
+    if description is None:
+        raise click.ClickException(f"no customer {customer_id!r} in the store")
+    click.echo(orjson.dumps(description, option=orjson.OPT_INDENT_2).decode())
+
+
+@main.command()
+@click.argument("stream", type=click.Choice(["alerts", "risk", "dead-letters"]))
+@click.option("--from-beginning", is_flag=True, help="Start at the oldest message.")
+def tail(stream: str, from_beginning: bool) -> None:
+    """Print an output topic's messages as they arrive, one JSON per line."""
+    from streams.kafka_io import follow_topic
+    from streams.topics import TopicNames
+
+    settings = load_settings()
+    topic = TopicNames.from_settings(settings).by_short_name(stream)
+    with _service_errors(), contextlib.suppress(KeyboardInterrupt):
+        for value in follow_topic(settings, topic, from_beginning):
+            click.echo(value.decode("utf-8", errors="replace"))
+
+
+@main.command()
+def services() -> None:
+    """Start an embedded broker and Valkey, print their URLs, and keep them up until Ctrl-C."""
+    import time
+
+    from streams.embedded import embedded_services
+
+    with embedded_services() as (kafka, redis_server):
+        assert kafka and redis_server
+        click.echo(f"export CHURNWATCH_KAFKA_URL={kafka.url}")
+        click.echo(f"export CHURNWATCH_REDIS_URL={redis_server.url}")
+        console.print("embedded services are up; Ctrl-C stops them")
+        with contextlib.suppress(KeyboardInterrupt):
+            while True:
+                time.sleep(1)
+
+
+@contextlib.contextmanager
+def _service_errors() -> Iterator[None]:
+    """Turn unreachable or unconfigured services into one clear line instead of a traceback."""
+    try:
+        yield
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except (OSError, TimeoutError) as exc:
+        raise click.ClickException(f"could not reach a service: {exc}") from exc
+
+
+if __name__ == "__main__":
+    sys.exit(main())

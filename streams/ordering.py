@@ -1,0 +1,76 @@
+"""Event-time ordering across input partitions, so replays of a backlog are processed in order.
+
+A consumer catching up on two topics reads them at different speeds: complaints from day 10
+can arrive after purchases from day 300. Like Kafka Streams' task idling, the merger holds
+events until no partition that still has unread messages could deliver an earlier one.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Hashable, Mapping
+from typing import Generic, TypeVar
+
+Item = TypeVar("Item")
+Partition = Hashable
+
+
+class EventTimeMerger(Generic[Item]):
+    """Buffers items from several partitions and releases them in event-time order.
+
+    Examples
+    --------
+    >>> merger = EventTimeMerger()
+    >>> merger.push("purchases/0", offset=0, sort_key=(300.0,), item="p@300")
+    >>> merger.push("complaints/0", offset=0, sort_key=(10.0,), item="c@10")
+    >>> merger.release({"purchases/0": 1, "complaints/0": 5})  # complaints still lag
+    ['c@10']
+    >>> merger.push("complaints/0", offset=4, sort_key=(400.0,), item="c@400")
+    >>> merger.release({"purchases/0": 1, "complaints/0": 5})  # all caught up
+    ['p@300', 'c@400']
+    """
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[tuple[object, ...], int, Item]] = []
+        self._sequence = itertools.count()
+        self._next_offset: dict[Partition, int] = {}
+        self._latest_key: dict[Partition, tuple[object, ...]] = {}
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+    def push(self, partition: Partition, offset: int, sort_key: tuple[object, ...], item: Item) -> None:
+        heapq.heappush(self._heap, (sort_key, next(self._sequence), item))
+        self._next_offset[partition] = max(self._next_offset.get(partition, 0), offset + 1)
+        latest = self._latest_key.get(partition)
+        self._latest_key[partition] = sort_key if latest is None else max(latest, sort_key)
+
+    def release(self, highwaters: Mapping[Partition, int | None]) -> list[Item]:
+        """Pop every item no lagging partition could still precede.
+
+        ``highwaters`` maps each assigned partition to the offset after its last message
+        (None when not yet known). A partition lags while that is beyond what was pushed.
+        """
+        lagging = [p for p, high in highwaters.items() if high is None or high > self._next_offset.get(p, 0)]
+        if not lagging:
+            return self.release_all()
+        if any(p not in self._latest_key for p in lagging):
+            return []
+        watermark = min(self._latest_key[p] for p in lagging)
+        released: list[Item] = []
+        while self._heap and self._heap[0][0] <= watermark:
+            released.append(heapq.heappop(self._heap)[2])
+        return released
+
+    def release_all(self) -> list[Item]:
+        """Everything held, in order; used when waiting longer would only stall the stream."""
+        released = [entry[2] for entry in sorted(self._heap)]
+        self._heap.clear()
+        return released
+
+    def mark_caught_up(self, highwaters: Mapping[Partition, int | None]) -> None:
+        """Treat partitions as read up to ``highwaters`` (after a restart nothing was pushed)."""
+        for partition, high in highwaters.items():
+            if high is not None:
+                self._next_offset[partition] = max(self._next_offset.get(partition, 0), high)

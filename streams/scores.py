@@ -1,0 +1,48 @@
+"""Scoring every customer in the store as of one moment, and writing the scores out."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+from collections.abc import Sequence
+from datetime import datetime
+
+from alerts.assessment import CustomerScore, score_customer
+from models.heuristic import HeuristicScorer
+from models.scorer import ChurnScorer
+from streams.processor import alert_config
+from streams.settings import Settings
+from streams.store import StateKeys, connect_sync, read_all_states
+
+SCORE_COLUMNS = [f.name for f in dataclasses.fields(CustomerScore)]
+
+
+def collect_scores(
+    settings: Settings, as_of: datetime | None = None, scorer: ChurnScorer | None = None
+) -> tuple[float | None, list[CustomerScore]]:
+    """Scores of every customer as of ``as_of`` (default: the latest event time in the store).
+
+    Rows are sorted by customer id, so the same state always gives the same file.
+    """
+    client = connect_sync(settings)
+    try:
+        states = list(read_all_states(client, StateKeys(settings.redis_namespace)))
+    finally:
+        client.close()
+    if not states:
+        return None, []
+    cut = as_of.timestamp() if as_of else max(s.last_seen or 0.0 for s in states)
+    config, scorer = alert_config(settings), scorer or HeuristicScorer()
+    rows = [score_customer(state, cut, scorer, config) for state in states]
+    return cut, sorted(rows, key=lambda row: row.customer_id)
+
+
+def scores_csv(rows: Sequence[CustomerScore]) -> str:
+    """The scores as CSV text; the columns start ``customer_id,risk,tier``."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(SCORE_COLUMNS)
+    for row in rows:
+        writer.writerow(dataclasses.astuple(row))
+    return buffer.getvalue()
