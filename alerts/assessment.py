@@ -17,6 +17,7 @@ from alerts.policy import decide_alert
 from alerts.reasons import build_reasons
 from alerts.tiers import TierThresholds
 from models.features import DAY, extract_features
+from models.inactivity import next_check_time
 from models.lifecycle import lifecycle_stage
 from models.scorer import ChurnScorer, churn_probability
 from models.state import CustomerState
@@ -57,6 +58,7 @@ def assess(
     stage = lifecycle_stage(state, x, config.horizon_days)
     previous_risk, state.risk, state.stage = state.risk, risk, stage
     state.tier = config.thresholds.tier_of(risk)
+    state.next_check = next_check_time(state, at, config.horizon_days)
     source = trigger.event_id or f"inactivity@{at:.0f}"
     update = RiskUpdate(
         update_id=deterministic_id(state.customer_id, "risk", source),

@@ -64,6 +64,7 @@ class CustomerState:
     risk: float | None = None
     tier: str = "none"
     stage: str | None = None
+    next_check: float | None = None  # event time of the next inactivity check
     alert: AlertMemory = field(default_factory=AlertMemory)
 
     def remember_event(self, event_id: str) -> bool:

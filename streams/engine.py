@@ -1,8 +1,8 @@
 """The worker's runtime: takes batches from the agent, orders them, and runs them through the engine.
 
 Effects happen in a fixed order per released batch: publish outputs and flush the producer,
-then save states and counters in one MULTI/EXEC, then ack the input offsets. A crash at any
-point therefore repeats work (deduplicated by event id) and never loses it.
+then save states, schedules and counters in one MULTI/EXEC, then ack the input offsets. A
+crash at any point therefore repeats work (deduplicated by event id) and never loses it.
 """
 
 from __future__ import annotations
@@ -23,14 +23,13 @@ from streams.apply import InputEvent, event_time, order_key
 from streams.dead_letters import dead_letter
 from streams.events import Rejection, decode_event
 from streams.ordering import EventTimeMerger
-from streams.processor import alert_config, process_batch
+from streams.processor import Work, alert_config, process_batch
 from streams.settings import Settings
 from streams.store import CustomerStore
 
 log = logging.getLogger(__name__)
 
 EARLIEST_EVENT_TIME = 0.0  # 1970
-LATEST_EVENT_TIME = 4102444800.0  # 2100: later than this is a broken clock, not a customer
 # How long events may wait for a partition that never delivers before order gives way to progress.
 MAX_HOLD_SECONDS = 2.0
 
@@ -71,7 +70,8 @@ class Engine:
         self.config = alert_config(settings)
         self.merger: EventTimeMerger[Held] = EventTimeMerger()
         self.lock = asyncio.Lock()
-        self.clock: float | None = None
+        self.watermark: float | None = None
+        self.checks_pending = False
         self.held_since: float | None = None
         self._store: CustomerStore | None = None
 
@@ -124,33 +124,30 @@ class Engine:
         if isinstance(decoded, Rejection):
             return decoded
         at = event_time(decoded)
-        if not EARLIEST_EVENT_TIME <= at <= LATEST_EVENT_TIME:
-            return Rejection("timestamp_out_of_range", f"{decoded.timestamp} is before 1970 or after 2100")
-        skew = self.settings.max_future_skew_hours * 3600
-        if self.clock is not None and at > self.clock + skew:
+        latest_plausible = time.time() + self.settings.max_future_skew_hours * 3600
+        if not EARLIEST_EVENT_TIME <= at <= latest_plausible:
             return Rejection(
-                "future_timestamp",
-                f"{decoded.timestamp} is more than {self.settings.max_future_skew_hours} h "
-                "ahead of every other event seen",
+                "timestamp_out_of_range",
+                f"{decoded.timestamp.isoformat()} is before 1970 or more than "
+                f"{self.settings.max_future_skew_hours:g} h in the future",
             )
-        self.clock = at if self.clock is None else max(self.clock, at)
         return decoded
 
+    def _assigned(self) -> list[Any]:
+        return [tp for tp in self.app.consumer.assignment() if tp.topic in self.input_topics]
+
     def _highwaters(self) -> dict[tuple[str, int], int | None]:
-        consumer = self.app.consumer
-        return {
-            (tp.topic, tp.partition): consumer.highwater(tp)
-            for tp in consumer.assignment()
-            if tp.topic in self.input_topics
-        }
+        return {(tp.topic, tp.partition): self.app.consumer.highwater(tp) for tp in self._assigned()}
 
     async def _drain(self, released: list[Held], rejected: Counter[str]) -> None:
-        if not released and not rejected:
+        if not released and not rejected and not self.checks_pending:
             return
         self.held_since = time.monotonic() if len(self.merger) else None
-        events = [held.event for held in released]
-        states = await self.store.load(event.customer_id for event in events)
-        result = process_batch(states, events, self.scorer, self.config)
+        partition_of = {h.event.customer_id: h.source.message.partition for h in released}
+        work: list[Work] = [held.event for held in released]
+        work += await self._due_checks(released, partition_of)
+        states = await self.store.load(item.customer_id for item in work)
+        result = process_batch(states, work, self.scorer, self.config, self.watermark)
         for update in result.risk_updates:
             await self._send(self.outputs.risk, update.customer_id, update)
         for alert in result.alerts:
@@ -158,9 +155,32 @@ class Engine:
         await self.app.producer.flush()
         counts = result.counts + Counter({f"dead_letters:{c}": n for c, n in rejected.items()})
         counts["dead_letters"] = sum(rejected.values())
-        await self.store.save(result.states.values(), counts)
+        await self.store.save(
+            ((partition_of[cid], state) for cid, state in result.states.items()),
+            counts,
+            self.watermark,
+        )
         for held in released:
             held.source.ack()
+
+    async def _due_checks(self, released: list[Held], partition_of: dict[str, int]) -> list[Work]:
+        """Inactivity checks the watermark has passed, in this worker's partitions.
+
+        Checks run at the watermark itself, not behind it: released events are in event-time
+        order, so everything up to the watermark is known and a check lands in its exact place.
+        """
+        if released:
+            latest = max(event_time(held.event) for held in released)
+            self.watermark = latest if self.watermark is None else max(self.watermark, latest)
+        if self.watermark is None:
+            return []
+        partitions = {tp.partition for tp in self._assigned()}
+        limit = self.settings.max_due_checks_per_batch
+        due = await self.store.due_checks(partitions, self.watermark, limit)
+        self.checks_pending = len(due) >= limit
+        for partition, check in due:
+            partition_of.setdefault(check.customer_id, partition)
+        return [check for _, check in due]
 
     async def _send(self, topic: TopicT, key: str, event: BaseModel) -> None:
         await topic.send(key=key.encode(), value=event.model_dump_json().encode())

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from alerts.assessment import AlertConfig, Assessment, assess
-from alerts.events import OutputEvent
+from alerts.events import OutputEvent, Trigger
 from models.scorer import ChurnScorer
 from models.state import CustomerState
-from streams.apply import InputEvent, apply_event, event_time, trigger_of
+from streams.apply import InputEvent, apply_event, event_time, order_key, trigger_of
 from streams.settings import Settings
 
 
@@ -21,6 +22,27 @@ def alert_config(settings: Settings) -> AlertConfig:
         horizon_days=settings.horizon_days,
         clv_years=settings.clv_years,
     )
+
+
+INACTIVITY = Trigger(kind="inactivity", event_id=None)
+
+
+@dataclass(frozen=True)
+class DueCheck:
+    """A scheduled look at a customer who may have gone silent."""
+
+    customer_id: str
+    due: float
+
+
+Work = InputEvent | DueCheck
+
+
+def work_order(item: Work) -> tuple[float, int, str]:
+    """Event-time order; a check due in the same second as an event comes after it."""
+    if isinstance(item, DueCheck):
+        return (item.due, 2, item.customer_id)
+    return order_key(item)
 
 
 @dataclass
@@ -44,23 +66,49 @@ class BatchResult:
 
 def process_batch(
     states: dict[str, CustomerState],
-    events: Sequence[InputEvent],
+    work: Sequence[Work],
     scorer: ChurnScorer,
     config: AlertConfig,
+    checks_until: float | None = None,
 ) -> BatchResult:
-    """Apply ``events`` (already in event-time order) to ``states`` and assess each customer hit.
+    """Apply events and due checks to ``states`` in event-time order, assessing each customer hit.
 
-    Redelivered events change nothing and publish nothing; they are counted as duplicates.
+    Inactivity checks due by ``checks_until`` (the watermark) run in their place in event
+    time, including checks that this very batch schedules: the result is then the same
+    however the stream was cut into batches. A check that a later event rescheduled is stale
+    and skipped; a redelivered event changes nothing and is counted as a duplicate.
     """
     result = BatchResult(states=states)
-    for event in events:
-        state = states[event.customer_id]
-        result.counts["processed"] += 1
-        if not apply_event(state, event):
-            result.counts["duplicates"] += 1
-            continue
-        amount = event.amount if event.type == "purchase" else None
-        # a late event is scored at the customer's own clock, never before what we know
-        as_of = max(event_time(event), state.last_seen or 0.0)
-        result.record(assess(state, as_of, trigger_of(event), scorer, config, amount))
+    queue = [(work_order(item), item) for item in work]
+    if checks_until is not None:
+        queue += [_queued_check(s) for s in states.values() if _due(s, checks_until)]
+    heapq.heapify(queue)
+    while queue:
+        _, item = heapq.heappop(queue)
+        state = states[item.customer_id]
+        if isinstance(item, DueCheck):
+            if state.next_check != item.due:
+                continue
+            result.counts["inactivity_checks"] += 1
+            result.record(assess(state, item.due, INACTIVITY, scorer, config))
+        else:
+            result.counts["processed"] += 1
+            if not apply_event(state, item):
+                result.counts["duplicates"] += 1
+                continue
+            amount = item.amount if item.type == "purchase" else None
+            # a late event is scored at the customer's own clock, never before what we know
+            as_of = max(event_time(item), state.last_seen or 0.0)
+            result.record(assess(state, as_of, trigger_of(item), scorer, config, amount))
+        if checks_until is not None and _due(state, checks_until):
+            heapq.heappush(queue, _queued_check(state))
     return result
+
+
+def _due(state: CustomerState, until: float) -> bool:
+    return state.next_check is not None and state.next_check <= until
+
+
+def _queued_check(state: CustomerState) -> tuple[tuple[float, int, str], Work]:
+    check = DueCheck(state.customer_id, state.next_check or 0.0)
+    return work_order(check), check

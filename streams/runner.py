@@ -70,6 +70,18 @@ def engine_stats(client: redis.Redis, settings: Settings) -> dict[str, int]:
     return {k.decode(): int(v) for k, v in raw.items()}  # type: ignore[union-attr]
 
 
+def checks_behind_watermark(client: redis.Redis, settings: Settings) -> int:
+    """Inactivity checks already due at the watermark but not yet run."""
+    keys = StateKeys(settings.redis_namespace)
+    watermark = client.zscore(keys.watermark, "event_time")
+    if watermark is None:
+        return 0
+    return sum(
+        int(client.zcount(keys.due(p), "-inf", watermark))  # type: ignore[arg-type]
+        for p in range(settings.partitions)
+    )
+
+
 def wait_until_processed(
     settings: Settings,
     expected: int,
@@ -86,7 +98,7 @@ def wait_until_processed(
             done = stats.get("processed", 0) + stats.get("dead_letters", 0)
             if on_progress:
                 on_progress(done)
-            if done >= expected:
+            if done >= expected and checks_behind_watermark(client, settings) == 0:
                 return stats
             if not worker.is_running():
                 raise RuntimeError(f"the worker stopped early:\n{worker.log_tail()}")

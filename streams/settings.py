@@ -97,11 +97,28 @@ class Settings(BaseSettings):
         description=_env("max_message_bytes", "Larger input messages are dead-lettered."),
     )
     max_future_skew_hours: float = Field(
-        720.0,
+        48.0,
         ge=0,
         description=_env(
             "max_future_skew_hours",
-            "Events this far ahead of every event seen before are dead-lettered (a broken clock).",
+            "Events stamped this far past the wall clock are dead-lettered (a broken clock). "
+            "The only use of the wall clock: validation, never business logic.",
+        ),
+    )
+    allowed_lateness_minutes: float = Field(
+        60.0,
+        ge=0,
+        description=_env(
+            "allowed_lateness_minutes",
+            "How long past its horizon a pending example waits for a late purchase before it "
+            "is labelled churned.",
+        ),
+    )
+    max_due_checks_per_batch: int = Field(
+        2000,
+        ge=1,
+        description=_env(
+            "max_due_checks_per_batch", "Most inactivity checks per partition in one batch."
         ),
     )
     broker_session_timeout_s: float = Field(

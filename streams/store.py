@@ -14,6 +14,7 @@ import redis.asyncio as aioredis
 import redis as syncredis
 
 from models.state import AlertMemory, Complaint, CustomerState, Purchase
+from streams.processor import DueCheck
 from streams.settings import Settings
 
 
@@ -31,7 +32,7 @@ def encode_state(state: CustomerState) -> dict[str, bytes]:
         "f": orjson.dumps([
             _num(state.first_seen), _num(state.last_seen), _num(state.first_purchase),
             _num(state.last_purchase), state.purchases, round(state.total_spend, 2),
-            state.risk, state.tier, state.stage,
+            state.risk, state.tier, state.stage, _num(state.next_check),
         ]),
         "p": orjson.dumps([[_num(p.at), _num(p.amount)] for p in state.recent_purchases]),
         "k": orjson.dumps([
@@ -58,8 +59,8 @@ def decode_state(customer_id: str, fields: Mapping[bytes, bytes]) -> CustomerSta
     """
     if not fields:
         return CustomerState(customer_id)
-    first_seen, last_seen, first_p, last_p, purchases, spend, risk, tier, stage = orjson.loads(
-        fields[b"f"]
+    first_seen, last_seen, first_p, last_p, purchases, spend, risk, tier, stage, next_check = (
+        orjson.loads(fields[b"f"])
     )
     armed, alert_tier, alert_id, alerted_at, open_alert_id = orjson.loads(fields[b"a"])
     return CustomerState(
@@ -79,6 +80,7 @@ def decode_state(customer_id: str, fields: Mapping[bytes, bytes]) -> CustomerSta
         risk=risk,
         tier=tier,
         stage=stage,
+        next_check=_float(next_check),
         alert=AlertMemory(armed, alert_tier, alert_id, _float(alerted_at), open_alert_id),
     )
 
@@ -93,9 +95,14 @@ class StateKeys:
     def __init__(self, namespace: str) -> None:
         self.namespace = namespace
         self.stats = f"{namespace}:stats"
+        self.watermark = f"{namespace}:watermark"
 
     def customer(self, customer_id: str) -> str:
         return f"{self.namespace}:c:{{{customer_id}}}"
+
+    def due(self, partition: int) -> str:
+        """Sorted set of customers of one input partition, scored by next check time."""
+        return f"{self.namespace}:due:{partition}"
 
     def customer_pattern(self) -> str:
         return f"{self.namespace}:c:*"
@@ -142,15 +149,50 @@ class CustomerStore:
             rows: list[dict[bytes, bytes]] = await pipe.execute()
         return {cid: decode_state(cid, row) for cid, row in zip(ids, rows, strict=True)}
 
-    async def save(self, states: Iterable[CustomerState], counts: Mapping[str, int]) -> None:
-        """Write states and add ``counts`` to the stats, atomically (MULTI/EXEC)."""
+    async def due_checks(
+        self, partitions: Iterable[int], up_to: float, limit: int
+    ) -> list[tuple[int, DueCheck]]:
+        """Checks due by ``up_to`` in the given input partitions, at most ``limit`` per partition."""
+        partitions = list(partitions)
+        async with self.client.pipeline(transaction=False) as pipe:
+            for partition in partitions:
+                pipe.zrangebyscore(self.keys.due(partition), "-inf", up_to, start=0, num=limit,
+                                   withscores=True)
+            rows: list[list[tuple[bytes, float]]] = await pipe.execute()
+        return [
+            (partition, DueCheck(member.decode(), float(score)))
+            for partition, row in zip(partitions, rows, strict=True)
+            for member, score in row
+        ]
+
+    async def save(
+        self,
+        states: Iterable[tuple[int, CustomerState]],
+        counts: Mapping[str, int],
+        watermark: float | None = None,
+    ) -> None:
+        """Write states with their check schedule and add ``counts``, atomically (MULTI/EXEC).
+
+        ``states`` pairs each customer with the input partition their events arrive on.
+        """
         async with self.client.pipeline(transaction=True) as pipe:
-            for state in states:
+            for partition, state in states:
                 pipe.hset(self.keys.customer(state.customer_id), mapping=encode_state(state))
+                if state.next_check is None:
+                    pipe.zrem(self.keys.due(partition), state.customer_id)
+                else:
+                    pipe.zadd(self.keys.due(partition), {state.customer_id: state.next_check})
             for name, amount in counts.items():
                 if amount:
                     pipe.hincrby(self.keys.stats, name, amount)
+            if watermark is not None:
+                # GT: with several workers the shared watermark only moves forward
+                pipe.zadd(self.keys.watermark, {"event_time": watermark}, gt=True)
             await pipe.execute()
+
+    async def watermark(self) -> float | None:
+        score: float | None = await self.client.zscore(self.keys.watermark, "event_time")
+        return score
 
     async def stats(self) -> dict[str, int]:
         raw: dict[bytes, bytes] = await self.client.hgetall(self.keys.stats)

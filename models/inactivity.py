@@ -1,0 +1,41 @@
+"""When to look at a silent customer again: churn is the absence of events.
+
+A customer who stops buying sends nothing, so the engine schedules, after each assessment,
+the event time at which silence would next mean something: being 1.5, 2, 3, 4 or 6 times
+overdue against their own rhythm, and reaching the horizon (lapsing).
+"""
+
+from __future__ import annotations
+
+import math
+
+from models.features import DAY, expected_interval_days
+from models.state import CustomerState
+
+OVERDUE_MILESTONES = (1.5, 2.0, 3.0, 4.0, 6.0)
+
+
+def next_check_time(state: CustomerState, as_of: float, horizon_days: float) -> float | None:
+    """The first milestone of silence after ``as_of``, or None once the customer has lapsed.
+
+    >>> from models.state import apply_purchase
+    >>> s = CustomerState("c1")
+    >>> for day in (0, 10, 20):
+    ...     apply_purchase(s, day * DAY, 5.0)
+    >>> next_check_time(s, 20 * DAY, 90) / DAY   # 1.5 x a 10-day rhythm after day 20
+    35.0
+    >>> next_check_time(s, 200 * DAY, 90) is None
+    True
+    """
+    last = state.last_purchase if state.last_purchase is not None else state.first_seen
+    if last is None:
+        return None
+    interval = expected_interval_days(state) * DAY
+    milestones = [last + ratio * interval for ratio in OVERDUE_MILESTONES]
+    milestones.append(last + horizon_days * DAY)
+    upcoming = [moment for moment in milestones if moment > as_of]
+    if not upcoming:
+        return None
+    # whole seconds, so the schedule round-trips exactly through Redis sorted-set scores, and
+    # strictly after as_of, so a check can never schedule itself again
+    return float(max(math.ceil(min(upcoming)), math.floor(as_of) + 1))
