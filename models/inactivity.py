@@ -31,9 +31,9 @@ def next_check_time(state: CustomerState, as_of: float, horizon_days: float) -> 
     if last is None:
         return None
     interval = expected_interval_days(state) * DAY
-    milestones = [last + ratio * interval for ratio in OVERDUE_MILESTONES]
-    milestones.append(last + horizon_days * DAY)
-    upcoming = [moment for moment in milestones if moment > as_of]
+    lapse = last + horizon_days * DAY
+    milestones = [last + ratio * interval for ratio in OVERDUE_MILESTONES] + [lapse]
+    upcoming = [moment for moment in milestones if as_of < moment <= lapse]
     if not upcoming:
         return None
     # whole seconds, so the schedule round-trips exactly through Redis sorted-set scores, and

@@ -84,11 +84,16 @@ class Engine:
     async def intake(self, batch: Sequence[EventT]) -> None:
         """Decode a batch from the agent: valid events wait in the merger, the rest dead-letter."""
         async with self.lock:
-            rejected: Counter[str] = Counter()
+            intake: Counter[str] = Counter()
+            completed = await self.store.completed_offsets({_field(s) for s in batch})
             for source in batch:
+                if source.message.offset <= completed.get(_field(source), -1):
+                    intake["redelivered"] += 1  # applied before a restart: acked, not redone
+                    continue
                 outcome = self._decode(source)
                 if isinstance(outcome, Rejection):
-                    rejected[outcome.code] += 1
+                    intake["dead_letters"] += 1
+                    intake[f"dead_letters:{outcome.code}"] += 1
                     await self._send_dead_letter(source, outcome)
                     continue
                 source.message.incref()  # keep the offset uncommitted until the event is applied
@@ -100,7 +105,7 @@ class Engine:
                 )
             if self.held_since is None and len(self.merger):
                 self.held_since = time.monotonic()
-            await self._drain(self.merger.release(self._highwaters()), rejected)
+            await self._drain(self.merger.release(self._highwaters()), intake)
 
     async def tick(self) -> None:
         """Called on a timer: release what is now safe, or everything if held too long."""
@@ -139,8 +144,9 @@ class Engine:
     def _highwaters(self) -> dict[tuple[str, int], int | None]:
         return {(tp.topic, tp.partition): self.app.consumer.highwater(tp) for tp in self._assigned()}
 
-    async def _drain(self, released: list[Held], rejected: Counter[str]) -> None:
-        if not released and not rejected and not self.checks_pending:
+    async def _drain(self, released: list[Held], intake: Counter[str]) -> None:
+        """Process released events and due checks; ``intake`` counts what decoding decided."""
+        if not released and not intake and not self.checks_pending:
             return
         self.held_since = time.monotonic() if len(self.merger) else None
         partition_of = {h.event.customer_id: h.source.message.partition for h in released}
@@ -153,12 +159,12 @@ class Engine:
         for alert in result.alerts:
             await self._send(self.outputs.alerts, alert.customer_id, alert)
         await self.app.producer.flush()
-        counts = result.counts + Counter({f"dead_letters:{c}": n for c, n in rejected.items()})
-        counts["dead_letters"] = sum(rejected.values())
+        touched = {(h.source.message.topic, h.source.message.partition) for h in released}
         await self.store.save(
             ((partition_of[cid], state) for cid, state in result.states.items()),
-            counts,
+            result.counts + intake,
             self.watermark,
+            {f"{topic}:{p}": self.merger.completed_offset((topic, p)) for topic, p in touched},
         )
         for held in released:
             held.source.ack()
@@ -194,3 +200,7 @@ class Engine:
                  message.partition, message.offset, rejection.detail)
         key: Any = message.key
         await self.outputs.dead_letters.send(key=key, value=letter.model_dump_json().encode())
+
+
+def _field(source: EventT) -> str:
+    return f"{source.message.topic}:{source.message.partition}"

@@ -32,7 +32,8 @@ class EventTimeMerger(Generic[Item]):
     """
 
     def __init__(self) -> None:
-        self._heap: list[tuple[tuple[object, ...], int, Item]] = []
+        self._heap: list[tuple[tuple[object, ...], int, Partition, int, Item]] = []
+        self._held_offsets: dict[Partition, set[int]] = {}
         self._sequence = itertools.count()
         self._next_offset: dict[Partition, int] = {}
         self._latest_key: dict[Partition, tuple[object, ...]] = {}
@@ -41,7 +42,8 @@ class EventTimeMerger(Generic[Item]):
         return len(self._heap)
 
     def push(self, partition: Partition, offset: int, sort_key: tuple[object, ...], item: Item) -> None:
-        heapq.heappush(self._heap, (sort_key, next(self._sequence), item))
+        heapq.heappush(self._heap, (sort_key, next(self._sequence), partition, offset, item))
+        self._held_offsets.setdefault(partition, set()).add(offset)
         self._next_offset[partition] = max(self._next_offset.get(partition, 0), offset + 1)
         latest = self._latest_key.get(partition)
         self._latest_key[partition] = sort_key if latest is None else max(latest, sort_key)
@@ -60,14 +62,36 @@ class EventTimeMerger(Generic[Item]):
         watermark = min(self._latest_key[p] for p in lagging)
         released: list[Item] = []
         while self._heap and self._heap[0][0] <= watermark:
-            released.append(heapq.heappop(self._heap)[2])
+            released.append(self._pop())
         return released
 
     def release_all(self) -> list[Item]:
         """Everything held, in order; used when waiting longer would only stall the stream."""
-        released = [entry[2] for entry in sorted(self._heap)]
-        self._heap.clear()
-        return released
+        return [self._pop() for _ in range(len(self._heap))]
+
+    def _pop(self) -> Item:
+        _, _, partition, offset, item = heapq.heappop(self._heap)
+        self._held_offsets[partition].discard(offset)
+        return item
+
+    def completed_offset(self, partition: Partition) -> int:
+        """The highest offset below which nothing of ``partition`` is still held (-1 if none).
+
+        Release follows event time, not offsets, so this is what a restart may safely skip.
+
+        >>> merger = EventTimeMerger()
+        >>> merger.push("p", offset=0, sort_key=(9,), item="p0@9")
+        >>> merger.push("p", offset=1, sort_key=(1,), item="p1@1")
+        >>> merger.push("q", offset=0, sort_key=(5,), item="q0@5")
+        >>> merger.release({"p": 2, "q": 3})  # q lags at time 5
+        ['p1@1', 'q0@5']
+        >>> merger.completed_offset("p")  # offset 0 is still held, so nothing is complete
+        -1
+        """
+        held = self._held_offsets.get(partition)
+        if held:
+            return min(held) - 1
+        return self._next_offset.get(partition, 0) - 1
 
     def mark_caught_up(self, highwaters: Mapping[Partition, int | None]) -> None:
         """Treat partitions as read up to ``highwaters`` (after a restart nothing was pushed)."""

@@ -34,7 +34,7 @@ def encode_state(state: CustomerState) -> dict[str, bytes]:
             _num(state.last_purchase), state.purchases, round(state.total_spend, 2),
             state.risk, state.tier, state.stage, _num(state.next_check),
         ]),
-        "p": orjson.dumps([[_num(p.at), _num(p.amount)] for p in state.recent_purchases]),
+        "p": orjson.dumps(_delta_encoded(state.recent_purchases)),
         "k": orjson.dumps([
             [c.complaint_id, _num(c.opened_at), _num(c.updated_at), c.category, c.severity,
              c.status, c.satisfaction]
@@ -71,8 +71,7 @@ def decode_state(customer_id: str, fields: Mapping[bytes, bytes]) -> CustomerSta
         last_purchase=_float(last_p),
         purchases=purchases,
         total_spend=float(spend),
-        recent_purchases=[Purchase(float(at), float(amount)) for at, amount in
-                          orjson.loads(fields[b"p"])],
+        recent_purchases=_delta_decoded(orjson.loads(fields[b"p"])),
         complaints=[Complaint(cid, float(opened), float(updated), category, severity, status, sat)
                     for cid, opened, updated, category, severity, status, sat in
                     orjson.loads(fields[b"k"])],
@@ -83,6 +82,24 @@ def decode_state(customer_id: str, fields: Mapping[bytes, bytes]) -> CustomerSta
         next_check=_float(next_check),
         alert=AlertMemory(armed, alert_tier, alert_id, _float(alerted_at), open_alert_id),
     )
+
+
+def _delta_encoded(purchases: list[Purchase]) -> list[float | int | None]:
+    # [t0, a0, t1 - t0, a1, ...]: gaps are a third of the digits of timestamps
+    flat: list[float | int | None] = []
+    previous = 0.0
+    for purchase in purchases:
+        flat += [_num(purchase.at - previous), _num(purchase.amount)]
+        previous = purchase.at
+    return flat
+
+
+def _delta_decoded(flat: list[float]) -> list[Purchase]:
+    purchases, at = [], 0.0
+    for gap, amount in zip(flat[::2], flat[1::2], strict=True):
+        at += gap
+        purchases.append(Purchase(at, float(amount)))
+    return purchases
 
 
 def _float(value: float | None) -> float | None:
@@ -96,6 +113,7 @@ class StateKeys:
         self.namespace = namespace
         self.stats = f"{namespace}:stats"
         self.watermark = f"{namespace}:watermark"
+        self.offsets = f"{namespace}:offsets"
 
     def customer(self, customer_id: str) -> str:
         return f"{self.namespace}:c:{{{customer_id}}}"
@@ -149,6 +167,14 @@ class CustomerStore:
             rows: list[dict[bytes, bytes]] = await pipe.execute()
         return {cid: decode_state(cid, row) for cid, row in zip(ids, rows, strict=True)}
 
+    async def completed_offsets(self, partitions: Iterable[str]) -> dict[str, int]:
+        """Per input partition (``topic:partition``), the offset up to which all is applied."""
+        fields = list(partitions)
+        if not fields:
+            return {}
+        values = await self.client.hmget(self.keys.offsets, fields)
+        return {f: int(v) for f, v in zip(fields, values, strict=True) if v is not None}
+
     async def due_checks(
         self, partitions: Iterable[int], up_to: float, limit: int
     ) -> list[tuple[int, DueCheck]]:
@@ -170,10 +196,12 @@ class CustomerStore:
         states: Iterable[tuple[int, CustomerState]],
         counts: Mapping[str, int],
         watermark: float | None = None,
+        completed_offsets: Mapping[str, int] | None = None,
     ) -> None:
-        """Write states with their check schedule and add ``counts``, atomically (MULTI/EXEC).
+        """Write states, schedules, counters and input progress atomically (MULTI/EXEC).
 
         ``states`` pairs each customer with the input partition their events arrive on.
+        Progress and state land together, so a restart never re-applies what was saved.
         """
         async with self.client.pipeline(transaction=True) as pipe:
             for partition, state in states:
@@ -185,6 +213,8 @@ class CustomerStore:
             for name, amount in counts.items():
                 if amount:
                     pipe.hincrby(self.keys.stats, name, amount)
+            if completed_offsets:
+                pipe.hset(self.keys.offsets, mapping=dict(completed_offsets))
             if watermark is not None:
                 # GT: with several workers the shared watermark only moves forward
                 pipe.zadd(self.keys.watermark, {"event_time": watermark}, gt=True)

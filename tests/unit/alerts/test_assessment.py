@@ -1,0 +1,63 @@
+from alerts.assessment import AlertConfig, assess, score_customer
+from alerts.events import Trigger
+from alerts.tiers import TierThresholds
+from models.features import DAY
+from models.heuristic import HeuristicScorer
+from models.state import CustomerState, apply_complaint, apply_purchase
+
+CONFIG = AlertConfig(TierThresholds(), cooldown_days=14, horizon_days=90, clv_years=2)
+INACTIVITY = Trigger(kind="inactivity", event_id=None)
+
+
+def _weekly_buyer() -> CustomerState:
+    state = CustomerState("c7")
+    for day in range(0, 70, 7):
+        apply_purchase(state, day * DAY, 80.0)
+    return state
+
+
+def test_silence_alerts_with_reasons_action_and_value():
+    state = _weekly_buyer()
+    result = assess(state, 150 * DAY, INACTIVITY, HeuristicScorer(), CONFIG)
+    alert = result.alert
+    assert alert is not None and alert.trigger.kind == "inactivity"
+    assert alert.reasons[0].code == "overdue"
+    assert "usually buys every 7 days" in alert.reasons[0].text
+    assert alert.value_at_risk == round(alert.risk * alert.clv, 2) > 0
+    assert alert.recommended_action
+    assert result.risk_update.risk == alert.risk
+
+
+def test_alert_id_is_the_same_for_the_same_input():
+    ids = {assess(_weekly_buyer(), 150 * DAY, INACTIVITY, HeuristicScorer(), CONFIG).alert.alert_id
+           for _ in range(3)}
+    assert len(ids) == 1
+
+
+def test_purchase_after_an_alert_recovers_it():
+    state = _weekly_buyer()
+    alert = assess(state, 150 * DAY, INACTIVITY, HeuristicScorer(), CONFIG).alert
+    apply_purchase(state, 160 * DAY, 25.0)
+    result = assess(state, 160 * DAY, Trigger(kind="purchase", event_id="p9"), HeuristicScorer(),
+                    CONFIG, purchase_amount=25.0)
+    assert result.recovered is not None
+    assert (result.recovered.alert_id, result.recovered.days_to_recovery,
+            result.recovered.amount) == (alert.alert_id, 10.0, 25.0)
+    assert state.alert.open_alert_id is None
+
+
+def test_open_complaint_leads_to_service_recovery():
+    state = _weekly_buyer()
+    apply_complaint(state, 60 * DAY, "k1", "delivery", 5, "opened", None)
+    alert = assess(state, 100 * DAY, INACTIVITY, HeuristicScorer(), CONFIG).alert
+    assert alert is not None and alert.recommended_action == "service_recovery"
+    assert any(r.code == "open_complaint" and "delivery, severity 5" in r.text
+               for r in alert.reasons)
+
+
+def test_scoring_does_not_change_the_state():
+    state = _weekly_buyer()
+    before = repr(state)
+    score = score_customer(state, 200 * DAY, HeuristicScorer(), CONFIG)
+    assert repr(state) == before
+    assert (score.customer_id, score.lifecycle_stage, score.frequency) == ("c7", "lapsed", 10)

@@ -1,0 +1,38 @@
+import random
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from streams.ordering import EventTimeMerger
+
+
+@given(st.lists(st.lists(st.integers(0, 1000), max_size=20).map(sorted), min_size=1, max_size=4),
+       st.randoms())
+def test_interleaved_partitions_come_out_in_event_time_order(partitions, rnd: random.Random):
+    """Partitions are each in time order but read at random speeds; output is globally ordered."""
+    merger: EventTimeMerger[int] = EventTimeMerger()
+    ends = {p: len(times) for p, times in enumerate(partitions)}
+    cursors = dict.fromkeys(ends, 0)
+    released: list[int] = []
+    while any(cursors[p] < ends[p] for p in ends):
+        p = rnd.choice([p for p in ends if cursors[p] < ends[p]])
+        merger.push(p, cursors[p], (partitions[p][cursors[p]],), partitions[p][cursors[p]])
+        cursors[p] += 1
+        released += merger.release(ends)
+    assert released == sorted(t for times in partitions for t in times)
+    assert len(merger) == 0
+
+
+def test_unseen_lagging_partition_holds_everything():
+    merger: EventTimeMerger[str] = EventTimeMerger()
+    merger.push("a", 0, (5,), "a5")
+    assert merger.release({"a": 1, "b": 3}) == []
+    assert merger.release({"a": 1, "b": None}) == []
+    assert merger.release({"a": 1, "b": 0}) == ["a5"]
+
+
+def test_mark_caught_up_releases_after_a_restart():
+    merger: EventTimeMerger[str] = EventTimeMerger()
+    merger.push("a", 10, (5,), "a5")
+    merger.mark_caught_up({"b": 7})
+    assert merger.release({"a": 11, "b": 7}) == ["a5"]
