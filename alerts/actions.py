@@ -32,7 +32,10 @@ ACTION_RULES: Sequence[tuple[str, Callable[[ActionContext], bool]]] = (
 
 
 def recommend_action(
-    reasons: Sequence[Reason], clv: float, lifecycle_stage: str, complaint_categories: frozenset[str]
+    reasons: Sequence[Reason],
+    clv: float,
+    lifecycle_stage: str,
+    complaint_categories: frozenset[str],
 ) -> str:
     """The first action in :data:`ACTION_RULES` whose condition holds.
 

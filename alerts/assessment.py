@@ -66,7 +66,7 @@ def assess(
         timestamp=as_utc(at),
         risk=risk,
         previous_risk=previous_risk,
-        tier=state.tier,  # type: ignore[arg-type]
+        tier=state.tier,
         lifecycle_stage=stage,
         model_version=scorer.version,
         trigger=trigger,

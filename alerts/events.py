@@ -16,6 +16,7 @@ _ID_NAMESPACE = uuid.UUID("6c3f7a2e-1b0d-4e59-9a8e-2f51c6b0d417")
 Probability = float
 Stage = Literal["new", "active", "at_risk", "lapsed", "reactivated"]
 
+
 def deterministic_id(*parts: str) -> str:
     """An id that the same inputs always give, so a replay or a retry reproduces it.
 
@@ -24,12 +25,14 @@ def deterministic_id(*parts: str) -> str:
     """
     return str(uuid.uuid5(_ID_NAMESPACE, "|".join(parts)))
 
+
 class _OutputEvent(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     schema_version: int = Field(SCHEMA_VERSION, description="Bumped on incompatible changes.")
     customer_id: str
     timestamp: AwareDatetime = Field(description="Event time of what caused this event.")
+
 
 class Trigger(BaseModel):
     """What made the engine rescore the customer."""
@@ -39,6 +42,7 @@ class Trigger(BaseModel):
     kind: Literal["purchase", "complaint", "inactivity"]
     event_id: str | None = Field(description="The input event, or None for inactivity.")
 
+
 class Reason(BaseModel):
     """One factor behind a score: a stable code, its weight on the log-odds, a sentence."""
 
@@ -47,6 +51,7 @@ class Reason(BaseModel):
     code: str = Field(examples=["overdue"])
     weight: float = Field(description="Contribution to the log-odds of churn.")
     text: str = Field(examples=["no purchase for 74 days; usually buys every 21 days"])
+
 
 class RiskUpdate(_OutputEvent):
     """A customer's current risk; keyed by customer_id on the compacted ``customer-risk`` topic."""
@@ -59,6 +64,7 @@ class RiskUpdate(_OutputEvent):
     lifecycle_stage: Stage
     model_version: str
     trigger: Trigger
+
 
 class ChurnAlert(_OutputEvent):
     """An actionable warning for the retention team."""
@@ -77,6 +83,7 @@ class ChurnAlert(_OutputEvent):
     model_version: str
     trigger: Trigger
 
+
 class CustomerRecovered(_OutputEvent):
     """An alerted customer bought again: the alert it answers, and how fast."""
 
@@ -85,6 +92,7 @@ class CustomerRecovered(_OutputEvent):
     alert_id: str
     days_to_recovery: NonNegativeFloat
     amount: NonNegativeFloat
+
 
 OutputEvent = RiskUpdate | ChurnAlert | CustomerRecovered
 

@@ -47,9 +47,7 @@ _TEXT_OF_REASON: dict[str, Callable[[CustomerState, Features], str]] = {
         f"no purchase for {x['recency_days']:.0f} days; "
         f"usually buys every {x['interval_days']:.0f} days"
     ),
-    "one_time_buyer": lambda s, x: (
-        f"bought only once, {x['recency_days']:.0f} days ago"
-    ),
+    "one_time_buyer": lambda s, x: f"bought only once, {x['recency_days']:.0f} days ago",
     "few_purchases": lambda s, x: f"only {x['frequency']:.0f} purchase(s) so far",
     "slow_rhythm": lambda s, x: f"buys only every {x['interval_days']:.0f} days",
     "open_complaint": _open_complaint_text,
@@ -57,12 +55,8 @@ _TEXT_OF_REASON: dict[str, Callable[[CustomerState, Features], str]] = {
         f"{x['complaints_30d']:.0f} complaint(s) in 30 days, {x['complaints_90d']:.0f} in 90 days"
         f", worst severity {x['worst_severity_90d']:.0f}"
     ),
-    "low_satisfaction": lambda s, x: (
-        f"rated complaint handling {3 - x['satisfaction_gap']:.0f}/5"
-    ),
-    "spend_decline": lambda s, x: (
-        f"spend in the last 90 days down {-100 * x['spend_trend']:.0f}%"
-    ),
+    "low_satisfaction": lambda s, x: f"rated complaint handling {3 - x['satisfaction_gap']:.0f}/5",
+    "spend_decline": lambda s, x: f"spend in the last 90 days down {-100 * x['spend_trend']:.0f}%",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 from models.state import CustomerState
@@ -18,7 +19,7 @@ Features = dict[str, float]
 def interval_days(state: CustomerState) -> list[float]:
     """Gaps between successive recent purchases, in days, oldest first."""
     times = [p.at for p in state.recent_purchases]
-    return [(later - earlier) / DAY for earlier, later in zip(times, times[1:], strict=False)]
+    return [(later - earlier) / DAY for earlier, later in itertools.pairwise(times)]
 
 
 def expected_interval_days(state: CustomerState) -> float:
@@ -72,11 +73,15 @@ def extract_features(state: CustomerState, as_of: float, horizon_days: float) ->
     recency = max(as_of - _first_not_none(state.last_purchase, seen_since), 0.0) / DAY
     expected = expected_interval_days(state)
     complaints_90 = [c for c in state.complaints if as_of - 90 * DAY < c.opened_at <= as_of]
-    latest_complaint = max((c.updated_at for c in state.complaints if c.updated_at <= as_of),
-                           default=None)
+    latest_complaint = max(
+        (c.updated_at for c in state.complaints if c.updated_at <= as_of), default=None
+    )
     satisfaction = next(
-        (c.satisfaction for c in reversed(state.complaints)
-         if c.satisfaction is not None and c.updated_at <= as_of),
+        (
+            c.satisfaction
+            for c in reversed(state.complaints)
+            if c.satisfaction is not None and c.updated_at <= as_of
+        ),
         NEUTRAL_SATISFACTION,
     )
     return {
@@ -99,7 +104,8 @@ def extract_features(state: CustomerState, as_of: float, horizon_days: float) ->
         "worst_severity_90d": float(max((c.severity for c in complaints_90), default=0)),
         "days_since_complaint": (
             min((as_of - latest_complaint) / DAY, horizon_days)
-            if latest_complaint is not None else horizon_days
+            if latest_complaint is not None
+            else horizon_days
         ),
         "satisfaction_gap": float(NEUTRAL_SATISFACTION - satisfaction),
     }

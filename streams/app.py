@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any, cast
 
 import faust
+from faust import Stream
 from faust.types import StreamT
 
 from models.heuristic import HeuristicScorer
@@ -37,9 +39,16 @@ def create_app(settings: Settings) -> faust.App:
     )
     names = TopicNames.from_settings(settings)
 
-    def raw_topic(name: str, **options: object) -> faust.TopicT:
-        return app.topic(name, key_type=bytes, value_type=bytes, value_serializer="raw",
-                         key_serializer="raw", partitions=settings.partitions, **options)
+    def raw_topic(name: str, **options: Any) -> faust.TopicT:
+        return app.topic(
+            name,
+            key_type=bytes,
+            value_type=bytes,
+            value_serializer="raw",
+            key_serializer="raw",
+            partitions=settings.partitions,
+            **options,
+        )
 
     outputs = OutputTopics(
         alerts=raw_topic(names.alerts),
@@ -54,12 +63,18 @@ def create_app(settings: Settings) -> faust.App:
         outputs=outputs,
         input_topics=names.inputs,
     )
-    inputs = app.topic(*names.inputs, key_type=bytes, value_type=bytes, value_serializer="raw",
-                       key_serializer="raw", partitions=settings.partitions)
+    inputs = app.topic(
+        *names.inputs,
+        key_type=bytes,
+        value_type=bytes,
+        value_serializer="raw",
+        key_serializer="raw",
+        partitions=settings.partitions,
+    )
 
     @app.agent(inputs, name="churnwatch.process")
     async def process(stream: StreamT) -> None:
-        async for batch in stream.take_events(
+        async for batch in cast(Stream, stream).take_events(
             settings.batch_max_events, within=settings.batch_max_wait_ms / 1000
         ):
             await engine.intake(batch)

@@ -39,8 +39,14 @@ def parse_time(value: str | None) -> datetime | None:
 
 
 def progress_bar() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=console, transient=True)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -54,8 +60,12 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--input", "input_path", type=click.Path(exists=True, dir_okay=False),
-              help="JSONL events to replay (default: a generated population).")
+@click.option(
+    "--input",
+    "input_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="JSONL events to replay (default: a generated population).",
+)
 @click.option("--customers", default=500, show_default=True, help="Generated customers.")
 @click.option("--days", default=365, show_default=True, help="Generated days of history.")
 @click.option("--seed", default=7, show_default=True, help="Generator seed.")
@@ -63,13 +73,30 @@ def main() -> None:
 @click.option("--scores-out", type=click.Path(dir_okay=False), help="Write scores CSV here.")
 @click.option("--alerts-out", type=click.Path(dir_okay=False), help="Write alerts JSONL here.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON summary instead of tables.")
-def demo(input_path: str | None, customers: int, days: int, seed: int, as_of: str | None,
-         scores_out: str | None, alerts_out: str | None, as_json: bool) -> None:
+def demo(
+    input_path: str | None,
+    customers: int,
+    days: int,
+    seed: int,
+    as_of: str | None,
+    scores_out: str | None,
+    alerts_out: str | None,
+    as_json: bool,
+) -> None:
     """Run the whole pipeline on embedded (or configured) services and summarise it."""
     from streams.demo import run_demo
 
-    summary = run_demo(load_settings(), input_path, customers, days, seed, parse_time(as_of),
-                       scores_out, alerts_out, console=None if as_json else console)
+    summary = run_demo(
+        load_settings(),
+        input_path,
+        customers,
+        days,
+        seed,
+        parse_time(as_of),
+        scores_out,
+        alerts_out,
+        console=None if as_json else console,
+    )
     if as_json:
         click.echo(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
 

@@ -33,11 +33,13 @@ def demo_settings(settings: Settings) -> Iterator[Settings]:
     reading an earlier run's events.
     """
     run = uuid.uuid4().hex[:8]
-    fresh = settings.model_copy(update={
-        "topic_prefix": f"{settings.topic_prefix}demo-{run}.",
-        "redis_namespace": f"{settings.redis_namespace}:demo-{run}",
-        "app_id": f"{settings.app_id}-demo-{run}",
-    })
+    fresh = settings.model_copy(
+        update={
+            "topic_prefix": f"{settings.topic_prefix}demo-{run}.",
+            "redis_namespace": f"{settings.redis_namespace}:demo-{run}",
+            "app_id": f"{settings.app_id}-demo-{run}",
+        }
+    )
     with embedded_services(not settings.kafka_url, not settings.redis_url) as (kafka, redis):
         yield fresh.with_services(
             kafka.url if kafka else str(settings.kafka_url),
@@ -71,8 +73,10 @@ def run_demo(
     with demo_settings(settings) as run_settings:
         lines = demo_input(run_settings, input_path, customers, days, seed)
         if console:
-            console.print(f"replaying {len(lines)} events through a worker "
-                          f"(broker {run_settings.kafka_url}, redis {run_settings.redis_url})")
+            console.print(
+                f"replaying {len(lines)} events through a worker "
+                f"(broker {run_settings.kafka_url}, redis {run_settings.redis_url})"
+            )
         run = _run_with_progress(run_settings, lines, console)
         cut, scores = collect_scores(run_settings, as_of)
     if scores_out:
@@ -86,17 +90,23 @@ def run_demo(
     return summary
 
 
-def _run_with_progress(settings: Settings, lines: list[InputLine], console: Console | None
-                       ) -> PipelineRun:
+def _run_with_progress(
+    settings: Settings, lines: list[InputLine], console: Console | None
+) -> PipelineRun:
     if console is None:
         return run_pipeline(settings, lines)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console, transient=True) as bar:
         sent = bar.add_task("sent to Kafka", total=len(lines))
         done = bar.add_task("processed", total=len(lines))
         return run_pipeline(
-            settings, lines,
+            settings,
+            lines,
             on_sent=lambda n: bar.advance(sent, n),
             on_processed=lambda n: bar.update(done, completed=n),
         )
@@ -110,7 +120,8 @@ def summarise(run: PipelineRun, customers: int, cut: float | None) -> dict[str, 
         "events_processed": run.stats.get("processed", 0) - run.stats.get("duplicates", 0),
         "dead_letters": run.stats.get("dead_letters", 0),
         "dead_letters_by_reason": {
-            k.split(":", 1)[1]: v for k, v in sorted(run.stats.items())
+            k.split(":", 1)[1]: v
+            for k, v in sorted(run.stats.items())
             if k.startswith("dead_letters:")
         },
         "duplicates": run.stats.get("duplicates", 0),
@@ -125,8 +136,16 @@ def summarise(run: PipelineRun, customers: int, cut: float | None) -> dict[str, 
 
 def summary_table(summary: dict[str, Any]) -> Table:
     table = Table(title="churnwatch demo", show_header=False)
-    for key in ("events_in", "events_processed", "dead_letters", "customers", "alerts",
-                "recovered", "as_of", "elapsed_s"):
+    for key in (
+        "events_in",
+        "events_processed",
+        "dead_letters",
+        "customers",
+        "alerts",
+        "recovered",
+        "as_of",
+        "elapsed_s",
+    ):
         table.add_row(key, str(summary[key]))
     for tier, count in summary["alerts_by_tier"].items():
         table.add_row(f"  alerts: {tier}", str(count))
@@ -142,7 +161,12 @@ def top_alerts_table(alerts: list[dict[str, Any]], limit: int = 8) -> Table:
     churn_alerts = [a for a in alerts if a.get("type") == "churn_alert"]
     for alert in sorted(churn_alerts, key=lambda a: -float(a["value_at_risk"]))[:limit]:
         reasons = alert.get("reasons") or [{"text": "-"}]
-        table.add_row(alert["customer_id"], alert["tier"], f"{alert['risk']:.2f}",
-                      f"{alert['value_at_risk']:.2f}", alert["recommended_action"],
-                      reasons[0]["text"])
+        table.add_row(
+            alert["customer_id"],
+            alert["tier"],
+            f"{alert['risk']:.2f}",
+            f"{alert['value_at_risk']:.2f}",
+            alert["recommended_action"],
+            reasons[0]["text"],
+        )
     return table

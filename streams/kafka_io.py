@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -40,12 +41,16 @@ def ensure_topics(settings: Settings) -> None:
     names = TopicNames.from_settings(settings)
     admin = KafkaAdminClient(bootstrap_servers=_servers(settings))
     try:
-        for name in (names.purchases, names.complaints, names.alerts, names.dead_letters, names.risk):
+        for name in (
+            names.purchases,
+            names.complaints,
+            names.alerts,
+            names.dead_letters,
+            names.risk,
+        ):
             config = {"cleanup.policy": "compact"} if name == names.risk else {}
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):
                 admin.create_topics([NewTopic(name, settings.partitions, 1, topic_configs=config)])
-            except TopicAlreadyExistsError:
-                pass
     finally:
         admin.close()
 
@@ -87,12 +92,14 @@ def route_lines(lines: Iterable[bytes], names: TopicNames) -> list[InputLine]:
         customer = fields.get("customer_id")
         timestamp = fields.get("timestamp")
         last_time = timestamp if isinstance(timestamp, str) else last_time
-        routed.append(InputLine(
-            topic=names.input_for(fields.get("type")),
-            key=str(customer).encode() if customer is not None else None,
-            value=value,
-            event_time=last_time,
-        ))
+        routed.append(
+            InputLine(
+                topic=names.input_for(fields.get("type")),
+                key=str(customer).encode() if customer is not None else None,
+                value=value,
+                event_time=last_time,
+            )
+        )
     return sorted(routed, key=_event_time_order)
 
 
@@ -111,7 +118,10 @@ def produce_lines(
 ) -> int:
     """Send ``lines`` in order, at most ``rate`` per second; returns how many were sent."""
     producer = KafkaProducer(
-        bootstrap_servers=_servers(settings), acks="all", linger_ms=5, retries=5,
+        bootstrap_servers=_servers(settings),
+        acks="all",
+        linger_ms=5,
+        retries=5,
         max_request_size=max(1_048_576, 2 * settings.max_message_bytes),
     )
     started = time.monotonic()
@@ -157,7 +167,9 @@ def read_topic(settings: Settings, topic: str, timeout_s: float = 10.0) -> list[
 def follow_topic(settings: Settings, topic: str, from_beginning: bool) -> Iterator[bytes]:
     """Message values of ``topic`` as they arrive, until interrupted."""
     consumer = KafkaConsumer(
-        topic, bootstrap_servers=_servers(settings), enable_auto_commit=False,
+        topic,
+        bootstrap_servers=_servers(settings),
+        enable_auto_commit=False,
         auto_offset_reset="earliest" if from_beginning else "latest",
     )
     try:

@@ -13,10 +13,10 @@ from collections.abc import Hashable, Mapping
 from typing import Generic, TypeVar
 
 Item = TypeVar("Item")
-Partition = Hashable
+Partition = TypeVar("Partition", bound=Hashable)
 
 
-class EventTimeMerger(Generic[Item]):
+class EventTimeMerger(Generic[Partition, Item]):
     """Buffers items from several partitions and releases them in event-time order.
 
     Examples
@@ -41,7 +41,9 @@ class EventTimeMerger(Generic[Item]):
     def __len__(self) -> int:
         return len(self._heap)
 
-    def push(self, partition: Partition, offset: int, sort_key: tuple[object, ...], item: Item) -> None:
+    def push(
+        self, partition: Partition, offset: int, sort_key: tuple[object, ...], item: Item
+    ) -> None:
         heapq.heappush(self._heap, (sort_key, next(self._sequence), partition, offset, item))
         self._held_offsets.setdefault(partition, set()).add(offset)
         self._next_offset[partition] = max(self._next_offset.get(partition, 0), offset + 1)
@@ -54,7 +56,11 @@ class EventTimeMerger(Generic[Item]):
         ``highwaters`` maps each assigned partition to the offset after its last message
         (None when not yet known). A partition lags while that is beyond what was pushed.
         """
-        lagging = [p for p, high in highwaters.items() if high is None or high > self._next_offset.get(p, 0)]
+        lagging = [
+            p
+            for p, high in highwaters.items()
+            if high is None or high > self._next_offset.get(p, 0)
+        ]
         if not lagging:
             return self.release_all()
         if any(p not in self._latest_key for p in lagging):

@@ -38,7 +38,9 @@ class WorkerProcess:
         with self.log_path.open("ab") as log_file:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "streams.cli", "worker"],
-                env=environment, stdout=log_file, stderr=subprocess.STDOUT,
+                env=environment,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
             )
         return self
 
@@ -77,8 +79,7 @@ def checks_behind_watermark(client: redis.Redis, settings: Settings) -> int:
     if watermark is None:
         return 0
     return sum(
-        int(client.zcount(keys.due(p), "-inf", watermark))  # type: ignore[arg-type]
-        for p in range(settings.partitions)
+        int(client.zcount(keys.due(p), "-inf", watermark)) for p in range(settings.partitions)
     )
 
 
@@ -140,5 +141,7 @@ def run_pipeline(
         )
     finally:
         worker.stop()
-    alerts = [orjson.loads(v) for v in read_topic(settings, TopicNames.from_settings(settings).alerts)]
+    alerts = [
+        orjson.loads(v) for v in read_topic(settings, TopicNames.from_settings(settings).alerts)
+    ]
     return PipelineRun(len(lines), stats, alerts, round(time.monotonic() - started, 2))

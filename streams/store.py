@@ -10,12 +10,15 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import orjson
-import redis.asyncio as aioredis
 import redis as syncredis
+import redis.asyncio as aioredis
 
 from models.state import AlertMemory, Complaint, CustomerState, Purchase
 from streams.processor import DueCheck
 from streams.settings import Settings
+
+# what redis-py's stubs accept as a hash mapping
+RedisMapping = Mapping[Any, Any]
 
 
 def _num(value: float | None) -> float | int | None:
@@ -29,22 +32,45 @@ def encode_state(state: CustomerState) -> dict[str, bytes]:
     """The hash fields of a customer; see :func:`decode_state` for the inverse."""
     memory = state.alert
     return {
-        "f": orjson.dumps([
-            _num(state.first_seen), _num(state.last_seen), _num(state.first_purchase),
-            _num(state.last_purchase), state.purchases, round(state.total_spend, 2),
-            state.risk, state.tier, state.stage, _num(state.next_check),
-        ]),
+        "f": orjson.dumps(
+            [
+                _num(state.first_seen),
+                _num(state.last_seen),
+                _num(state.first_purchase),
+                _num(state.last_purchase),
+                state.purchases,
+                round(state.total_spend, 2),
+                state.risk,
+                state.tier,
+                state.stage,
+                _num(state.next_check),
+            ]
+        ),
         "p": orjson.dumps(_delta_encoded(state.recent_purchases)),
-        "k": orjson.dumps([
-            [c.complaint_id, _num(c.opened_at), _num(c.updated_at), c.category, c.severity,
-             c.status, c.satisfaction]
-            for c in state.complaints
-        ]),
+        "k": orjson.dumps(
+            [
+                [
+                    c.complaint_id,
+                    _num(c.opened_at),
+                    _num(c.updated_at),
+                    c.category,
+                    c.severity,
+                    c.status,
+                    c.satisfaction,
+                ]
+                for c in state.complaints
+            ]
+        ),
         "e": orjson.dumps(state.seen_event_ids),
-        "a": orjson.dumps([
-            memory.armed, memory.tier, memory.alert_id, _num(memory.alerted_at),
-            memory.open_alert_id,
-        ]),
+        "a": orjson.dumps(
+            [
+                memory.armed,
+                memory.tier,
+                memory.alert_id,
+                _num(memory.alerted_at),
+                memory.open_alert_id,
+            ]
+        ),
     }
 
 
@@ -72,9 +98,10 @@ def decode_state(customer_id: str, fields: Mapping[bytes, bytes]) -> CustomerSta
         purchases=purchases,
         total_spend=float(spend),
         recent_purchases=_delta_decoded(orjson.loads(fields[b"p"])),
-        complaints=[Complaint(cid, float(opened), float(updated), category, severity, status, sat)
-                    for cid, opened, updated, category, severity, status, sat in
-                    orjson.loads(fields[b"k"])],
+        complaints=[
+            Complaint(cid, float(opened), float(updated), category, severity, status, sat)
+            for cid, opened, updated, category, severity, status, sat in orjson.loads(fields[b"k"])
+        ],
         seen_event_ids=orjson.loads(fields[b"e"]),
         risk=risk,
         tier=tier,
@@ -178,12 +205,13 @@ class CustomerStore:
     async def due_checks(
         self, partitions: Iterable[int], up_to: float, limit: int
     ) -> list[tuple[int, DueCheck]]:
-        """Checks due by ``up_to`` in the given input partitions, at most ``limit`` per partition."""
+        """Checks due by ``up_to`` in these input partitions, at most ``limit`` per partition."""
         partitions = list(partitions)
         async with self.client.pipeline(transaction=False) as pipe:
             for partition in partitions:
-                pipe.zrangebyscore(self.keys.due(partition), "-inf", up_to, start=0, num=limit,
-                                   withscores=True)
+                pipe.zrangebyscore(
+                    self.keys.due(partition), "-inf", up_to, start=0, num=limit, withscores=True
+                )
             rows: list[list[tuple[bytes, float]]] = await pipe.execute()
         return [
             (partition, DueCheck(member.decode(), float(score)))
@@ -205,7 +233,8 @@ class CustomerStore:
         """
         async with self.client.pipeline(transaction=True) as pipe:
             for partition, state in states:
-                pipe.hset(self.keys.customer(state.customer_id), mapping=encode_state(state))
+                fields: RedisMapping = encode_state(state)
+                pipe.hset(self.keys.customer(state.customer_id), mapping=fields)
                 if state.next_check is None:
                     pipe.zrem(self.keys.due(partition), state.customer_id)
                 else:
@@ -214,19 +243,12 @@ class CustomerStore:
                 if amount:
                     pipe.hincrby(self.keys.stats, name, amount)
             if completed_offsets:
-                pipe.hset(self.keys.offsets, mapping=dict(completed_offsets))
+                progress: RedisMapping = dict(completed_offsets)
+                pipe.hset(self.keys.offsets, mapping=progress)
             if watermark is not None:
                 # GT: with several workers the shared watermark only moves forward
                 pipe.zadd(self.keys.watermark, {"event_time": watermark}, gt=True)
             await pipe.execute()
-
-    async def watermark(self) -> float | None:
-        score: float | None = await self.client.zscore(self.keys.watermark, "event_time")
-        return score
-
-    async def stats(self) -> dict[str, int]:
-        raw: dict[bytes, bytes] = await self.client.hgetall(self.keys.stats)
-        return {k.decode(): int(v) for k, v in raw.items()}
 
 
 def read_all_states(client: syncredis.Redis, keys: StateKeys) -> Iterable[CustomerState]:

@@ -36,13 +36,18 @@ class _Customer:
 
     def purchase(self, day: float, amount: float) -> None:
         self.purchases += 1
-        self.events.append({
-            "type": "purchase", "event_id": f"p-{self.customer_id}-{self.purchases}",
-            "customer_id": self.customer_id, "timestamp": self.stamp(day),
-            "amount": round(amount, 2), "quantity": self.rng.randint(1, 4),
-            "order_id": f"o-{self.customer_id}-{self.purchases}",
-            "channel": self.rng.choice(("web", "app", "store")),
-        })
+        self.events.append(
+            {
+                "type": "purchase",
+                "event_id": f"p-{self.customer_id}-{self.purchases}",
+                "customer_id": self.customer_id,
+                "timestamp": self.stamp(day),
+                "amount": round(amount, 2),
+                "quantity": self.rng.randint(1, 4),
+                "order_id": f"o-{self.customer_id}-{self.purchases}",
+                "channel": self.rng.choice(("web", "app", "store")),
+            }
+        )
 
     def complain(self, day: float) -> None:
         rng, self.complaints = self.rng, self.complaints + 1
@@ -58,15 +63,22 @@ class _Customer:
             satisfaction = max(1, min(5, round(rng.gauss(4.2 - 0.5 * severity, 1.0))))
             steps.append((steps[-1][0] + rng.uniform(1, 20), "resolved", satisfaction))
         # what drives leaving: severity, and being left unresolved or unhappy
-        self.complaint_pressure += 0.04 * severity + (0.12 if not resolved else 0.0) + (
-            0.08 if satisfaction is not None and satisfaction <= 2 else 0.0)
+        self.complaint_pressure += (
+            0.04 * severity
+            + (0.12 if not resolved else 0.0)
+            + (0.08 if satisfaction is not None and satisfaction <= 2 else 0.0)
+        )
         for step, (at, status, rating) in enumerate(steps):
             if at >= self.days:
                 break
             event: dict[str, object] = {
-                "type": "complaint", "event_id": f"{complaint_id}-{step}",
-                "customer_id": self.customer_id, "timestamp": self.stamp(at),
-                "complaint_id": complaint_id, "category": category, "severity": severity,
+                "type": "complaint",
+                "event_id": f"{complaint_id}-{step}",
+                "customer_id": self.customer_id,
+                "timestamp": self.stamp(at),
+                "complaint_id": complaint_id,
+                "category": category,
+                "severity": severity,
                 "status": status,
             }
             if rating is not None:

@@ -21,8 +21,11 @@ def at_day(day: float) -> datetime:
 
 def purchase_fields(**overrides: Any) -> dict[str, Any]:
     fields: dict[str, Any] = {
-        "type": "purchase", "event_id": f"p{next(_ids)}", "customer_id": "c1",
-        "timestamp": at_day(0).isoformat(), "amount": 40.0,
+        "type": "purchase",
+        "event_id": f"p{next(_ids)}",
+        "customer_id": "c1",
+        "timestamp": at_day(0).isoformat(),
+        "amount": 40.0,
     }
     fields.update(overrides)
     if isinstance(fields["timestamp"], int | float):
@@ -32,9 +35,14 @@ def purchase_fields(**overrides: Any) -> dict[str, Any]:
 
 def complaint_fields(**overrides: Any) -> dict[str, Any]:
     fields: dict[str, Any] = {
-        "type": "complaint", "event_id": f"k{next(_ids)}", "customer_id": "c1",
-        "timestamp": at_day(0).isoformat(), "complaint_id": "k1", "category": "delivery",
-        "severity": 3, "status": "opened",
+        "type": "complaint",
+        "event_id": f"k{next(_ids)}",
+        "customer_id": "c1",
+        "timestamp": at_day(0).isoformat(),
+        "complaint_id": "k1",
+        "category": "delivery",
+        "severity": 3,
+        "status": "opened",
     }
     fields.update(overrides)
     if isinstance(fields["timestamp"], int | float):
@@ -45,12 +53,14 @@ def complaint_fields(**overrides: Any) -> dict[str, Any]:
 @pytest.fixture
 def purchase() -> Callable[..., PurchaseEvent]:
     """``purchase(customer_id="c2", timestamp=10, amount=5.0)``; a number is a day of 2025."""
-    return lambda **overrides: PurchaseEvent.model_validate(purchase_fields(**overrides),
-                                                            strict=False)
+    return lambda **overrides: PurchaseEvent.model_validate(
+        purchase_fields(**overrides), strict=False
+    )
 
 
 @pytest.fixture
 def complaint() -> Callable[..., ComplaintEvent]:
     """``complaint(severity=5, status="resolved", timestamp=3)``."""
-    return lambda **overrides: ComplaintEvent.model_validate(complaint_fields(**overrides),
-                                                             strict=False)
+    return lambda **overrides: ComplaintEvent.model_validate(
+        complaint_fields(**overrides), strict=False
+    )

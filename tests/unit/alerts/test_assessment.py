@@ -29,8 +29,10 @@ def test_silence_alerts_with_reasons_action_and_value():
 
 
 def test_alert_id_is_the_same_for_the_same_input():
-    ids = {assess(_weekly_buyer(), 150 * DAY, INACTIVITY, HeuristicScorer(), CONFIG).alert.alert_id
-           for _ in range(3)}
+    ids = {
+        assess(_weekly_buyer(), 150 * DAY, INACTIVITY, HeuristicScorer(), CONFIG).alert.alert_id
+        for _ in range(3)
+    }
     assert len(ids) == 1
 
 
@@ -38,11 +40,20 @@ def test_purchase_after_an_alert_recovers_it():
     state = _weekly_buyer()
     alert = assess(state, 150 * DAY, INACTIVITY, HeuristicScorer(), CONFIG).alert
     apply_purchase(state, 160 * DAY, 25.0)
-    result = assess(state, 160 * DAY, Trigger(kind="purchase", event_id="p9"), HeuristicScorer(),
-                    CONFIG, purchase_amount=25.0)
+    result = assess(
+        state,
+        160 * DAY,
+        Trigger(kind="purchase", event_id="p9"),
+        HeuristicScorer(),
+        CONFIG,
+        purchase_amount=25.0,
+    )
     assert result.recovered is not None
-    assert (result.recovered.alert_id, result.recovered.days_to_recovery,
-            result.recovered.amount) == (alert.alert_id, 10.0, 25.0)
+    assert (
+        result.recovered.alert_id,
+        result.recovered.days_to_recovery,
+        result.recovered.amount,
+    ) == (alert.alert_id, 10.0, 25.0)
     assert state.alert.open_alert_id is None
 
 
@@ -51,8 +62,9 @@ def test_open_complaint_leads_to_service_recovery():
     apply_complaint(state, 60 * DAY, "k1", "delivery", 5, "opened", None)
     alert = assess(state, 100 * DAY, INACTIVITY, HeuristicScorer(), CONFIG).alert
     assert alert is not None and alert.recommended_action == "service_recovery"
-    assert any(r.code == "open_complaint" and "delivery, severity 5" in r.text
-               for r in alert.reasons)
+    assert any(
+        r.code == "open_complaint" and "delivery, severity 5" in r.text for r in alert.reasons
+    )
 
 
 def test_scoring_does_not_change_the_state():

@@ -8,14 +8,20 @@ from models.state import AlertMemory
 TIERS = TierThresholds(medium=0.5, high=0.7, critical=0.85, rearm_below=0.4)
 
 
-def _run(risks_by_day: list[tuple[float, float]], cooldown: float = 14) -> list[AlertDecision | None]:
+def _run(
+    risks_by_day: list[tuple[float, float]], cooldown: float = 14
+) -> list[AlertDecision | None]:
     memory = AlertMemory()
     return [decide_alert(memory, risk, day * DAY, TIERS, cooldown) for day, risk in risks_by_day]
 
 
 def test_alerts_once_on_crossing_not_on_every_event():
     assert [d.tier if d else None for d in _run([(0, 0.3), (1, 0.55), (2, 0.6), (3, 0.58)])] == [
-        None, "medium", None, None]
+        None,
+        "medium",
+        None,
+        None,
+    ]
 
 
 def test_wobble_around_a_threshold_does_not_realert():
@@ -35,7 +41,11 @@ def test_cooldown_blocks_a_repeat_even_when_rearmed():
 def test_escalation_alerts_inside_the_cooldown_and_says_so():
     decisions = _run([(0, 0.55), (1, 0.75), (2, 0.9), (3, 0.95)])
     assert [(d.tier, d.escalation) if d else None for d in decisions] == [
-        ("medium", False), ("high", True), ("critical", True), None]
+        ("medium", False),
+        ("high", True),
+        ("critical", True),
+        None,
+    ]
 
 
 def test_thresholds_must_be_ordered():

@@ -42,9 +42,14 @@ def test_complaint_windows_open_and_severity():
     assert x["days_since_complaint"] == 5
 
 
-@pytest.mark.parametrize(("amounts", "expected"), [
-    ((100.0, 40.0), -0.6), ((50.0, 50.0), 0.0), ((10.0, 100.0), 3.0),
-])
+@pytest.mark.parametrize(
+    ("amounts", "expected"),
+    [
+        ((100.0, 40.0), -0.6),
+        ((50.0, 50.0), 0.0),
+        ((10.0, 100.0), 3.0),
+    ],
+)
 def test_spend_trend_compares_last_90_days_with_the_90_before(amounts, expected):
     earlier, recent = amounts
     state = CustomerState("c1")

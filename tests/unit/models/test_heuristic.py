@@ -14,8 +14,10 @@ def _monthly_buyer() -> CustomerState:
 
 def test_risk_grows_with_silence():
     scorer, state = HeuristicScorer(), _monthly_buyer()
-    risks = [scorer.predict_proba_one(extract_features(state, d * DAY, 90))[True]
-             for d in (160, 200, 260, 330)]
+    risks = [
+        scorer.predict_proba_one(extract_features(state, d * DAY, 90))[True]
+        for d in (160, 200, 260, 330)
+    ]
     assert risks == sorted(risks) and risks[0] < 0.2 and risks[-1] > 0.85
 
 

@@ -9,7 +9,8 @@ from models.state import CustomerState, apply_complaint, apply_purchase
 
 purchases = st.lists(
     st.tuples(st.integers(0, 400), st.floats(0, 500, allow_nan=False).map(lambda a: round(a, 2))),
-    min_size=1, max_size=30,
+    min_size=1,
+    max_size=30,
 )
 
 
@@ -28,7 +29,10 @@ def test_purchases_give_the_same_state_in_any_order(history, rnd):
     in_order, any_order = _state_from(history), _state_from(shuffled)
     assert in_order.recent_purchases == any_order.recent_purchases
     assert (in_order.first_purchase, in_order.last_purchase, in_order.purchases) == (
-        any_order.first_purchase, any_order.last_purchase, any_order.purchases)
+        any_order.first_purchase,
+        any_order.last_purchase,
+        any_order.purchases,
+    )
     assert abs(in_order.total_spend - any_order.total_spend) < 1e-6
 
 

@@ -6,8 +6,10 @@ from hypothesis import strategies as st
 from streams.ordering import EventTimeMerger
 
 
-@given(st.lists(st.lists(st.integers(0, 1000), max_size=20).map(sorted), min_size=1, max_size=4),
-       st.randoms())
+@given(
+    st.lists(st.lists(st.integers(0, 1000), max_size=20).map(sorted), min_size=1, max_size=4),
+    st.randoms(),
+)
 def test_interleaved_partitions_come_out_in_event_time_order(partitions, rnd: random.Random):
     """Partitions are each in time order but read at random speeds; output is globally ordered."""
     merger: EventTimeMerger[int] = EventTimeMerger()

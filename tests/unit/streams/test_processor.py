@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -25,12 +27,15 @@ def _replay(batches: list[list]) -> tuple[list[str], dict[str, dict]]:
     watermark = None
     for batch in batches:
         watermark = max([watermark or 0.0, *(event_time(e) for e in batch)])
-        due = [DueCheck(cid, s.next_check) for cid, s in
-               ((cid, decode_state(cid, f)) for cid, f in saved.items())
-               if s.next_check is not None and s.next_check <= watermark]
+        due = [
+            DueCheck(cid, s.next_check)
+            for cid, s in ((cid, decode_state(cid, f)) for cid, f in saved.items())
+            if s.next_check is not None and s.next_check <= watermark
+        ]
         work = [*batch, *due]
-        states = {i.customer_id: decode_state(i.customer_id, saved.get(i.customer_id, {}))
-                  for i in work}
+        states = {
+            i.customer_id: decode_state(i.customer_id, saved.get(i.customer_id, {})) for i in work
+        }
         result = process_batch(states, work, HeuristicScorer(), CONFIG, watermark)
         published += [a.model_dump_json() for a in result.alerts]
         for cid, state in result.states.items():
@@ -50,7 +55,7 @@ def test_the_population_produces_alerts_of_both_kinds():
 @given(st.lists(st.integers(1, len(EVENTS) - 1), max_size=12, unique=True))
 def test_any_cut_into_batches_gives_the_same_alerts_and_state(cuts):
     bounds = [0, *sorted(cuts), len(EVENTS)]
-    batches = [EVENTS[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    batches = [EVENTS[a:b] for a, b in itertools.pairwise(bounds)]
     assert _replay(batches) == ONE_BATCH
 
 

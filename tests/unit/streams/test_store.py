@@ -10,8 +10,14 @@ days = st.integers(0, 800)
 
 @given(
     st.lists(st.tuples(days, st.floats(0, 1e5, allow_nan=False).map(lambda a: round(a, 2)))),
-    st.lists(st.tuples(days, st.sampled_from(["k1", "k2", "k3"]), st.integers(1, 5),
-                       st.sampled_from(["opened", "escalated", "resolved"]))),
+    st.lists(
+        st.tuples(
+            days,
+            st.sampled_from(["k1", "k2", "k3"]),
+            st.integers(1, 5),
+            st.sampled_from(["opened", "escalated", "resolved"]),
+        )
+    ),
 )
 def test_state_round_trips_through_the_hash(purchases, complaints):
     state = CustomerState("c1")
@@ -32,8 +38,9 @@ def test_a_busy_customer_stays_under_one_kibibyte():
         state.remember_event(f"purchase-{i:08d}-2025-01-01T00:00:00Z")
         apply_purchase(state, 1_735_689_600 + i * 7 * DAY + 3_617, 123.45)
     for i in range(12):
-        apply_complaint(state, 1_735_689_600 + i * 30 * DAY, f"complaint-{i:06d}", "delivery", 4,
-                        "resolved", 2)
+        apply_complaint(
+            state, 1_735_689_600 + i * 30 * DAY, f"complaint-{i:06d}", "delivery", 4, "resolved", 2
+        )
     state.alert.alert_id = state.alert.open_alert_id = "cda5a34f-53f0-5c3b-88ab-4779eff1b9a9"
     size = sum(len(k) + len(v) for k, v in encode_state(state).items())
     assert size < 1024, size

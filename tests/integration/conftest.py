@@ -1,0 +1,128 @@
+"""Real services for integration tests, and per-test names so tests never see each other's data.
+
+Where the broker and Redis come from, in order: ``CHURNWATCH_TEST_KAFKA_URL`` and
+``CHURNWATCH_TEST_REDIS_URL``; testcontainers (apache/kafka, redis) when a Docker engine
+answers; otherwise the embedded Tansu broker and Valkey server, started here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+import pytest
+
+from streams.embedded import embedded_services
+from streams.settings import Settings
+from streams.synthetic import generate_events
+
+
+@dataclass(frozen=True)
+class Services:
+    kafka_url: str
+    redis_url: str
+    source: str
+
+
+def _docker_answers() -> bool:
+    try:
+        import docker
+
+        docker.from_env(timeout=3).ping()
+        return True
+    except Exception:
+        return False
+
+
+@contextlib.contextmanager
+def _containers() -> Iterator[Services]:
+    from testcontainers.kafka import KafkaContainer
+    from testcontainers.redis import RedisContainer
+
+    with (
+        KafkaContainer("apache/kafka:3.9.0").with_kraft() as kafka,
+        RedisContainer("redis:7-alpine") as redis_container,
+    ):
+        host = redis_container.get_container_host_ip()
+        port = redis_container.get_exposed_port(6379)
+        yield Services(
+            f"kafka://{kafka.get_bootstrap_server()}", f"redis://{host}:{port}/0", "testcontainers"
+        )
+
+
+@pytest.fixture(scope="session")
+def services() -> Iterator[Services]:
+    kafka_url = os.environ.get("CHURNWATCH_TEST_KAFKA_URL")
+    redis_url = os.environ.get("CHURNWATCH_TEST_REDIS_URL")
+    if kafka_url and redis_url:
+        yield Services(kafka_url, redis_url, "configured")
+    elif _docker_answers():
+        with _containers() as containers:
+            yield containers
+    else:
+        with embedded_services() as (kafka, redis_server):
+            assert kafka and redis_server
+            yield Services(kafka.url, redis_server.url, "embedded")
+
+
+@pytest.fixture
+def settings_factory(services: Services) -> Callable[..., Settings]:
+    """``settings_factory(alert_cooldown_days=30)``: settings on the real services, unique names."""
+
+    def build(**overrides: object) -> Settings:
+        run = uuid.uuid4().hex[:10]
+        fields: dict[str, object] = {
+            "kafka_url": services.kafka_url,
+            "redis_url": services.redis_url,
+            "topic_prefix": f"t{run}.",
+            "redis_namespace": f"test:{run}",
+            "app_id": f"churnwatch-test-{run}",
+        }
+        fields.update(overrides)
+        return Settings(**fields)  # type: ignore[arg-type]
+
+    return build
+
+
+INVALID_LINES = [
+    b"{this is not json",
+    b'{"type":"purchase","event_id":"bad-1","customer_id":"C1","timestamp":"2025-03-01T00:00:00Z","amount":-5}',
+    b'{"type":"purchase","event_id":"bad-2","customer_id":"C1","timestamp":"2025-03-01T00:00:00","amount":5}',
+    b'{"type":"refund","event_id":"bad-3","customer_id":"C1","timestamp":"2025-03-01T00:00:00Z"}',
+    b'{"type":"complaint","event_id":"bad-4","customer_id":"C2","timestamp":"2025-03-02T00:00:00Z","complaint_id":"k","category":"price","severity":9,"status":"opened"}',
+    b'{"event_id":"bad-5","customer_id":"C3","timestamp":"2025-03-03T00:00:00Z","amount":5}',
+    b"\xff\xfe not utf-8 \xff",
+    b'{"type":"purchase","event_id":"bad-6","customer_id":"C4","timestamp":"2999-01-01T00:00:00Z","amount":5}',
+    b"[1, 2, 3]",
+]
+
+
+@pytest.fixture
+def input_file(tmp_path: Path) -> Callable[..., tuple[Path, int, int]]:
+    """``input_file(customers=100, days=200)``: a generated JSONL with invalid lines mixed in.
+
+    Returns the path, the number of valid events and the number of invalid lines.
+    """
+
+    def build(
+        customers: int = 100,
+        days: int = 200,
+        seed: int = 11,
+        invalid: list[bytes] = INVALID_LINES,
+        limit: int | None = None,
+    ) -> tuple[Path, int, int]:
+        valid = [orjson.dumps(e) for e in generate_events(customers, days, seed)][:limit]
+        lines = list(valid)
+        step = max(len(lines) // (len(invalid) + 1), 1)
+        for index, bad in enumerate(invalid, start=1):
+            lines.insert(index * step, bad)
+        path = tmp_path / "events.jsonl"
+        path.write_bytes(b"\n".join(lines) + b"\n")
+        return path, len(valid), len(invalid)
+
+    return build
