@@ -105,15 +105,6 @@ class Settings(BaseSettings):
             "The only use of the wall clock: validation, never business logic.",
         ),
     )
-    allowed_lateness_minutes: float = Field(
-        60.0,
-        ge=0,
-        description=_env(
-            "allowed_lateness_minutes",
-            "How long past its horizon a pending example waits for a late purchase before it "
-            "is labelled churned.",
-        ),
-    )
     max_due_checks_per_batch: int = Field(
         2000,
         ge=1,

@@ -1,0 +1,65 @@
+"""docker-compose.yml cannot run here (no Docker engine), so it is kept honest by reading it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import yaml
+
+from streams.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_services_are_kafka_redis_and_a_worker(compose):
+    services = compose["services"]
+    assert set(services) == {"kafka", "redis", "worker"}
+    assert services["kafka"]["image"].startswith("apache/kafka:")
+    assert services["kafka"]["environment"]["KAFKA_PROCESS_ROLES"] == "broker,controller"
+
+
+def test_worker_settings_are_real_settings(compose):
+    environment = compose["services"]["worker"]["environment"]
+    fields = {f"CHURNWATCH_{name.upper()}" for name in Settings.model_fields}
+    assert set(environment) <= fields, set(environment) - fields
+    settings = Settings(
+        **{
+            k.removeprefix("CHURNWATCH_").lower(): v
+            for k, v in environment.items()
+            if "${" not in v
+        }
+    )
+    kafka_environment = compose["services"]["kafka"]["environment"]
+    assert settings.partitions == kafka_environment["KAFKA_NUM_PARTITIONS"]
+
+
+def test_worker_addresses_match_the_services(compose):
+    services = compose["services"]
+    environment = services["worker"]["environment"]
+    kafka = urlparse(environment["CHURNWATCH_KAFKA_URL"])
+    assert (
+        f"INTERNAL://{kafka.hostname}:{kafka.port}"
+        in services["kafka"]["environment"]["KAFKA_ADVERTISED_LISTENERS"]
+    )
+    redis_url = urlparse(environment["CHURNWATCH_REDIS_URL"])
+    assert redis_url.hostname == "redis" and redis_url.port == 6379
+
+
+def test_redis_keeps_an_append_only_file_and_needs_a_password(compose):
+    command = compose["services"]["redis"]["command"]
+    assert command[command.index("--appendonly") + 1] == "yes"
+    assert "--requirepass" in command
+    assert "CHURNWATCH_REDIS_PASSWORD" in compose["services"]["worker"]["environment"]
+
+
+def test_worker_can_be_scaled(compose):
+    worker = compose["services"]["worker"]
+    assert "container_name" not in worker and "ports" not in worker
+    assert 'CMD ["churnwatch", "worker"]' in (ROOT / "Dockerfile").read_text()
