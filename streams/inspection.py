@@ -25,6 +25,21 @@ def describe_customer(settings: Settings, customer_id: str) -> dict[str, Any] | 
     return {
         "customer_id": customer_id,
         "as_of": as_utc(as_of).isoformat(),
-        "state": dataclasses.asdict(state),
+        "state": _readable_times(dataclasses.asdict(state)),
         "features": extract_features(state, as_of, settings.horizon_days),
     }
+
+
+_TIME_FIELDS = {"first_seen", "last_seen", "first_purchase", "last_purchase", "next_check", "at",
+                "opened_at", "updated_at", "alerted_at"}
+
+
+def _readable_times(value: Any, key: str = "") -> Any:
+    """Event-time epochs as ISO strings, everywhere in the nested state."""
+    if isinstance(value, dict):
+        return {k: _readable_times(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_readable_times(v, key) for v in value]
+    if key in _TIME_FIELDS and isinstance(value, float):
+        return as_utc(value).isoformat()
+    return value
