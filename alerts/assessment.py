@@ -18,6 +18,7 @@ from alerts.reasons import build_reasons
 from alerts.tiers import TierThresholds
 from models.features import DAY, extract_features
 from models.inactivity import next_check_time
+from models.labels import next_label_due, take_snapshot
 from models.lifecycle import lifecycle_stage
 from models.scorer import ChurnScorer, churn_probability
 from models.state import CustomerState
@@ -27,13 +28,15 @@ RECENT_COMPLAINT_DAYS = 90
 
 
 @dataclass(frozen=True)
-class AlertConfig:
+class AssessmentConfig:
     """The knobs of assessment, taken from settings once."""
 
     thresholds: TierThresholds
     cooldown_days: float
     horizon_days: float
     clv_years: float
+    example_every_days: float = 7.0
+    lateness_s: float = 3600.0
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ def assess(
     at: float,
     trigger: Trigger,
     scorer: ChurnScorer,
-    config: AlertConfig,
+    config: AssessmentConfig,
     purchase_amount: float | None = None,
 ) -> Assessment:
     """Rescore ``state`` as of event time ``at`` and update what it remembers of alerts."""
@@ -58,7 +61,11 @@ def assess(
     stage = lifecycle_stage(state, x, config.horizon_days)
     previous_risk, state.risk, state.stage = state.risk, risk, stage
     state.tier = config.thresholds.tier_of(risk)
-    state.next_check = next_check_time(state, at, config.horizon_days)
+    take_snapshot(state, x, at, config.example_every_days)
+    state.next_check = _earliest(
+        next_check_time(state, at, config.horizon_days),
+        next_label_due(state, config.horizon_days, config.lateness_s),
+    )
     source = trigger.event_id or f"inactivity@{at:.0f}"
     update = RiskUpdate(
         update_id=deterministic_id(state.customer_id, "risk", source),
@@ -94,6 +101,10 @@ def assess(
     )
     state.alert.alert_id = state.alert.open_alert_id = alert.alert_id
     return Assessment(update, alert=alert, recovered=recovered)
+
+
+def _earliest(*moments: float | None) -> float | None:
+    return min((m for m in moments if m is not None), default=None)
 
 
 def _recovery(
@@ -138,7 +149,7 @@ class CustomerScore:
 
 
 def score_customer(
-    state: CustomerState, as_of: float, scorer: ChurnScorer, config: AlertConfig
+    state: CustomerState, as_of: float, scorer: ChurnScorer, config: AssessmentConfig
 ) -> CustomerScore:
     """Score ``state`` as of ``as_of`` without changing it (for `churnwatch scores`)."""
     x = extract_features(state, as_of, config.horizon_days)

@@ -14,6 +14,25 @@ INTERVAL_EWM_ALPHA = 0.3
 NEUTRAL_SATISFACTION = 3
 
 Features = dict[str, float]
+FEATURE_NAMES = (
+    "recency_days",
+    "frequency",
+    "log_monetary",
+    "tenure_days",
+    "interval_days",
+    "mean_interval_days",
+    "overdue_ratio",
+    "days_overdue",
+    "rhythm_vs_horizon",
+    "single_purchase",
+    "spend_trend",
+    "complaints_30d",
+    "complaints_90d",
+    "open_complaints",
+    "worst_severity_90d",
+    "days_since_complaint",
+    "satisfaction_gap",
+)
 
 
 def interval_days(state: CustomerState) -> list[float]:

@@ -49,6 +49,14 @@ class Complaint:
 
 
 @dataclass(slots=True)
+class PendingExample:
+    """Features as of ``taken_at``, waiting for the outcome within the horizon."""
+
+    taken_at: float
+    values: tuple[float, ...]
+
+
+@dataclass(slots=True)
 class AlertMemory:
     """What the alert policy remembers about a customer between events."""
 
@@ -76,7 +84,8 @@ class CustomerState:
     risk: float | None = None
     tier: str = "none"
     stage: str | None = None
-    next_check: float | None = None  # event time of the next inactivity check
+    next_check: float | None = None  # event time of the next inactivity check or label
+    pending: list[PendingExample] = field(default_factory=list)
     alert: AlertMemory = field(default_factory=AlertMemory)
 
     def remember_event(self, event_id: str) -> bool:

@@ -10,8 +10,8 @@ import faust
 from faust import Stream
 from faust.types import StreamT
 
-from models.heuristic import HeuristicScorer
 from streams.engine import Engine, OutputTopics
+from streams.model_store import ModelStore
 from streams.settings import Settings
 from streams.store import CustomerStore, StateKeys, connect
 from streams.topics import TopicNames
@@ -59,7 +59,7 @@ def create_app(settings: Settings) -> faust.App:
         app,
         settings,
         store_factory=lambda: CustomerStore(connect(settings), StateKeys(settings.redis_namespace)),
-        scorer=HeuristicScorer(),
+        model_store_factory=lambda: ModelStore(connect(settings), settings),
         outputs=outputs,
         input_topics=names.inputs,
     )

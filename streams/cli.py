@@ -168,6 +168,32 @@ def scores(as_of: str | None, out: str | None) -> None:
 
 
 @main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def model(as_json: bool) -> None:
+    """Show the online model: version, labels seen per class, progressive metrics."""
+    from streams.model_store import snapshot_at_most
+    from streams.store import connect_sync
+
+    settings = load_settings()
+    with _service_errors():
+        client = connect_sync(settings)
+        try:
+            snapshot = snapshot_at_most(client, settings, period=2**62)
+        finally:
+            client.close()
+    if snapshot is None:
+        raise click.ClickException("no model snapshot yet: run a worker on some events first")
+    summary = snapshot.summary()
+    if as_json:
+        click.echo(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
+        return
+    from streams.model_store import ModelPeriods
+    from streams.presentation import model_table
+
+    console.print(model_table(summary, ModelPeriods(settings.model_update_days)))
+
+
+@main.command()
 @click.argument("customer_id")
 def inspect(customer_id: str) -> None:
     """Show what the engine knows about one customer."""

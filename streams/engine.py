@@ -18,10 +18,11 @@ from typing import Any
 from faust.types import AppT, EventT, TopicT
 from pydantic import BaseModel
 
-from models.scorer import ChurnScorer
+from models.registry import ModelSnapshot
 from streams.apply import InputEvent, event_time, order_key
 from streams.dead_letters import dead_letter
 from streams.events import Rejection, decode_event
+from streams.model_store import ModelPeriods, ModelStore
 from streams.ordering import EventTimeMerger
 from streams.processor import Work, alert_config, process_batch
 from streams.settings import Settings
@@ -57,14 +58,14 @@ class Engine:
         app: AppT,
         settings: Settings,
         store_factory: Callable[[], CustomerStore],
-        scorer: ChurnScorer,
+        model_store_factory: Callable[[], ModelStore],
         outputs: OutputTopics,
         input_topics: Iterable[str],
     ) -> None:
         self.app = app
         self.settings = settings
         self.store_factory = store_factory
-        self.scorer = scorer
+        self.model_store_factory = model_store_factory
         self.outputs = outputs
         self.input_topics = frozenset(input_topics)
         self.config = alert_config(settings)
@@ -74,12 +75,21 @@ class Engine:
         self.checks_pending = False
         self.held_since: float | None = None
         self._store: CustomerStore | None = None
+        self._models: ModelStore | None = None
+        self.snapshot: ModelSnapshot | None = None
+        self.periods = ModelPeriods(settings.model_update_days)
 
     @property
     def store(self) -> CustomerStore:
         if self._store is None:
             self._store = self.store_factory()
         return self._store
+
+    @property
+    def models(self) -> ModelStore:
+        if self._models is None:
+            self._models = self.model_store_factory()
+        return self._models
 
     async def intake(self, batch: Sequence[EventT]) -> None:
         """Decode a batch from the agent: valid events wait in the merger, the rest dead-letter."""
@@ -147,44 +157,75 @@ class Engine:
         }
 
     async def _drain(self, released: list[Held], intake: Counter[str]) -> None:
-        """Process released events and due checks; ``intake`` counts what decoding decided."""
+        """Process released events and due checks, period by period of the model.
+
+        ``intake`` counts what decoding decided. Work in one model period is processed with
+        that period's snapshot; the next period's snapshot waits until this one is saved.
+        """
         if not released and not intake and not self.checks_pending:
             return
         self.held_since = time.monotonic() if len(self.merger) else None
+        events = sorted((held.event for held in released), key=order_key)
+        if events:
+            latest = event_time(events[-1])
+            self.watermark = latest if self.watermark is None else max(self.watermark, latest)
         partition_of = {h.event.customer_id: h.source.message.partition for h in released}
-        work: list[Work] = [held.event for held in released]
-        work += await self._due_checks(released, partition_of)
+        touched = {(h.source.message.topic, h.source.message.partition) for h in released}
+        offsets = {f"{t}:{p}": self.merger.completed_offset((t, p)) for t, p in touched}
+        counts = intake
+        while self.watermark is not None:
+            period = self.periods.period_of(event_time(events[0]) if events else self.watermark)
+            period_end = self.periods.start(period + 1)
+            in_period = [e for e in events if event_time(e) < period_end]
+            events = events[len(in_period) :]
+            await self._process_period(period, in_period, partition_of, counts, offsets)
+            counts, offsets = Counter(), {}
+            if not events:
+                break
+        for held in released:
+            held.source.ack()
+
+    async def _process_period(
+        self,
+        period: int,
+        events: list[InputEvent],
+        partition_of: dict[str, int],
+        counts: Counter[str],
+        offsets: dict[str, int],
+    ) -> None:
+        snapshot = await self._snapshot(period)
+        checks_until = min(self.watermark or 0.0, self.periods.start(period + 1) - 1)
+        work: list[Work] = [*events, *await self._due_checks(checks_until, partition_of)]
         states = await self.store.load(item.customer_id for item in work)
-        result = process_batch(states, work, self.scorer, self.config, self.watermark)
+        result = process_batch(states, work, snapshot.scorer(), self.config, checks_until)
         for update in result.risk_updates:
             await self._send(self.outputs.risk, update.customer_id, update)
         for alert in result.alerts:
             await self._send(self.outputs.alerts, alert.customer_id, alert)
         await self.app.producer.flush()
-        touched = {(h.source.message.topic, h.source.message.partition) for h in released}
         await self.store.save(
             ((partition_of[cid], state) for cid, state in result.states.items()),
-            result.counts + intake,
+            result.counts + counts,
             self.watermark,
-            {f"{topic}:{p}": self.merger.completed_offset((topic, p)) for topic, p in touched},
+            offsets,
+            self.models.label_buckets(result.labels, not_before=period),
         )
-        for held in released:
-            held.source.ack()
 
-    async def _due_checks(self, released: list[Held], partition_of: dict[str, int]) -> list[Work]:
-        """Inactivity checks the watermark has passed, in this worker's partitions.
+    async def _snapshot(self, period: int) -> ModelSnapshot:
+        if self.snapshot is None or self.snapshot.period != period:
+            owned = {tp.partition for tp in self._assigned()}
+            self.snapshot = await self.models.snapshot_for(period, owned)
+        return self.snapshot
+
+    async def _due_checks(self, up_to: float, partition_of: dict[str, int]) -> list[Work]:
+        """Checks due by ``up_to`` in this worker's partitions.
 
         Checks run at the watermark itself, not behind it: released events are in event-time
         order, so everything up to the watermark is known and a check lands in its exact place.
         """
-        if released:
-            latest = max(event_time(held.event) for held in released)
-            self.watermark = latest if self.watermark is None else max(self.watermark, latest)
-        if self.watermark is None:
-            return []
         partitions = {tp.partition for tp in self._assigned()}
         limit = self.settings.max_due_checks_per_batch
-        due = await self.store.due_checks(partitions, self.watermark, limit)
+        due = await self.store.due_checks(partitions, up_to, limit)
         self.checks_pending = len(due) >= limit
         for partition, check in due:
             partition_of.setdefault(check.customer_id, partition)

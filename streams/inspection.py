@@ -30,8 +30,17 @@ def describe_customer(settings: Settings, customer_id: str) -> dict[str, Any] | 
     }
 
 
-_TIME_FIELDS = {"first_seen", "last_seen", "first_purchase", "last_purchase", "next_check", "at",
-                "opened_at", "updated_at", "alerted_at"}
+_TIME_FIELDS = {
+    "first_seen",
+    "last_seen",
+    "first_purchase",
+    "last_purchase",
+    "next_check",
+    "at",
+    "opened_at",
+    "updated_at",
+    "alerted_at",
+}
 
 
 def _readable_times(value: Any, key: str = "") -> Any:

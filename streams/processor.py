@@ -7,20 +7,23 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from alerts.assessment import AlertConfig, Assessment, assess
+from alerts.assessment import Assessment, AssessmentConfig, assess
 from alerts.events import OutputEvent, Trigger
+from models.labels import LabelledExample, label_by_purchase, label_expired
 from models.scorer import ChurnScorer
 from models.state import CustomerState
 from streams.apply import InputEvent, apply_event, event_time, order_key, trigger_of
 from streams.settings import Settings
 
 
-def alert_config(settings: Settings) -> AlertConfig:
-    return AlertConfig(
+def alert_config(settings: Settings) -> AssessmentConfig:
+    return AssessmentConfig(
         thresholds=settings.tiers,
         cooldown_days=settings.alert_cooldown_days,
         horizon_days=settings.horizon_days,
         clv_years=settings.clv_years,
+        example_every_days=settings.example_every_days,
+        lateness_s=settings.allowed_lateness_minutes * 60,
     )
 
 
@@ -52,6 +55,7 @@ class BatchResult:
     states: dict[str, CustomerState] = field(default_factory=dict)
     risk_updates: list[OutputEvent] = field(default_factory=list)
     alerts: list[OutputEvent] = field(default_factory=list)
+    labels: list[LabelledExample] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
 
     def record(self, assessment: Assessment) -> None:
@@ -68,7 +72,7 @@ def process_batch(
     states: dict[str, CustomerState],
     work: Sequence[Work],
     scorer: ChurnScorer,
-    config: AlertConfig,
+    config: AssessmentConfig,
     checks_until: float | None = None,
 ) -> BatchResult:
     """Apply events and due checks to ``states`` in event-time order, assessing each customer hit.
@@ -89,7 +93,8 @@ def process_batch(
         if isinstance(item, DueCheck):
             if state.next_check != item.due:
                 continue
-            result.counts["inactivity_checks"] += 1
+            result.counts["scheduled_checks"] += 1
+            result.labels += label_expired(state, item.due, config.horizon_days, config.lateness_s)
             result.record(assess(state, item.due, INACTIVITY, scorer, config))
         else:
             result.counts["processed"] += 1
@@ -97,6 +102,8 @@ def process_batch(
                 result.counts["duplicates"] += 1
                 continue
             amount = item.amount if item.type == "purchase" else None
+            if amount is not None:
+                result.labels += label_by_purchase(state, event_time(item), config.horizon_days)
             # a late event is scored at the customer's own clock, never before what we know
             as_of = max(event_time(item), state.last_seen or 0.0)
             result.record(assess(state, as_of, trigger_of(item), scorer, config, amount))

@@ -105,6 +105,38 @@ class Settings(BaseSettings):
             "The only use of the wall clock: validation, never business logic.",
         ),
     )
+    allowed_lateness_minutes: float = Field(
+        60.0,
+        ge=0,
+        description=_env(
+            "allowed_lateness_minutes",
+            "How long past its horizon a pending example waits for a late purchase before it "
+            "is labelled churned.",
+        ),
+    )
+    example_every_days: float = Field(
+        7.0,
+        gt=0,
+        description=_env(
+            "example_every_days", "At most one pending training example per customer this often."
+        ),
+    )
+    model_update_days: float = Field(
+        7.0,
+        gt=0,
+        description=_env(
+            "model_update_days",
+            "Event-time length of a model period: every worker scores a period with the model "
+            "that learned all labels known before it.",
+        ),
+    )
+    min_labels: int = Field(
+        200,
+        ge=1,
+        description=_env(
+            "min_labels", "Labels of each class before the online model replaces the heuristic."
+        ),
+    )
     max_due_checks_per_batch: int = Field(
         2000,
         ge=1,

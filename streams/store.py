@@ -6,6 +6,7 @@ one slot when the store moves to Redis Cluster.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -13,7 +14,8 @@ import orjson
 import redis as syncredis
 import redis.asyncio as aioredis
 
-from models.state import AlertMemory, Complaint, CustomerState, Purchase
+from models.features import FEATURE_NAMES
+from models.state import AlertMemory, Complaint, CustomerState, PendingExample, Purchase
 from streams.processor import DueCheck
 from streams.settings import Settings
 
@@ -71,6 +73,7 @@ def encode_state(state: CustomerState) -> dict[str, bytes]:
                 memory.open_alert_id,
             ]
         ),
+        "x": b"".join(_EXAMPLE.pack(int(p.taken_at), *map(_half, p.values)) for p in state.pending),
     }
 
 
@@ -108,7 +111,21 @@ def decode_state(customer_id: str, fields: Mapping[bytes, bytes]) -> CustomerSta
         stage=stage,
         next_check=_float(next_check),
         alert=AlertMemory(armed, alert_tier, alert_id, _float(alerted_at), open_alert_id),
+        pending=[
+            PendingExample(float(taken_at), tuple(values))
+            for taken_at, *values in _EXAMPLE.iter_unpack(fields.get(b"x", b""))
+        ],
     )
+
+
+# A pending example: its time (whole seconds) and its features as half floats, 38 bytes in
+# all; three significant digits are plenty for a model that standardizes its inputs.
+_EXAMPLE = struct.Struct(f"<I{len(FEATURE_NAMES)}e")
+_HALF_MAX = 65504.0
+
+
+def _half(value: float) -> float:
+    return min(max(value, -_HALF_MAX), _HALF_MAX)
 
 
 def _delta_encoded(purchases: list[Purchase]) -> list[float | int | None]:
@@ -141,6 +158,17 @@ class StateKeys:
         self.stats = f"{namespace}:stats"
         self.watermark = f"{namespace}:watermark"
         self.offsets = f"{namespace}:offsets"
+        self.progress = f"{namespace}:progress"
+        self.models = f"{namespace}:models"
+
+    def model(self, period: int) -> str:
+        return f"{self.namespace}:model:{period}"
+
+    def label_bucket(self, period: int) -> str:
+        return f"{self.namespace}:labels:{period}"
+
+    def train_lock(self, period: int) -> str:
+        return f"{self.namespace}:train-lock:{period}"
 
     def customer(self, customer_id: str) -> str:
         return f"{self.namespace}:c:{{{customer_id}}}"
@@ -225,6 +253,7 @@ class CustomerStore:
         counts: Mapping[str, int],
         watermark: float | None = None,
         completed_offsets: Mapping[str, int] | None = None,
+        set_members: Mapping[str, list[bytes]] | None = None,
     ) -> None:
         """Write states, schedules, counters and input progress atomically (MULTI/EXEC).
 
@@ -242,6 +271,8 @@ class CustomerStore:
             for name, amount in counts.items():
                 if amount:
                     pipe.hincrby(self.keys.stats, name, amount)
+            for key, members in (set_members or {}).items():
+                pipe.sadd(key, *members)
             if completed_offsets:
                 progress: RedisMapping = dict(completed_offsets)
                 pipe.hset(self.keys.offsets, mapping=progress)

@@ -1,0 +1,88 @@
+"""Delayed labels: feature snapshots that wait to learn whether the customer came back.
+
+A snapshot taken at t is labelled ``False`` (not churned) by a purchase in (t, t + H], and
+``True`` once event time passes t + H (plus the allowed lateness) with none. Nothing is
+labelled before its outcome is known, so a replay up to a date never learns from after it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from models.features import DAY, FEATURE_NAMES, Features
+from models.state import CustomerState, PendingExample
+
+
+@dataclass(frozen=True)
+class LabelledExample:
+    """A snapshot whose outcome is now known; ``labelled_at`` is when it became known."""
+
+    customer_id: str
+    taken_at: float
+    labelled_at: float
+    churned: bool
+    features: Features
+
+
+def take_snapshot(state: CustomerState, x: Features, at: float, every_days: float) -> None:
+    """Keep ``x`` as a pending example unless one was taken less than ``every_days`` ago.
+
+    >>> s = CustomerState("c1")
+    >>> x = dict.fromkeys(FEATURE_NAMES, 1.0)
+    >>> for day in (0, 3, 8, 16):
+    ...     take_snapshot(s, x, day * DAY, every_days=7)
+    >>> [p.taken_at / DAY for p in s.pending]
+    [0.0, 8.0, 16.0]
+    """
+    if state.pending and at - state.pending[-1].taken_at < every_days * DAY:
+        return
+    state.pending.append(PendingExample(at, tuple(x[name] for name in FEATURE_NAMES)))
+
+
+def label_by_purchase(
+    state: CustomerState, purchase_at: float, horizon_days: float
+) -> list[LabelledExample]:
+    """Label every snapshot taken before a purchase: not churned if it came within the horizon."""
+    answered = [p for p in state.pending if p.taken_at < purchase_at]
+    state.pending = [p for p in state.pending if p.taken_at >= purchase_at]
+    return [
+        _labelled(state, p, purchase_at, purchase_at > p.taken_at + horizon_days * DAY)
+        for p in answered
+    ]
+
+
+def label_expired(
+    state: CustomerState, until: float, horizon_days: float, lateness_s: float
+) -> list[LabelledExample]:
+    """Label as churned the snapshots whose horizon (and grace for late purchases) has passed.
+
+    >>> s = CustomerState("c1")
+    >>> take_snapshot(s, dict.fromkeys(FEATURE_NAMES, 0.0), 0.0, 7)
+    >>> label_expired(s, 90 * DAY, 90, lateness_s=3600)
+    []
+    >>> [e.churned for e in label_expired(s, 90 * DAY + 3600, 90, lateness_s=3600)]
+    [True]
+    """
+    horizon = horizon_days * DAY + lateness_s
+    expired = [p for p in state.pending if p.taken_at + horizon <= until]
+    state.pending = [p for p in state.pending if p.taken_at + horizon > until]
+    return [_labelled(state, p, p.taken_at + horizon, True) for p in expired]
+
+
+def next_label_due(state: CustomerState, horizon_days: float, lateness_s: float) -> float | None:
+    """When the oldest pending snapshot will be labelled churned, if nothing comes first."""
+    if not state.pending:
+        return None
+    return min(p.taken_at for p in state.pending) + horizon_days * DAY + lateness_s
+
+
+def _labelled(
+    state: CustomerState, pending: PendingExample, at: float, churned: bool
+) -> LabelledExample:
+    return LabelledExample(
+        customer_id=state.customer_id,
+        taken_at=pending.taken_at,
+        labelled_at=at,
+        churned=churned,
+        features=dict(zip(FEATURE_NAMES, pending.values, strict=True)),
+    )
