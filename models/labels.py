@@ -7,10 +7,27 @@ labelled before its outcome is known, so a replay up to a date never learns from
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 
 from models.features import DAY, FEATURE_NAMES, Features
 from models.state import CustomerState, PendingExample
+
+HALF_MAX = 65504.0
+_HALF = struct.Struct("<e")
+
+
+def to_half(value: float) -> float:
+    """``value`` at half precision, as pending examples are stored.
+
+    Quantizing when the snapshot is taken, not when it is saved, keeps a snapshot labelled in
+    the batch that took it identical to one that went through Redis first.
+
+    >>> to_half(0.1), to_half(1e9)
+    (0.0999755859375, 65504.0)
+    """
+    clipped = min(max(value, -HALF_MAX), HALF_MAX)
+    return float(_HALF.unpack(_HALF.pack(clipped))[0])
 
 
 @dataclass(frozen=True)
@@ -36,7 +53,7 @@ def take_snapshot(state: CustomerState, x: Features, at: float, every_days: floa
     """
     if state.pending and at - state.pending[-1].taken_at < every_days * DAY:
         return
-    state.pending.append(PendingExample(at, tuple(x[name] for name in FEATURE_NAMES)))
+    state.pending.append(PendingExample(at, tuple(to_half(x[name]) for name in FEATURE_NAMES)))
 
 
 def label_by_purchase(

@@ -159,29 +159,33 @@ class Engine:
     async def _drain(self, released: list[Held], intake: Counter[str]) -> None:
         """Process released events and due checks, period by period of the model.
 
-        ``intake`` counts what decoding decided. Work in one model period is processed with
-        that period's snapshot; the next period's snapshot waits until this one is saved.
+        ``intake`` counts what decoding decided. All work of model period k, events and due
+        checks alike, is done with snapshot k, whatever the batches: every period the
+        watermark moves through is processed in turn.
         """
         if not released and not intake and not self.checks_pending:
             return
         self.held_since = time.monotonic() if len(self.merger) else None
         events = sorted((held.event for held in released), key=order_key)
+        previous = self.watermark
         if events:
             latest = event_time(events[-1])
-            self.watermark = latest if self.watermark is None else max(self.watermark, latest)
+            self.watermark = latest if previous is None else max(previous, latest)
         partition_of = {h.event.customer_id: h.source.message.partition for h in released}
         touched = {(h.source.message.topic, h.source.message.partition) for h in released}
         offsets = {f"{t}:{p}": self.merger.completed_offset((t, p)) for t, p in touched}
+        if self.watermark is None:  # nothing valid seen yet: only dead letters to count
+            await self.store.save((), intake)
+            return
+        starts = [event_time(events[0])] if events else []
+        first = self.periods.period_of(min([*starts, *([previous] if previous else [])]))
         counts = intake
-        while self.watermark is not None:
-            period = self.periods.period_of(event_time(events[0]) if events else self.watermark)
+        for period in range(first, self.periods.period_of(self.watermark) + 1):
             period_end = self.periods.start(period + 1)
             in_period = [e for e in events if event_time(e) < period_end]
             events = events[len(in_period) :]
             await self._process_period(period, in_period, partition_of, counts, offsets)
             counts, offsets = Counter(), {}
-            if not events:
-                break
         for held in released:
             held.source.ack()
 

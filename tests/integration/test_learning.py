@@ -1,0 +1,65 @@
+"""The online model through the real pipeline: it takes over, and never learns the future."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from benchmarks.replay import event_seconds
+from models.features import DAY, FEATURE_NAMES
+from streams.kafka_io import route_lines
+from streams.model_store import ModelPeriods, snapshot_at_most
+from streams.runner import run_pipeline
+from streams.store import connect_sync
+from streams.synthetic import generate_events
+from streams.topics import TopicNames
+
+pytestmark = pytest.mark.integration
+
+EVENTS = list(generate_events(200, 400, seed=4))
+PROBES = [
+    dict.fromkeys(FEATURE_NAMES, 1.0) | {"recency_days": float(r), "overdue_ratio": r / 20}
+    for r in (1, 10, 30, 60, 120, 240)
+]
+
+
+def _replay(settings, events) -> None:
+    lines = route_lines((orjson.dumps(e) for e in events), TopicNames.from_settings(settings))
+    run_pipeline(settings, lines)
+
+
+def _snapshot(settings, period: int):
+    client = connect_sync(settings)
+    try:
+        return snapshot_at_most(client, settings, period)
+    finally:
+        client.close()
+
+
+def test_the_model_at_a_date_ignores_events_after_it(settings_factory):
+    until_cut, everything = settings_factory(min_labels=20), settings_factory(min_labels=20)
+    cut = event_seconds(EVENTS[0]) + 250 * DAY
+    _replay(until_cut, [e for e in EVENTS if event_seconds(e) < cut])
+    _replay(everything, EVENTS)
+
+    period = ModelPeriods(until_cut.model_update_days).period_of(cut)
+    partial, full = _snapshot(until_cut, period), _snapshot(everything, period)
+    assert partial is not None and full is not None
+    assert partial.period == full.period
+    assert partial.summary() == full.summary()
+    assert [partial.model.predict_proba_one(x) for x in PROBES] == [
+        full.model.predict_proba_one(x) for x in PROBES
+    ]
+    later = _snapshot(everything, period + 20)
+    assert sum(later.labels_seen.values()) > sum(full.labels_seen.values())
+
+
+def test_the_online_model_takes_over_and_reports_its_metrics(settings_factory):
+    settings = settings_factory(min_labels=30)
+    _replay(settings, EVENTS)
+    snapshot = _snapshot(settings, 2**62)
+    summary = snapshot.summary()
+    assert summary["warm"] and summary["online_since_period"] is not None
+    assert summary["version"].startswith("river-logreg.p")
+    assert min(summary["labels_seen"].values()) >= 30
+    assert 0.5 < summary["metrics"]["roc_auc"] <= 1.0
