@@ -45,7 +45,7 @@ class ProgressiveMetrics:
         }
 
 
-def _learning_order(example: LabelledExample) -> tuple[float, str, float]:
+def learning_order(example: LabelledExample) -> tuple[float, str, float]:
     return (example.labelled_at, example.customer_id, example.taken_at)
 
 
@@ -81,7 +81,7 @@ class ModelSnapshot:
 
     def learn(self, examples: Iterable[LabelledExample], period: int) -> None:
         """Learn ``examples`` (in their deterministic order) and become snapshot ``period``."""
-        for example in sorted(examples, key=_learning_order):
+        for example in sorted(examples, key=learning_order):
             self.metrics.update(example.churned, self.model.predict_proba_one(example.features))
             self.model.learn_one(example.features, example.churned)
             self.labels_seen["churned" if example.churned else "retained"] += 1
