@@ -27,6 +27,7 @@ from models.heuristic import HeuristicScorer
 from models.labels import LabelledExample
 from models.online import OnlineChurnModel, model_inputs
 from models.registry import learning_order
+from models.state import CustomerState
 from streams.events import decode_event
 from streams.processor import alert_config, process_batch
 from streams.settings import Settings
@@ -90,11 +91,7 @@ def engine_labels(customers: int, days: int, seed: int) -> list[LabelledExample]
     settings = Settings()
     events = [decode_event(orjson.dumps(e), 10_000) for e in generate_events(customers, days, seed)]
     valid = [e for e in events if not hasattr(e, "code")]
-    states: dict = {}
-    from models.state import CustomerState
-
-    for event in valid:
-        states.setdefault(event.customer_id, CustomerState(event.customer_id))
+    states = {e.customer_id: CustomerState(e.customer_id) for e in valid}
     last = max(e.timestamp.timestamp() for e in valid)
     result = process_batch(states, valid, HeuristicScorer(), alert_config(settings), last)
     return sorted(result.labels, key=learning_order)
