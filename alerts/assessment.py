@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from alerts.actions import recommend_action
+from alerts.actions import DEFAULT_ACTION_RULES, ActionRule, recommend_action
 from alerts.events import (
     ChurnAlert,
     CustomerRecovered,
@@ -14,6 +14,7 @@ from alerts.events import (
     deterministic_id,
 )
 from alerts.policy import decide_alert
+from alerts.priority import DEFAULT_VALUE_BANDS, in_holdout, priority_of
 from alerts.reasons import build_reasons
 from alerts.tiers import TierThresholds
 from models.features import DAY, extract_features
@@ -37,6 +38,9 @@ class AssessmentConfig:
     clv_years: float
     example_every_days: float = 7.0
     lateness_s: float = 3600.0
+    action_rules: tuple[ActionRule, ...] = DEFAULT_ACTION_RULES
+    priority_bands: tuple[float, ...] = DEFAULT_VALUE_BANDS
+    holdout_share: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,8 @@ def assess(
     x = extract_features(state, at, config.horizon_days)
     risk = round(churn_probability(scorer, x), 6)
     stage = lifecycle_stage(state, x, config.horizon_days)
-    previous_risk, state.risk, state.stage = state.risk, risk, stage
+    previous_risk, previous_stage = state.risk, state.stage
+    state.risk, state.stage = risk, stage
     state.tier = config.thresholds.tier_of(risk)
     take_snapshot(state, x, at, config.example_every_days)
     state.next_check = _earliest(
@@ -75,6 +80,8 @@ def assess(
         previous_risk=previous_risk,
         tier=state.tier,
         lifecycle_stage=stage,
+        previous_lifecycle_stage=previous_stage,
+        lifecycle_changed=previous_stage is not None and previous_stage != stage,
         model_version=scorer.version,
         trigger=trigger,
     )
@@ -92,9 +99,13 @@ def assess(
         tier=decision.tier,
         escalation=decision.escalation,
         reasons=reasons,
-        recommended_action=recommend_action(reasons, clv, stage, _recent_complaints(state, at)),
+        recommended_action=recommend_action(
+            reasons, clv, stage, _recent_complaints(state, at), config.action_rules
+        ),
         clv=clv,
         value_at_risk=round(risk * clv, 2),
+        priority=priority_of(risk * clv, config.priority_bands),
+        holdout=in_holdout(state.customer_id, config.holdout_share),
         lifecycle_stage=stage,
         model_version=scorer.version,
         trigger=trigger,

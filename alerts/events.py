@@ -62,6 +62,8 @@ class RiskUpdate(_OutputEvent):
     previous_risk: Probability | None = Field(None, ge=0, le=1)
     tier: Tier
     lifecycle_stage: Stage
+    previous_lifecycle_stage: Stage | None = None
+    lifecycle_changed: bool = Field(description="The stage differs from the previous update's.")
     model_version: str
     trigger: Trigger
 
@@ -79,6 +81,10 @@ class ChurnAlert(_OutputEvent):
     recommended_action: str
     clv: NonNegativeFloat = Field(description="Estimated customer lifetime value.")
     value_at_risk: NonNegativeFloat = Field(description="risk x clv.")
+    priority: int = Field(ge=1, description="1 is the most urgent, by value-at-risk bands.")
+    holdout: bool = Field(
+        description="In the control group: do not act, so that uplift can be measured."
+    )
     lifecycle_stage: Stage
     model_version: str
     trigger: Trigger

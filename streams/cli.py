@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 import orjson
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -22,7 +23,7 @@ console = Console(stderr=True)
 def load_settings() -> Settings:
     try:
         return Settings()
-    except ValidationError as exc:
+    except (ValidationError, SettingsError) as exc:
         raise click.ClickException(f"invalid CHURNWATCH_* settings:\n{exc}") from exc
 
 
@@ -72,6 +73,7 @@ def main() -> None:
 @click.option("--as-of", "as_of", help="Score everyone as of this ISO time (default: last event).")
 @click.option("--scores-out", type=click.Path(dir_okay=False), help="Write scores CSV here.")
 @click.option("--alerts-out", type=click.Path(dir_okay=False), help="Write alerts JSONL here.")
+@click.option("--risk-out", type=click.Path(dir_okay=False), help="Write risk updates JSONL here.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON summary instead of tables.")
 def demo(
     input_path: str | None,
@@ -81,22 +83,16 @@ def demo(
     as_of: str | None,
     scores_out: str | None,
     alerts_out: str | None,
+    risk_out: str | None,
     as_json: bool,
 ) -> None:
     """Run the whole pipeline on embedded (or configured) services and summarise it."""
-    from streams.demo import run_demo
+    from streams.demo import DemoRequest, run_demo
 
-    summary = run_demo(
-        load_settings(),
-        input_path,
-        customers,
-        days,
-        seed,
-        parse_time(as_of),
-        scores_out,
-        alerts_out,
-        console=None if as_json else console,
+    request = DemoRequest(
+        input_path, customers, days, seed, parse_time(as_of), scores_out, alerts_out, risk_out
     )
+    summary = run_demo(load_settings(), request, console=None if as_json else console)
     if as_json:
         click.echo(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
 
@@ -165,6 +161,56 @@ def scores(as_of: str | None, out: str | None) -> None:
         console.print(f"wrote {len(rows)} scores to {out}")
     else:
         click.echo(text, nl=False)
+
+
+@main.command()
+@click.option("--since", help="Only alerts raised at or after this ISO time (event time).")
+@click.option(
+    "--from",
+    "alerts_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Alerts JSONL (as `demo --alerts-out` writes) instead of the alerts topic.",
+)
+@click.option(
+    "--risk-from",
+    "risk_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Risk updates JSONL (`demo --risk-out`), for churn of alerted vs not.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def report(
+    since: str | None, alerts_file: str | None, risk_file: str | None, as_json: bool
+) -> None:
+    """Retention KPIs: alerts by tier, recapture rate, days to recovery, value recovered."""
+    from streams.presentation import report_table
+    from streams.reporting import build_report
+
+    start = parse_time(since)
+    with _service_errors():
+        kpis = build_report(
+            load_settings, alerts_file, risk_file, start.timestamp() if start else None
+        )
+    if as_json:
+        click.echo(orjson.dumps(kpis, option=orjson.OPT_INDENT_2).decode())
+    else:
+        console.print(report_table(kpis))
+
+
+@main.command()
+@click.option(
+    "--out",
+    default="schemas",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder to write <type>.schema.json files into.",
+)
+def schema(out: str) -> None:
+    """Export the JSON Schemas of every event churnwatch publishes."""
+    from alerts.schemas import json_schemas, write_schemas
+    from streams.dead_letters import DeadLetter
+
+    for path in write_schemas(Path(out), json_schemas({"dead_letter": DeadLetter})):
+        console.print(f"wrote {path}")
 
 
 @main.command()

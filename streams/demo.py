@@ -6,6 +6,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from rich.table import Table
 
 from alerts.events import as_utc
 from streams.embedded import embedded_services
-from streams.kafka_io import InputLine, route_lines
+from streams.kafka_io import InputLine, read_topic, route_lines
 from streams.runner import PipelineRun, run_pipeline
 from streams.scores import collect_scores, scores_csv
 from streams.settings import Settings
@@ -47,42 +48,47 @@ def demo_settings(settings: Settings) -> Iterator[Settings]:
         )
 
 
-def demo_input(
-    settings: Settings, input_path: str | None, customers: int, days: int, seed: int
-) -> list[InputLine]:
+@dataclass(frozen=True)
+class DemoRequest:
+    """What `churnwatch demo` was asked for."""
+
+    input_path: str | None = None
+    customers: int = 500
+    days: int = 365
+    seed: int = 7
+    as_of: datetime | None = None
+    scores_out: str | None = None
+    alerts_out: str | None = None
+    risk_out: str | None = None
+
+
+def demo_input(settings: Settings, request: DemoRequest) -> list[InputLine]:
     names = TopicNames.from_settings(settings)
-    if input_path:
-        with open(input_path, "rb") as lines:
+    if request.input_path:
+        with open(request.input_path, "rb") as lines:
             return route_lines(lines, names)
-    generated = (orjson.dumps(e) for e in generate_events(customers, days, seed))
-    return route_lines(generated, names)
+    events = generate_events(request.customers, request.days, request.seed)
+    return route_lines((orjson.dumps(e) for e in events), names)
 
 
-def run_demo(
-    settings: Settings,
-    input_path: str | None,
-    customers: int,
-    days: int,
-    seed: int,
-    as_of: datetime | None,
-    scores_out: str | None,
-    alerts_out: str | None,
-    console: Console | None,
-) -> dict[str, Any]:
+def run_demo(settings: Settings, request: DemoRequest, console: Console | None) -> dict[str, Any]:
     """Run the demo and return its summary; with a console, show progress and tables too."""
     with demo_settings(settings) as run_settings:
-        lines = demo_input(run_settings, input_path, customers, days, seed)
+        lines = demo_input(run_settings, request)
         if console:
             console.print(
                 f"replaying {len(lines)} events through a worker "
                 f"(broker {run_settings.kafka_url}, redis {run_settings.redis_url})"
             )
         run = _run_with_progress(run_settings, lines, console)
-        cut, scores = collect_scores(run_settings, as_of)
-    if scores_out:
-        Path(scores_out).write_text(scores_csv(scores))
-    if alerts_out:
-        Path(alerts_out).write_bytes(b"".join(orjson.dumps(a) + b"\n" for a in run.alerts))
+        cut, scores = collect_scores(run_settings, request.as_of)
+        if request.risk_out:
+            risk = read_topic(run_settings, TopicNames.from_settings(run_settings).risk)
+            Path(request.risk_out).write_bytes(b"".join(v + b"\n" for v in risk))
+    if request.scores_out:
+        Path(request.scores_out).write_text(scores_csv(scores))
+    if request.alerts_out:
+        Path(request.alerts_out).write_bytes(b"".join(orjson.dumps(a) + b"\n" for a in run.alerts))
     summary = summarise(run, len(scores), cut)
     if console:
         console.print(summary_table(summary))

@@ -29,3 +29,20 @@ def model_table(summary: dict[str, Any], periods: ModelPeriods) -> Table:
     for name, value in summary["metrics"].items():
         table.add_row(f"progressive {name}", f"{value:.4f}")
     return table
+
+
+def report_table(kpis: dict[str, Any]) -> Table:
+    table = Table(title="retention report", show_header=False)
+    for key, value in kpis.items():
+        if isinstance(value, dict):
+            for inner, inner_value in value.items():
+                table.add_row(f"{key}: {inner}", _cell(inner_value))
+        else:
+            table.add_row(key, _cell(value))
+    return table
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items())
+    return "-" if value is None else str(value)

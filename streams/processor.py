@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from alerts.actions import load_action_rules
 from alerts.assessment import Assessment, AssessmentConfig, assess
 from alerts.events import OutputEvent, Trigger
 from models.labels import LabelledExample, label_by_purchase, label_expired
@@ -24,6 +25,9 @@ def alert_config(settings: Settings) -> AssessmentConfig:
         clv_years=settings.clv_years,
         example_every_days=settings.example_every_days,
         lateness_s=settings.allowed_lateness_minutes * 60,
+        action_rules=load_action_rules(settings.actions_file),
+        priority_bands=settings.priority_value_bands,
+        holdout_share=settings.holdout_share,
     )
 
 

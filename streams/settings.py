@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 from pydantic import Field, SecretStr, model_validator
@@ -74,6 +75,29 @@ class Settings(BaseSettings):
         ge=0,
         description=_env(
             "alert_cooldown_days", "Event-time days during which a customer is not re-alerted."
+        ),
+    )
+    holdout_share: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description=_env(
+            "holdout_share",
+            "Share of customers whose alerts are marked holdout (control group), by customer id.",
+        ),
+    )
+    priority_value_bands: tuple[float, ...] = Field(
+        (1000.0, 250.0, 50.0),
+        description=_env(
+            "priority_value_bands",
+            "Value at risk at which alerts get priority 1, 2, 3...; a JSON list, descending.",
+        ),
+    )
+    actions_file: str | None = Field(
+        None,
+        description=_env(
+            "actions_file",
+            "JSON list of action rules replacing the default table (see alerts/actions.py).",
         ),
     )
     clv_years: float = Field(
@@ -157,8 +181,11 @@ class Settings(BaseSettings):
     log_level: str = Field("warn", description=_env("log_level", "crit|error|warn|info|debug."))
 
     @model_validator(mode="after")
-    def _tiers_are_ordered(self) -> Settings:
+    def _thresholds_are_ordered(self) -> Settings:
         self.tiers  # noqa: B018 - building the thresholds validates their order
+        bands = self.priority_value_bands
+        if list(bands) != sorted(bands, reverse=True) or any(b <= 0 for b in bands):
+            raise ValueError(f"priority_value_bands must be positive and descending, got {bands}")
         return self
 
     @property
@@ -181,13 +208,15 @@ class Settings(BaseSettings):
     def as_environment(self) -> dict[str, str]:
         """These settings as ``CHURNWATCH_*`` variables, to hand to a worker process."""
         environment: dict[str, str] = {}
-        for name in type(self).model_fields:
-            value = getattr(self, name)
+        for name, value in self.model_dump(mode="json").items():
+            secret = getattr(self, name)
+            if isinstance(secret, SecretStr):
+                value = secret.get_secret_value()
             if value is None:
                 continue
-            if isinstance(value, SecretStr):
-                value = value.get_secret_value()
-            environment[f"CHURNWATCH_{name.upper()}"] = str(value)
+            # lists and tuples go as JSON, which is how pydantic-settings reads them back
+            text = json.dumps(value) if isinstance(value, list | dict) else str(value)
+            environment[f"CHURNWATCH_{name.upper()}"] = text
         return environment
 
     def with_services(self, kafka_url: str, redis_url: str) -> Settings:

@@ -73,3 +73,33 @@ def test_scoring_does_not_change_the_state():
     score = score_customer(state, 200 * DAY, HeuristicScorer(), CONFIG)
     assert repr(state) == before
     assert (score.customer_id, score.lifecycle_stage, score.frequency) == ("c7", "lapsed", 10)
+
+
+def test_reasons_need_their_evidence():
+    from alerts.reasons import build_reasons
+    from models.features import extract_features
+
+    state = _weekly_buyer()
+    x = extract_features(state, 70 * DAY, 90)  # on time, no complaints
+    reasons = build_reasons(
+        {"complaints_90d": 1.5, "overdue_ratio": 0.9, "log_recency": 0.3}, state, x
+    )
+    assert reasons == []
+
+
+def test_lifecycle_change_is_published_on_the_risk_update():
+    state = _weekly_buyer()
+    first = assess(state, 70 * DAY, INACTIVITY, HeuristicScorer(), CONFIG).risk_update
+    later = assess(state, 170 * DAY, INACTIVITY, HeuristicScorer(), CONFIG).risk_update
+    assert (first.lifecycle_stage, later.lifecycle_stage) == ("active", "lapsed")
+    assert later.previous_lifecycle_stage == "active" and later.lifecycle_changed
+
+
+def test_holdout_and_priority_on_alerts():
+    from dataclasses import replace
+
+    everyone_held_out = replace(CONFIG, holdout_share=1.0, priority_bands=(1e9, 1.0))
+    alert = assess(
+        _weekly_buyer(), 150 * DAY, INACTIVITY, HeuristicScorer(), everyone_held_out
+    ).alert
+    assert alert.holdout and alert.priority == 2
