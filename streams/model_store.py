@@ -9,8 +9,10 @@ saves snapshot ``k``; every worker then scores period ``k`` with that same snaps
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import pickle
+import uuid
 from collections.abc import Iterable
 from typing import cast
 
@@ -25,7 +27,10 @@ from streams.settings import Settings
 from streams.store import StateKeys
 
 CAUGHT_UP = math.inf
-TRAIN_LOCK_SECONDS = 120
+log = logging.getLogger(__name__)
+# Short, and refreshed while the trainer waits at the barrier: a trainer killed mid-period
+# holds the others up for seconds, not minutes.
+TRAIN_LOCK_SECONDS = 5
 POLL_SECONDS = 0.05
 
 
@@ -65,6 +70,7 @@ class ModelStore:
         self.keys = StateKeys(settings.redis_namespace)
         self.periods = ModelPeriods(settings.model_update_days)
         self.partitions = settings.partitions
+        self.token = uuid.uuid4().bytes
 
     def label_buckets(
         self, labels: Iterable[LabelledExample], not_before: int
@@ -93,9 +99,11 @@ class ModelStore:
             snapshot = await self.load(period)
             if snapshot is not None:
                 return snapshot
-            lock = self.keys.train_lock(period)
-            if await self.client.set(lock, b"1", nx=True, ex=TRAIN_LOCK_SECONDS):
+            if await self.client.set(
+                self.keys.train_lock(period), self.token, nx=True, ex=TRAIN_LOCK_SECONDS
+            ):
                 return await self._train(period)
+            log.info("waiting for model period %s from another worker", period)
             await asyncio.sleep(POLL_SECONDS)
 
     async def load(self, period: int) -> ModelSnapshot | None:
@@ -124,10 +132,21 @@ class ModelStore:
         return snapshot
 
     async def _wait_for_all_partitions(self, until: float) -> None:
+        lock = self.keys.train_lock(self.periods.period_of(until))
+        waited = 0
         while True:
             progress = await self.client.zrangebyscore(self.keys.progress, until, "+inf")
             if len(progress) >= self.partitions:
                 return
+            waited += 1
+            if waited % 100 == 0:
+                log.info(
+                    "training period %s waits for partitions: %s of %s have reached it",
+                    self.periods.period_of(until),
+                    len(progress),
+                    self.partitions,
+                )
+            await self.client.set(lock, self.token, xx=True, ex=TRAIN_LOCK_SECONDS)
             await asyncio.sleep(POLL_SECONDS)
 
 

@@ -64,7 +64,7 @@ class EventTimeMerger(Generic[Partition, Item]):
         if not lagging:
             return self.release_all()
         if any(p not in self._latest_key for p in lagging):
-            return []
+            return []  # a lagging partition could still deliver anything
         watermark = min(self._latest_key[p] for p in lagging)
         released: list[Item] = []
         while self._heap and self._heap[0][0] <= watermark:
@@ -99,8 +99,20 @@ class EventTimeMerger(Generic[Partition, Item]):
             return min(held) - 1
         return self._next_offset.get(partition, 0) - 1
 
-    def mark_caught_up(self, highwaters: Mapping[Partition, int | None]) -> None:
-        """Treat partitions as read up to ``highwaters`` (after a restart nothing was pushed)."""
+    def observe(self, partition: Partition, offset: int) -> None:
+        """Note that ``offset`` was read from ``partition`` though nothing is held for it.
+
+        Skipped and dead-lettered messages still tell how far a partition has been read.
+        """
+        self._next_offset[partition] = max(self._next_offset.get(partition, 0), offset + 1)
+
+    def mark_unseen_caught_up(self, highwaters: Mapping[Partition, int | None]) -> None:
+        """Treat partitions that never delivered anything as read up to their highwater.
+
+        After a restart, a partition whose committed offset is already its end delivers
+        nothing, and would otherwise hold every other partition forever. Partitions that
+        have delivered keep their place: they will deliver the rest in order.
+        """
         for partition, high in highwaters.items():
-            if high is not None:
-                self._next_offset[partition] = max(self._next_offset.get(partition, 0), high)
+            if high is not None and partition not in self._next_offset:
+                self._next_offset[partition] = high

@@ -72,6 +72,15 @@ def engine_stats(client: redis.Redis, settings: Settings) -> dict[str, int]:
     return {k.decode(): int(v) for k, v in raw.items()}  # type: ignore[union-attr]
 
 
+def events_done(stats: dict[str, int]) -> int:
+    """Input messages finished for good: applied once, or dead-lettered.
+
+    A worker killed after applying but before committing re-reads some messages; those are
+    counted as redelivered or duplicates, never twice here.
+    """
+    return stats.get("processed", 0) - stats.get("duplicates", 0) + stats.get("dead_letters", 0)
+
+
 def checks_behind_watermark(client: redis.Redis, settings: Settings) -> int:
     """Inactivity checks already due at the watermark but not yet run."""
     keys = StateKeys(settings.redis_namespace)
@@ -96,7 +105,7 @@ def wait_until_processed(
     try:
         while True:
             stats = engine_stats(client, settings)
-            done = stats.get("processed", 0) + stats.get("dead_letters", 0)
+            done = events_done(stats)
             if on_progress:
                 on_progress(done)
             if done >= expected and checks_behind_watermark(client, settings) == 0:

@@ -13,6 +13,11 @@ from typing import Any
 import orjson
 import redis as syncredis
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry as AsyncRetry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.retry import Retry
 
 from models.features import FEATURE_NAMES
 from models.state import AlertMemory, Complaint, CustomerState, PendingExample, Purchase
@@ -180,13 +185,23 @@ class StateKeys:
         return key.decode()[len(self.namespace) + 4 : -1]
 
 
+def _client_options(settings: Settings, retry: type[Retry] | type[AsyncRetry]) -> dict[str, Any]:
+    # A restarting Redis is waited for with exponential backoff (about 30 s in all) rather
+    # than crashing the agent; every write is idempotent, so a retried MULTI is safe.
+    return {
+        "password": _password(settings),
+        "retry": retry(ExponentialBackoff(cap=2.0, base=0.05), retries=20),
+        "retry_on_error": [RedisConnectionError, RedisTimeoutError],
+    }
+
+
 def connect(settings: Settings) -> aioredis.Redis:
     """An asyncio Redis client for the configured server (hiredis parses when installed)."""
-    return aioredis.from_url(_require_url(settings), password=_password(settings))
+    return aioredis.from_url(_require_url(settings), **_client_options(settings, AsyncRetry))
 
 
 def connect_sync(settings: Settings) -> syncredis.Redis:
-    return syncredis.from_url(_require_url(settings), password=_password(settings))
+    return syncredis.from_url(_require_url(settings), **_client_options(settings, Retry))
 
 
 def _password(settings: Settings) -> str | None:
@@ -216,6 +231,11 @@ class CustomerStore:
                 pipe.hgetall(self.keys.customer(customer_id))
             rows: list[dict[bytes, bytes]] = await pipe.execute()
         return {cid: decode_state(cid, row) for cid, row in zip(ids, rows, strict=True)}
+
+    async def watermark(self) -> float | None:
+        """The engine's watermark as last saved: where a restarted worker resumes event time."""
+        score = await self.client.zscore(self.keys.watermark, "event_time")
+        return None if score is None else float(score)
 
     async def completed_offsets(self, partitions: Iterable[str]) -> dict[str, int]:
         """Per input partition (``topic:partition``), the offset up to which all is applied."""

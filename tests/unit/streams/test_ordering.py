@@ -33,8 +33,24 @@ def test_unseen_lagging_partition_holds_everything():
     assert merger.release({"a": 1, "b": 0}) == ["a5"]
 
 
-def test_mark_caught_up_releases_after_a_restart():
-    merger: EventTimeMerger[str] = EventTimeMerger()
+def test_a_partition_that_never_delivers_stops_holding_once_marked():
+    merger: EventTimeMerger[str, str] = EventTimeMerger()
     merger.push("a", 10, (5,), "a5")
-    merger.mark_caught_up({"b": 7})
+    assert merger.release({"a": 11, "b": 7}) == []
+    merger.mark_unseen_caught_up({"a": 20, "b": 7})
     assert merger.release({"a": 11, "b": 7}) == ["a5"]
+
+
+def test_marking_leaves_partitions_that_delivered_in_their_place():
+    merger: EventTimeMerger[str, str] = EventTimeMerger()
+    merger.push("a", 0, (5,), "a5")
+    merger.push("b", 0, (1,), "b1")
+    merger.mark_unseen_caught_up({"a": 9, "b": 9})
+    assert merger.release({"a": 9, "b": 9}) == ["b1"]  # b may still deliver times up to 5
+
+
+def test_observed_offsets_count_as_read():
+    merger: EventTimeMerger[str, str] = EventTimeMerger()
+    merger.push("a", 0, (5,), "a5")
+    merger.observe("b", 6)  # a skipped redelivery, or a dead letter: nothing held
+    assert merger.release({"a": 1, "b": 7}) == ["a5"]
