@@ -9,8 +9,10 @@ from typing import Any, cast
 import faust
 from faust import Stream
 from faust.types import StreamT
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from streams.engine import Engine, OutputTopics
+from streams.metrics import REGISTRY
 from streams.model_store import ModelStore
 from streams.settings import Settings
 from streams.store import CustomerStore, StateKeys, connect
@@ -35,7 +37,10 @@ def create_app(settings: Settings) -> faust.App:
         broker_rebalance_timeout=settings.broker_rebalance_timeout_s,
         broker_heartbeat_interval=min(1.0, settings.broker_session_timeout_s / 3),
         producer_acks=-1,
-        web_enabled=False,
+        web_enabled=True,
+        web_port=settings.metrics_port,
+        web_bind=settings.metrics_host,
+        web_host=settings.metrics_host,
     )
     names = TopicNames.from_settings(settings)
 
@@ -82,5 +87,15 @@ def create_app(settings: Settings) -> faust.App:
     @app.timer(interval=settings.batch_max_wait_ms / 1000)
     async def release_held_events() -> None:
         await engine.tick()
+
+    @app.page("/health")
+    async def health(web: Any, request: Any) -> Any:
+        return web.json(engine.health())
+
+    @app.page("/metrics")
+    async def metrics(web: Any, request: Any) -> Any:
+        # aiohttp adds the charset itself and refuses one inside content_type
+        media_type = CONTENT_TYPE_LATEST.split("; charset")[0]
+        return web.text(generate_latest(REGISTRY).decode(), content_type=media_type)
 
     return app

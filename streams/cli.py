@@ -253,6 +253,23 @@ def inspect(customer_id: str) -> None:
 
 
 @main.command()
+@click.argument("customer_id")
+def erase(customer_id: str) -> None:
+    """Forget a customer: state, schedule, unlearned examples; tombstone on customer-risk."""
+    from streams.erasure import erase_customer
+
+    with _service_errors():
+        erasure = erase_customer(load_settings(), customer_id)
+    if not erasure.state_deleted:
+        console.print(f"no state was stored for {customer_id!r}; a tombstone was published anyway")
+    console.print(
+        f"erased {customer_id}: state {'deleted' if erasure.state_deleted else 'absent'}"
+        f", {erasure.schedule_entries} schedule entries, "
+        f"{erasure.labels_removed} unlearned examples; tombstone published"
+    )
+
+
+@main.command()
 @click.argument("stream", type=click.Choice(["alerts", "risk", "dead-letters"]))
 @click.option("--from-beginning", is_flag=True, help="Start at the oldest message.")
 def tail(stream: str, from_beginning: bool) -> None:

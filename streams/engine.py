@@ -18,7 +18,9 @@ from typing import Any
 from faust.types import AppT, EventT, TopicT
 from pydantic import BaseModel
 
+from alerts.events import as_utc
 from models.registry import ModelSnapshot
+from streams import metrics
 from streams.apply import InputEvent, event_time, order_key
 from streams.dead_letters import dead_letter
 from streams.events import Rejection, decode_event
@@ -124,6 +126,7 @@ class Engine:
         """Called on a timer: release what is now safe, or everything if held too long."""
         async with self.lock:
             highwaters = self._highwaters()
+            self._report_lag(highwaters)
             released = self.merger.release(highwaters)
             held_too_long = (
                 self.held_since is not None
@@ -156,6 +159,15 @@ class Engine:
             )
         return decoded
 
+    def _report_lag(self, highwaters: dict[tuple[str, int], int | None]) -> None:
+        metrics.HELD.set(len(self.merger))
+        if self.watermark is not None:
+            metrics.WATERMARK.set(self.watermark)
+        for (topic, partition), high in highwaters.items():
+            if high is not None:
+                read = self.merger.next_offset((topic, partition))
+                metrics.CONSUMER_LAG.labels(topic, str(partition)).set(max(high - read, 0))
+
     def _assigned(self) -> list[Any]:
         return [tp for tp in self.app.consumer.assignment() if tp.topic in self.input_topics]
 
@@ -173,6 +185,10 @@ class Engine:
         """
         if not released and not intake and not self.checks_pending:
             return
+        with metrics.BATCH_SECONDS.time():
+            await self._process_released(released, intake)
+
+    async def _process_released(self, released: list[Held], intake: Counter[str]) -> None:
         self.held_since = time.monotonic() if len(self.merger) else None
         events = sorted((held.event for held in released), key=order_key)
         if self.watermark is None:  # a (re)started worker resumes where the last one stopped
@@ -220,6 +236,7 @@ class Engine:
         for alert in result.alerts:
             await self._send(self.outputs.alerts, alert.customer_id, alert)
         await self.app.producer.flush()
+        metrics.record_counts(result.counts + counts)
         await self.store.save(
             ((partition_of[cid], state) for cid, state in result.states.items()),
             result.counts + counts,
@@ -232,7 +249,21 @@ class Engine:
         if self.snapshot is None or self.snapshot.period != period:
             owned = {tp.partition for tp in self._assigned()}
             self.snapshot = await self.models.snapshot_for(period, owned)
+            metrics.MODEL_PERIOD.set(period)
+            metrics.MODEL_ONLINE.set(1 if self.snapshot.is_warm else 0)
+            for outcome, count in self.snapshot.labels_seen.items():
+                metrics.LABELS_SEEN.labels(outcome).set(count)
         return self.snapshot
+
+    def health(self) -> dict[str, object]:
+        """What /health reports: alive, how far in event time, and with which model."""
+        return {
+            "status": "ok",
+            "watermark": as_utc(self.watermark).isoformat() if self.watermark else None,
+            "model_version": self.snapshot.version if self.snapshot else None,
+            "held_events": len(self.merger),
+            "assigned_partitions": sorted(f"{tp.topic}:{tp.partition}" for tp in self._assigned()),
+        }
 
     async def _due_checks(self, up_to: float, partition_of: dict[str, int]) -> list[Work]:
         """Checks due by ``up_to`` in this worker's partitions.

@@ -27,7 +27,7 @@ def bootstrap_servers(kafka_url: str) -> list[str]:
     return [h.strip().split("://", 1)[-1] for h in hosts.replace(";", ",").split(",") if h.strip()]
 
 
-def _servers(settings: Settings) -> list[str]:
+def servers(settings: Settings) -> list[str]:
     if not settings.kafka_url:
         raise RuntimeError(
             "CHURNWATCH_KAFKA_URL is not set: point it at a Kafka broker, or run "
@@ -39,7 +39,7 @@ def _servers(settings: Settings) -> list[str]:
 def ensure_topics(settings: Settings) -> None:
     """Create churnwatch's topics if missing, inputs co-partitioned, ``customer-risk`` compacted."""
     names = TopicNames.from_settings(settings)
-    admin = KafkaAdminClient(bootstrap_servers=_servers(settings))
+    admin = KafkaAdminClient(bootstrap_servers=servers(settings))
     try:
         for name in (
             names.purchases,
@@ -118,7 +118,7 @@ def produce_lines(
 ) -> int:
     """Send ``lines`` in order, at most ``rate`` per second; returns how many were sent."""
     producer = KafkaProducer(
-        bootstrap_servers=_servers(settings),
+        bootstrap_servers=servers(settings),
         acks="all",
         linger_ms=5,
         retries=5,
@@ -142,9 +142,11 @@ def produce_lines(
     return len(lines)
 
 
-def read_topic(settings: Settings, topic: str, timeout_s: float = 10.0) -> list[bytes]:
-    """Every message value currently in ``topic``, from the beginning to the end offsets."""
-    consumer = KafkaConsumer(bootstrap_servers=_servers(settings), enable_auto_commit=False)
+def read_records(
+    settings: Settings, topic: str, timeout_s: float = 10.0
+) -> list[tuple[bytes | None, bytes | None]]:
+    """Every (key, value) now in ``topic``, beginning to end; a tombstone has value None."""
+    consumer = KafkaConsumer(bootstrap_servers=servers(settings), enable_auto_commit=False)
     try:
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
         if not partitions:
@@ -152,28 +154,33 @@ def read_topic(settings: Settings, topic: str, timeout_s: float = 10.0) -> list[
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)
         end = consumer.end_offsets(partitions)
-        values: list[bytes] = []
+        records: list[tuple[bytes | None, bytes | None]] = []
         deadline = time.monotonic() + timeout_s
         while any(consumer.position(tp) < end[tp] for tp in partitions):
             if time.monotonic() > deadline:
                 raise TimeoutError(f"could not read {topic} to its end in {timeout_s} s")
-            for records in consumer.poll(timeout_ms=200).values():
-                values.extend(r.value for r in records)
-        return values
+            for batch in consumer.poll(timeout_ms=200).values():
+                records.extend((r.key, r.value) for r in batch)
+        return records
     finally:
         consumer.close()
+
+
+def read_topic(settings: Settings, topic: str, timeout_s: float = 10.0) -> list[bytes]:
+    """Every message value now in ``topic`` (tombstones left out)."""
+    return [value for _, value in read_records(settings, topic, timeout_s) if value is not None]
 
 
 def follow_topic(settings: Settings, topic: str, from_beginning: bool) -> Iterator[bytes]:
     """Message values of ``topic`` as they arrive, until interrupted."""
     consumer = KafkaConsumer(
         topic,
-        bootstrap_servers=_servers(settings),
+        bootstrap_servers=servers(settings),
         enable_auto_commit=False,
         auto_offset_reset="earliest" if from_beginning else "latest",
     )
     try:
         for record in consumer:
-            yield record.value
+            yield record.value if record.value is not None else b"null"
     finally:
         consumer.close()

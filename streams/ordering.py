@@ -99,6 +99,10 @@ class EventTimeMerger(Generic[Partition, Item]):
             return min(held) - 1
         return self._next_offset.get(partition, 0) - 1
 
+    def next_offset(self, partition: Partition) -> int:
+        """The offset after the last one read from ``partition`` (0 before any)."""
+        return self._next_offset.get(partition, 0)
+
     def observe(self, partition: Partition, offset: int) -> None:
         """Note that ``offset`` was read from ``partition`` though nothing is held for it.
 

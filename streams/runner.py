@@ -19,6 +19,7 @@ from pathlib import Path
 import orjson
 import redis
 
+from streams.embedded import free_port
 from streams.kafka_io import InputLine, ensure_topics, produce_lines, read_topic
 from streams.settings import Settings
 from streams.store import StateKeys, connect_sync
@@ -29,7 +30,8 @@ class WorkerProcess:
     """`churnwatch worker` as a child process, with its output kept in a log file."""
 
     def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+        # each worker its own metrics port, so several can run side by side on one machine
+        self.settings = settings.model_copy(update={"metrics_port": free_port()})
         self.log_path = Path(tempfile.mkdtemp(prefix="churnwatch-worker-")) / "worker.log"
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -43,6 +45,10 @@ class WorkerProcess:
                 stderr=subprocess.STDOUT,
             )
         return self
+
+    @property
+    def metrics_url(self) -> str:
+        return f"http://{self.settings.metrics_host}:{self.settings.metrics_port}"
 
     def is_running(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -138,15 +144,23 @@ def run_pipeline(
     on_sent: Callable[[int], None] | None = None,
     on_processed: Callable[[int], None] | None = None,
     timeout_s: float | None = None,
+    expected_total: int | None = None,
 ) -> PipelineRun:
-    """Start a worker, replay ``lines``, wait for all of them, stop, and read the alerts topic."""
+    """Start a worker, replay ``lines``, wait for all of them, stop, and read the alerts topic.
+
+    ``expected_total`` is for a store that already holds earlier runs: the count to wait for.
+    """
     started = time.monotonic()
     ensure_topics(settings)
     worker = WorkerProcess(settings).start()
     try:
         produce_lines(settings, lines, on_progress=on_sent)
         stats = wait_until_processed(
-            settings, len(lines), worker, timeout_s or 120 + len(lines) / 200, on_processed
+            settings,
+            expected_total or len(lines),
+            worker,
+            timeout_s or 120 + len(lines) / 200,
+            on_processed,
         )
     finally:
         worker.stop()

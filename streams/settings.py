@@ -178,6 +178,16 @@ class Settings(BaseSettings):
         gt=0,
         description=_env("broker_rebalance_timeout_s", "Kafka rebalance timeout, seconds."),
     )
+    metrics_port: int = Field(
+        6066,
+        ge=1,
+        le=65535,
+        description=_env("metrics_port", "Port of the worker's /health and /metrics pages."),
+    )
+    metrics_host: str = Field(
+        "127.0.0.1",
+        description=_env("metrics_host", "Address the /health and /metrics pages listen on."),
+    )
     log_level: str = Field("warn", description=_env("log_level", "crit|error|warn|info|debug."))
 
     @model_validator(mode="after")

@@ -167,6 +167,9 @@ class StateKeys:
     def label_bucket(self, period: int) -> str:
         return f"{self.namespace}:labels:{period}"
 
+    def label_bucket_pattern(self) -> str:
+        return f"{self.namespace}:labels:*"
+
     def train_lock(self, period: int) -> str:
         return f"{self.namespace}:train-lock:{period}"
 
