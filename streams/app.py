@@ -14,6 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from streams.engine import Engine, OutputTopics
 from streams.metrics import REGISTRY
 from streams.model_store import ModelStore
+from streams.security import faust_credentials
 from streams.settings import Settings
 from streams.store import CustomerStore, StateKeys, connect
 from streams.topics import TopicNames
@@ -29,6 +30,7 @@ def create_app(settings: Settings) -> faust.App:
     app = faust.App(
         settings.app_id,
         broker=settings.kafka_url,
+        broker_credentials=faust_credentials(settings),
         store="memory://",
         datadir=str(Path(tempfile.gettempdir()) / f"churnwatch-{settings.app_id}"),
         topic_partitions=settings.partitions,

@@ -15,6 +15,7 @@ import orjson
 from kafka import KafkaProducer
 
 from streams.kafka_io import servers
+from streams.security import kafka_client_options
 from streams.settings import Settings
 from streams.store import StateKeys, connect_sync
 from streams.topics import TopicNames
@@ -43,7 +44,9 @@ def erase_customer(settings: Settings, customer_id: str) -> Erasure:
                 labels += int(client.srem(bucket, *mine))
     finally:
         client.close()
-    producer = KafkaProducer(bootstrap_servers=servers(settings), acks="all")
+    producer = KafkaProducer(
+        bootstrap_servers=servers(settings), acks="all", **kafka_client_options(settings)
+    )
     try:
         producer.send(TopicNames.from_settings(settings).risk, key=customer_id.encode(), value=None)
         producer.flush()

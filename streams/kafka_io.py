@@ -13,6 +13,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
+from streams.security import kafka_client_options
 from streams.settings import Settings
 from streams.topics import TopicNames
 
@@ -39,7 +40,7 @@ def servers(settings: Settings) -> list[str]:
 def ensure_topics(settings: Settings) -> None:
     """Create churnwatch's topics if missing, inputs co-partitioned, ``customer-risk`` compacted."""
     names = TopicNames.from_settings(settings)
-    admin = KafkaAdminClient(bootstrap_servers=servers(settings))
+    admin = KafkaAdminClient(bootstrap_servers=servers(settings), **kafka_client_options(settings))
     try:
         for name in (
             names.purchases,
@@ -118,6 +119,7 @@ def produce_lines(
 ) -> int:
     """Send ``lines`` in order, at most ``rate`` per second; returns how many were sent."""
     producer = KafkaProducer(
+        **kafka_client_options(settings),
         bootstrap_servers=servers(settings),
         acks="all",
         linger_ms=5,
@@ -146,7 +148,11 @@ def read_records(
     settings: Settings, topic: str, timeout_s: float = 10.0
 ) -> list[tuple[bytes | None, bytes | None]]:
     """Every (key, value) now in ``topic``, beginning to end; a tombstone has value None."""
-    consumer = KafkaConsumer(bootstrap_servers=servers(settings), enable_auto_commit=False)
+    consumer = KafkaConsumer(
+        bootstrap_servers=servers(settings),
+        enable_auto_commit=False,
+        **kafka_client_options(settings),
+    )
     try:
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
         if not partitions:
@@ -175,6 +181,7 @@ def follow_topic(settings: Settings, topic: str, from_beginning: bool) -> Iterat
     """Message values of ``topic`` as they arrive, until interrupted."""
     consumer = KafkaConsumer(
         topic,
+        **kafka_client_options(settings),
         bootstrap_servers=servers(settings),
         enable_auto_commit=False,
         auto_offset_reset="earliest" if from_beginning else "latest",

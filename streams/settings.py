@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -39,6 +39,25 @@ class Settings(BaseSettings):
     )
     redis_password: SecretStr | None = Field(
         None, description=_env("redis_password", "Redis password (never logged).")
+    )
+    redis_username: str | None = Field(
+        None, description=_env("redis_username", "Redis ACL user (with the password).")
+    )
+    redis_ca_file: str | None = Field(
+        None, description=_env("redis_ca_file", "CA bundle for a rediss:// (TLS) Redis URL.")
+    )
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT", description=_env("kafka_security_protocol", "How to talk to Kafka.")
+    )
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = Field(
+        "PLAIN", description=_env("kafka_sasl_mechanism", "SASL mechanism for SASL_* protocols.")
+    )
+    kafka_username: str | None = Field(None, description=_env("kafka_username", "SASL user name."))
+    kafka_password: SecretStr | None = Field(
+        None, description=_env("kafka_password", "SASL password (never logged).")
+    )
+    kafka_ca_file: str | None = Field(
+        None, description=_env("kafka_ca_file", "CA bundle for SSL and SASL_SSL.")
     )
     topic_prefix: str = Field(
         "", description=_env("topic_prefix", "Prefix for every topic name, e.g. 'shop1.'.")

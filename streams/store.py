@@ -22,6 +22,7 @@ from redis.retry import Retry
 from models.features import FEATURE_NAMES
 from models.state import AlertMemory, Complaint, CustomerState, PendingExample, Purchase
 from streams.processor import DueCheck
+from streams.security import redis_client_options
 from streams.settings import Settings
 
 # what redis-py's stubs accept as a hash mapping
@@ -192,7 +193,7 @@ def _client_options(settings: Settings, retry: type[Retry] | type[AsyncRetry]) -
     # A restarting Redis is waited for with exponential backoff (about 30 s in all) rather
     # than crashing the agent; every write is idempotent, so a retried MULTI is safe.
     return {
-        "password": _password(settings),
+        **redis_client_options(settings),
         "retry": retry(ExponentialBackoff(cap=2.0, base=0.05), retries=20),
         "retry_on_error": [RedisConnectionError, RedisTimeoutError],
     }
@@ -205,10 +206,6 @@ def connect(settings: Settings) -> aioredis.Redis:
 
 def connect_sync(settings: Settings) -> syncredis.Redis:
     return syncredis.from_url(_require_url(settings), **_client_options(settings, Retry))
-
-
-def _password(settings: Settings) -> str | None:
-    return settings.redis_password.get_secret_value() if settings.redis_password else None
 
 
 def _require_url(settings: Settings) -> str:
