@@ -36,9 +36,22 @@ FEATURE_NAMES = (
 
 
 def interval_days(state: CustomerState) -> list[float]:
-    """Gaps between successive recent purchases, in days, oldest first."""
-    times = [p.at for p in state.recent_purchases]
-    return [(later - earlier) / DAY for earlier, later in itertools.pairwise(times)]
+    """Gaps between successive purchase days, in days, oldest first.
+
+    Several orders on one day are one visit: a same-day repeat is not a 0-day rhythm.
+
+    >>> from models.state import apply_purchase
+    >>> s = CustomerState("c1")
+    >>> for at in (0.0, 3600.0, 10 * DAY, 30 * DAY):
+    ...     apply_purchase(s, at, 5.0)
+    >>> interval_days(s)
+    [10.0, 20.0]
+    """
+    visits: list[float] = []
+    for purchase in state.recent_purchases:
+        if not visits or purchase.at - visits[-1] >= DAY:
+            visits.append(purchase.at)
+    return [(later - earlier) / DAY for earlier, later in itertools.pairwise(visits)]
 
 
 def expected_interval_days(state: CustomerState) -> float:

@@ -13,10 +13,13 @@ from models.features import DAY, expected_interval_days
 from models.state import CustomerState
 
 OVERDUE_MILESTONES = (1.5, 2.0, 3.0, 4.0, 6.0)
+# After lapsing, a dormant customer is still looked at once per horizon for this many
+# horizons: customers do come back after long silences, and the model must see them.
+DORMANT_HORIZONS = 4
 
 
 def next_check_time(state: CustomerState, as_of: float, horizon_days: float) -> float | None:
-    """The first milestone of silence after ``as_of``, or None once the customer has lapsed.
+    """The first milestone of silence after ``as_of``; None once dormant for long.
 
     >>> from models.state import apply_purchase
     >>> s = CustomerState("c1")
@@ -24,16 +27,19 @@ def next_check_time(state: CustomerState, as_of: float, horizon_days: float) -> 
     ...     apply_purchase(s, day * DAY, 5.0)
     >>> next_check_time(s, 20 * DAY, 90) / DAY   # 1.5 x a 10-day rhythm after day 20
     35.0
-    >>> next_check_time(s, 200 * DAY, 90) is None
+    >>> next_check_time(s, 200 * DAY, 90) / DAY   # dormant: once per horizon
+    290.0
+    >>> next_check_time(s, 20 * DAY + 4 * 90 * DAY, 90) is None
     True
     """
     last = state.last_purchase if state.last_purchase is not None else state.first_seen
     if last is None:
         return None
     interval = expected_interval_days(state) * DAY
-    lapse = last + horizon_days * DAY
-    milestones = [last + ratio * interval for ratio in OVERDUE_MILESTONES] + [lapse]
-    upcoming = [moment for moment in milestones if as_of < moment <= lapse]
+    horizon = horizon_days * DAY
+    milestones = [last + r * interval for r in OVERDUE_MILESTONES if r * interval < horizon]
+    milestones += [last + k * horizon for k in range(1, DORMANT_HORIZONS + 1)]
+    upcoming = [moment for moment in milestones if moment > as_of]
     if not upcoming:
         return None
     # whole seconds, so the schedule round-trips exactly through Redis sorted-set scores, and

@@ -19,8 +19,9 @@ def test_next_check_is_always_strictly_later_and_whole_seconds(days, as_of_day):
     assert following is None or (following > as_of and following == int(following))
 
 
-def test_checks_stop_once_the_customer_has_lapsed():
+def test_dormant_customers_are_checked_once_per_horizon_then_left_alone():
     state = CustomerState("c1")
     apply_purchase(state, 0.0, 1.0)
     assert next_check_time(state, 89 * DAY, 90) == 90 * DAY
-    assert next_check_time(state, 90 * DAY, 90) is None
+    assert next_check_time(state, 90 * DAY, 90) == 180 * DAY
+    assert next_check_time(state, 360 * DAY, 90) is None
