@@ -1,0 +1,245 @@
+"""Throughput, latency and memory of the engine, against a raw consumer and a naive agent.
+
+    python -m benchmarks.throughput [--events N] [--customers C] [--rate R] [--json]
+
+Starts the embedded broker and Valkey (or uses CHURNWATCH_KAFKA_URL / CHURNWATCH_REDIS_URL),
+pre-loads N purchase and complaint events, then measures in one run:
+raw_consume_eps (aiokafka decoding the same messages, the ceiling), naive_eps (a per-event
+Faust agent, see benchmarks/naive_agent.py), pipeline_eps (the real engine end to end, worker
+start-up excluded), p50_ms/p99_ms (event to risk update at a fixed offered load),
+redis_bytes_per_customer (MEMORY USAGE of the customer hashes) and worker_rss_mb.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from typing import Any
+
+import orjson
+from aiokafka import AIOKafkaConsumer
+from kafka import KafkaConsumer, KafkaProducer
+from rich.console import Console
+from rich.table import Table
+
+from streams.embedded import embedded_services
+from streams.kafka_io import ensure_topics, produce_lines, route_lines, servers
+from streams.runner import WorkerProcess, engine_stats, events_done, wait_until_processed
+from streams.settings import Settings
+from streams.store import StateKeys, connect_sync
+from streams.synthetic import generate_events
+from streams.topics import TopicNames
+
+
+def fresh(settings: Settings, name: str) -> Settings:
+    run = f"{name}-{uuid.uuid4().hex[:6]}"
+    return settings.model_copy(
+        update={"topic_prefix": f"bench-{run}.", "redis_namespace": f"bench:{run}", "app_id": run}
+    )
+
+
+def population(events: int, customers: int) -> list[bytes]:
+    days, generated = 180, []
+    while len(generated) < events:
+        generated = [orjson.dumps(e) for e in generate_events(customers, days, seed=1)]
+        days *= 2
+    return generated[:events]
+
+
+async def raw_consume_eps(settings: Settings, total: int) -> float:
+    names = TopicNames.from_settings(settings)
+    consumer = AIOKafkaConsumer(
+        *names.inputs,
+        bootstrap_servers=servers(settings),
+        group_id=f"raw-{uuid.uuid4().hex[:6]}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    try:
+        seen, started = 0, None
+        while seen < total:
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                started = started or time.perf_counter()
+                for record in records:
+                    orjson.loads(record.value)
+                seen += len(records)
+        return seen / (time.perf_counter() - (started or time.perf_counter()))
+    finally:
+        await consumer.stop()
+
+
+def _rate_while(poll: Any, total: int, alive: Any, timeout_s: float = 900) -> float:
+    """Events per second from the first processed event to the last."""
+    started = finished = None
+    deadline = time.monotonic() + timeout_s
+    while finished is None:
+        done = poll()
+        if done > 0 and started is None:
+            started, first = time.perf_counter(), done
+        if done >= total:
+            finished = time.perf_counter()
+        if not alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"stopped at {done} of {total}")
+        time.sleep(0.02)
+    return (total - first) / max(finished - started, 1e-9)
+
+
+def naive_eps(settings: Settings, total: int) -> float:
+    names = TopicNames.from_settings(settings)
+    environment = {
+        **os.environ,
+        "NAIVE_APP_ID": settings.app_id + "-naive",
+        "NAIVE_KAFKA_URL": str(settings.kafka_url),
+        "NAIVE_REDIS_URL": str(settings.redis_url),
+        "NAIVE_TOPICS": ",".join(names.inputs),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.naive_agent", "worker", "-l", "warn"],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    client = connect_sync(settings)
+    try:
+        return _rate_while(
+            lambda: int(client.get("naive:processed") or 0), total, lambda: process.poll() is None
+        )
+    finally:
+        process.terminate()
+        process.wait()
+        client.close()
+
+
+def pipeline_eps(settings: Settings, total: int) -> tuple[float, float, float]:
+    """Engine throughput, Redis bytes per customer, and worker RSS (MB) after the run."""
+    worker = WorkerProcess(settings).start()
+    client = connect_sync(settings)
+    try:
+        eps = _rate_while(
+            lambda: events_done(engine_stats(client, settings)), total, worker.is_running
+        )
+        rss = _rss_mb(worker.process.pid if worker.process else 0)
+        keys = StateKeys(settings.redis_namespace)
+        sample = [
+            k
+            for _, k in zip(
+                range(2000),
+                client.scan_iter(match=keys.customer_pattern(), count=1000),
+                strict=False,
+            )
+        ]
+        per_customer = statistics.mean(int(client.memory_usage(k) or 0) for k in sample)
+    finally:
+        worker.stop()
+        client.close()
+    return eps, per_customer, rss
+
+
+def _rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def latency_ms(settings: Settings, events: list[bytes], rate: float) -> tuple[float, float]:
+    """p50 and p99 from producing an event to its risk update, at ``rate`` events per second."""
+    names = TopicNames.from_settings(settings)
+    ensure_topics(settings)
+    worker = WorkerProcess(settings).start()
+    try:
+        warmup = route_lines(events[:50], names)
+        produce_lines(settings, warmup)
+        wait_until_processed(settings, len(warmup), worker, timeout_s=120)
+        lines = route_lines(events[50:], names)
+        producer = KafkaProducer(bootstrap_servers=servers(settings), linger_ms=0)
+        sent_at: dict[str, float] = {}
+        started = time.perf_counter()
+        for index, line in enumerate(lines):
+            ahead = index / rate - (time.perf_counter() - started)
+            if ahead > 0:
+                time.sleep(ahead)
+            sent_at[orjson.loads(line.value)["event_id"]] = time.time()
+            producer.send(line.topic, key=line.key, value=line.value)
+        producer.flush()
+        wait_until_processed(settings, len(warmup) + len(lines), worker, timeout_s=300)
+    finally:
+        worker.stop()
+    consumer = KafkaConsumer(
+        names.risk,
+        bootstrap_servers=servers(settings),
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=3000,
+    )
+    delays = []
+    for record in consumer:
+        update = orjson.loads(record.value)
+        event_id = update["trigger"]["event_id"]
+        if event_id in sent_at:
+            delays.append(record.timestamp - sent_at[event_id] * 1000)
+    consumer.close()
+    delays.sort()
+    return delays[len(delays) // 2], delays[int(len(delays) * 0.99)]
+
+
+def run(settings: Settings, total: int, customers: int, rate: float) -> dict[str, Any]:
+    events = population(total, customers)
+    loaded = fresh(settings, "load")
+    ensure_topics(loaded)
+    produce_lines(loaded, route_lines(events, TopicNames.from_settings(loaded)))
+    raw = asyncio.run(raw_consume_eps(loaded, len(events)))
+    naive = naive_eps(
+        fresh(loaded, "naive").model_copy(update={"topic_prefix": loaded.topic_prefix}), len(events)
+    )
+    eps, per_customer, rss = pipeline_eps(loaded, len(events))
+    p50, p99 = latency_ms(fresh(settings, "latency"), population(int(rate * 20), customers), rate)
+    return {
+        "events": len(events),
+        "customers": customers,
+        "raw_consume_eps": round(raw),
+        "naive_eps": round(naive),
+        "pipeline_eps": round(eps),
+        "pipeline_vs_naive": round(eps / naive, 2),
+        "offered_load_eps": rate,
+        "p50_ms": round(p50, 1),
+        "p99_ms": round(p99, 1),
+        "redis_bytes_per_customer": round(per_customer),
+        "worker_rss_mb": round(rss, 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--customers", type=int, default=20_000)
+    parser.add_argument("--rate", type=float, default=2000.0, help="offered load for latency")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    settings = Settings()
+    with embedded_services(not settings.kafka_url, not settings.redis_url) as (kafka, redis):
+        if kafka or redis:
+            settings = settings.with_services(
+                kafka.url if kafka else str(settings.kafka_url),
+                redis.url if redis else str(settings.redis_url),
+            )
+        report = run(settings, args.events, args.customers, args.rate)
+    if args.json:
+        print(orjson.dumps(report).decode())
+        return 0
+    table = Table(title="churnwatch throughput", show_header=False)
+    for key, value in report.items():
+        table.add_row(key, str(value))
+    Console().print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
