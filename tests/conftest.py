@@ -19,6 +19,14 @@ def at_day(day: float) -> datetime:
     return START + timedelta(days=day)
 
 
+def _with_overrides(fields: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """Apply a test's overrides; a number as timestamp means that day of 2025."""
+    fields = {**fields, **overrides}
+    if isinstance(fields["timestamp"], int | float):
+        fields["timestamp"] = at_day(fields["timestamp"]).isoformat()
+    return fields
+
+
 def purchase_fields(**overrides: Any) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "type": "purchase",
@@ -27,10 +35,7 @@ def purchase_fields(**overrides: Any) -> dict[str, Any]:
         "timestamp": at_day(0).isoformat(),
         "amount": 40.0,
     }
-    fields.update(overrides)
-    if isinstance(fields["timestamp"], int | float):
-        fields["timestamp"] = at_day(fields["timestamp"]).isoformat()
-    return fields
+    return _with_overrides(fields, overrides)
 
 
 def complaint_fields(**overrides: Any) -> dict[str, Any]:
@@ -44,10 +49,7 @@ def complaint_fields(**overrides: Any) -> dict[str, Any]:
         "severity": 3,
         "status": "opened",
     }
-    fields.update(overrides)
-    if isinstance(fields["timestamp"], int | float):
-        fields["timestamp"] = at_day(fields["timestamp"]).isoformat()
-    return fields
+    return _with_overrides(fields, overrides)
 
 
 @pytest.fixture

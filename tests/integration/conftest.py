@@ -70,23 +70,24 @@ def services() -> Iterator[Services]:
             yield Services(kafka.url, redis_server.url, "embedded")
 
 
+def unique_settings(services: Services, **overrides: object) -> Settings:
+    """Settings on the real services with topics, keys and consumer group of their own."""
+    run = uuid.uuid4().hex[:10]
+    fields: dict[str, object] = {
+        "kafka_url": services.kafka_url,
+        "redis_url": services.redis_url,
+        "topic_prefix": f"t{run}.",
+        "redis_namespace": f"test:{run}",
+        "app_id": f"churnwatch-test-{run}",
+    }
+    fields.update(overrides)
+    return Settings(**fields)  # type: ignore[arg-type]
+
+
 @pytest.fixture
 def settings_factory(services: Services) -> Callable[..., Settings]:
     """``settings_factory(alert_cooldown_days=30)``: settings on the real services, unique names."""
-
-    def build(**overrides: object) -> Settings:
-        run = uuid.uuid4().hex[:10]
-        fields: dict[str, object] = {
-            "kafka_url": services.kafka_url,
-            "redis_url": services.redis_url,
-            "topic_prefix": f"t{run}.",
-            "redis_namespace": f"test:{run}",
-            "app_id": f"churnwatch-test-{run}",
-        }
-        fields.update(overrides)
-        return Settings(**fields)  # type: ignore[arg-type]
-
-    return build
+    return lambda **overrides: unique_settings(services, **overrides)
 
 
 INVALID_LINES = [

@@ -6,7 +6,6 @@ import itertools
 import os
 import subprocess
 import sys
-import uuid
 from collections import defaultdict
 
 import orjson
@@ -17,9 +16,9 @@ from alerts.priority import in_holdout
 from models.features import DAY
 from streams.kafka_io import route_lines
 from streams.runner import run_pipeline
-from streams.settings import Settings
 from streams.synthetic import generate_events
 from streams.topics import TopicNames
+from tests.integration.conftest import unique_settings
 
 pytestmark = pytest.mark.integration
 
@@ -28,16 +27,7 @@ HOLDOUT_SHARE = 0.3
 
 @pytest.fixture(scope="module")
 def alerted_run(services):
-    run = uuid.uuid4().hex[:10]
-    settings = Settings(
-        kafka_url=services.kafka_url,
-        redis_url=services.redis_url,
-        topic_prefix=f"a{run}.",
-        redis_namespace=f"test:{run}",
-        app_id=f"churnwatch-test-{run}",
-        holdout_share=HOLDOUT_SHARE,
-        min_labels=50,
-    )
+    settings = unique_settings(services, holdout_share=HOLDOUT_SHARE, min_labels=50)
     events = [orjson.dumps(e) for e in generate_events(250, 400, seed=21)]
     result = run_pipeline(settings, route_lines(events, TopicNames.from_settings(settings)))
     return settings, result

@@ -15,10 +15,10 @@ from streams.dead_letters import DeadLetter
 from streams.erasure import erase_customer
 from streams.kafka_io import ensure_topics, produce_lines, read_records, read_topic, route_lines
 from streams.runner import WorkerProcess, engine_stats, run_pipeline, wait_until_processed
-from streams.settings import Settings
 from streams.store import StateKeys, connect_sync, read_all_states
 from streams.synthetic import generate_events
 from streams.topics import TopicNames
+from tests.integration.conftest import unique_settings
 
 pytestmark = pytest.mark.integration
 
@@ -154,15 +154,7 @@ INVALID = st.one_of(
     )
 )
 def test_garbage_mixed_with_events_never_stops_the_worker(services, messages):
-    run = uuid.uuid4().hex[:10]
-    config = Settings(
-        kafka_url=services.kafka_url,
-        redis_url=services.redis_url,
-        topic_prefix=f"g{run}.",
-        redis_namespace=f"test:{run}",
-        app_id=f"churnwatch-test-{run}",
-        max_message_bytes=2048,
-    )
+    config = unique_settings(services, max_message_bytes=2048)
     names = TopicNames.from_settings(config)
     sent = [(ok, m.rstrip(b"\r\n")) for ok, m in messages if m.rstrip(b"\r\n").strip()]
     invalid = sorted(m for ok, m in sent if not ok)

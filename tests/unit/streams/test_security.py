@@ -10,8 +10,12 @@ def test_plaintext_kafka_needs_no_credentials():
 
 
 def test_sasl_ssl_reaches_faust_and_kafka_python(tmp_path):
-    settings = Settings(kafka_security_protocol="SASL_SSL", kafka_sasl_mechanism="SCRAM-SHA-256",
-                        kafka_username="svc", kafka_password="pw")
+    settings = Settings(
+        kafka_security_protocol="SASL_SSL",
+        kafka_sasl_mechanism="SCRAM-SHA-256",
+        kafka_username="svc",
+        kafka_password="pw",
+    )
     credentials = faust_credentials(settings)
     assert isinstance(credentials, faust.SASLCredentials)
     assert (credentials.username, credentials.password) == ("svc", "pw")
@@ -20,13 +24,15 @@ def test_sasl_ssl_reaches_faust_and_kafka_python(tmp_path):
 
 
 def test_tls_only_kafka():
-    assert isinstance(faust_credentials(Settings(kafka_security_protocol="SSL")),
-                      faust.SSLCredentials)
+    assert isinstance(
+        faust_credentials(Settings(kafka_security_protocol="SSL")), faust.SSLCredentials
+    )
 
 
 def test_redis_acl_user_password_and_ca():
-    options = redis_client_options(Settings(redis_username="engine", redis_password="pw",
-                                            redis_ca_file="/etc/ca.pem"))
+    options = redis_client_options(
+        Settings(redis_username="engine", redis_password="pw", redis_ca_file="/etc/ca.pem")
+    )
     assert options == {"username": "engine", "password": "pw", "ssl_ca_certs": "/etc/ca.pem"}
 
 
