@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import pickle
 import uuid
 from collections.abc import Iterable
@@ -26,7 +25,6 @@ from models.registry import ModelSnapshot
 from streams.settings import Settings
 from streams.store import StateKeys
 
-CAUGHT_UP = math.inf
 log = logging.getLogger(__name__)
 # Short, and refreshed while the trainer waits at the barrier: a trainer killed mid-period
 # holds the others up for seconds, not minutes.

@@ -13,12 +13,13 @@ from collections.abc import Callable
 import orjson
 import pytest
 
+from streams.codec import encode_state
 from streams.embedded import EmbeddedRedis
 from streams.kafka_io import ensure_topics, produce_lines, route_lines
 from streams.runner import WorkerProcess, engine_stats, events_done, run_pipeline
 from streams.scores import collect_scores, scores_csv
 from streams.settings import Settings
-from streams.store import StateKeys, connect_sync, encode_state, read_all_states
+from streams.store import StateKeys, connect_sync, read_all_states
 from streams.synthetic import generate_events
 from streams.topics import TopicNames
 

@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 
 from models.heuristic import HeuristicScorer
 from streams.apply import event_time
+from streams.codec import decode_state, encode_state
 from streams.events import decode_event
 from streams.processor import DueCheck, alert_config, process_batch
 from streams.settings import Settings
-from streams.store import decode_state, encode_state
 from streams.synthetic import generate_events
 
 CONFIG = alert_config(Settings())
