@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import orjson
 import pytest
 
-from benchmarks.replay import event_seconds
 from models.features import DAY, FEATURE_NAMES
 from streams.kafka_io import route_lines
 from streams.model_store import ModelPeriods, snapshot_at_most
@@ -17,6 +18,12 @@ from streams.topics import TopicNames
 pytestmark = pytest.mark.integration
 
 EVENTS = list(generate_events(200, 400, seed=4))
+
+
+def event_seconds(event: dict) -> float:
+    return datetime.fromisoformat(str(event["timestamp"])).timestamp()
+
+
 PROBES = [
     dict.fromkeys(FEATURE_NAMES, 1.0) | {"recency_days": float(r), "overdue_ratio": r / 20}
     for r in (1, 10, 30, 60, 120, 240)
