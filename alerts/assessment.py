@@ -68,7 +68,7 @@ def assess(
     state.tier = config.thresholds.tier_of(risk)
     take_snapshot(state, x, at, config.example_every_days)
     state.next_check = _earliest(
-        next_check_time(state, at, config.horizon_days),
+        next_check_time(state, at, config.horizon_days, x["interval_days"]),
         next_label_due(state, config.horizon_days, config.lateness_s),
     )
     source = trigger.event_id or f"inactivity@{at:.0f}"

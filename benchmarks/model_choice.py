@@ -29,7 +29,7 @@ from models.online import OnlineChurnModel, model_inputs
 from models.registry import learning_order
 from models.state import CustomerState
 from streams.events import decode_event
-from streams.processor import alert_config, process_batch
+from streams.processor import assessment_config, process_batch
 from streams.settings import Settings
 from streams.synthetic import generate_events
 
@@ -93,7 +93,7 @@ def engine_labels(customers: int, days: int, seed: int) -> list[LabelledExample]
     valid = [e for e in events if not hasattr(e, "code")]
     states = {e.customer_id: CustomerState(e.customer_id) for e in valid}
     last = max(e.timestamp.timestamp() for e in valid)
-    result = process_batch(states, valid, HeuristicScorer(), alert_config(settings), last)
+    result = process_batch(states, valid, HeuristicScorer(), assessment_config(settings), last)
     return sorted(result.labels, key=learning_order)
 
 

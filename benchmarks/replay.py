@@ -12,17 +12,16 @@ from datetime import datetime
 
 import orjson
 
-from alerts.assessment import CustomerScore, score_customer
+from alerts.assessment import CustomerScore
 from models.features import DAY
 from models.heuristic import HeuristicScorer
 from streams.demo import demo_settings
 from streams.kafka_io import route_lines
-from streams.model_store import ModelPeriods, snapshot_at_most
-from streams.processor import alert_config
+from streams.model_store import snapshot_as_of
 from streams.runner import run_pipeline
 from streams.scores import collect_scores
 from streams.settings import Settings
-from streams.store import StateKeys, connect_sync, read_all_states
+from streams.store import connect_sync
 from streams.topics import TopicNames
 
 
@@ -51,18 +50,12 @@ def replay_until(settings: Settings, events: Sequence[dict[str, object]], cut: f
         run = run_pipeline(run_settings, lines)
         at = datetime.fromtimestamp(cut).astimezone()
         _, engine_scores = collect_scores(run_settings, at)
+        _, heuristic = collect_scores(run_settings, at, HeuristicScorer())
         client = connect_sync(run_settings)
         try:
-            states = list(read_all_states(client, StateKeys(run_settings.redis_namespace)))
-            period = ModelPeriods(run_settings.model_update_days).period_of(cut)
-            snapshot = snapshot_at_most(client, run_settings, period)
+            snapshot = snapshot_as_of(client, run_settings, cut)
         finally:
             client.close()
-    config = alert_config(settings)
-    heuristic = sorted(
-        (score_customer(s, cut, HeuristicScorer(), config) for s in states),
-        key=lambda row: row.customer_id,
-    )
     return CutResult(
         cut, engine_scores, heuristic, snapshot.summary() if snapshot else None, run.elapsed_s
     )

@@ -18,7 +18,9 @@ OVERDUE_MILESTONES = (1.5, 2.0, 3.0, 4.0, 6.0)
 DORMANT_HORIZONS = 4
 
 
-def next_check_time(state: CustomerState, as_of: float, horizon_days: float) -> float | None:
+def next_check_time(
+    state: CustomerState, as_of: float, horizon_days: float, interval_days: float | None = None
+) -> float | None:
     """The first milestone of silence after ``as_of``; None once dormant for long.
 
     >>> from models.state import apply_purchase
@@ -35,7 +37,8 @@ def next_check_time(state: CustomerState, as_of: float, horizon_days: float) -> 
     last = state.last_purchase if state.last_purchase is not None else state.first_seen
     if last is None:
         return None
-    interval = expected_interval_days(state) * DAY
+    # the caller usually has the rhythm already, in its features
+    interval = (interval_days or expected_interval_days(state)) * DAY
     horizon = horizon_days * DAY
     milestones = [last + r * interval for r in OVERDUE_MILESTONES if r * interval < horizon]
     milestones += [last + k * horizon for k in range(1, DORMANT_HORIZONS + 1)]

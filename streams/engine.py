@@ -26,7 +26,7 @@ from streams.dead_letters import dead_letter
 from streams.events import Rejection, decode_event
 from streams.model_store import ModelPeriods, ModelStore
 from streams.ordering import EventTimeMerger
-from streams.processor import Work, alert_config, process_batch
+from streams.processor import Work, assessment_config, process_batch
 from streams.settings import Settings
 from streams.store import CustomerStore
 
@@ -70,7 +70,7 @@ class Engine:
         self.model_store_factory = model_store_factory
         self.outputs = outputs
         self.input_topics = frozenset(input_topics)
-        self.config = alert_config(settings)
+        self.config = assessment_config(settings)
         self.merger: EventTimeMerger[tuple[str, int], Held] = EventTimeMerger()
         self.lock = asyncio.Lock()
         self.watermark: float | None = None

@@ -158,3 +158,9 @@ def snapshot_at_most(
         return None
     raw = cast(bytes | None, client.get(keys.model(int(found[0]))))
     return None if raw is None else pickle.loads(raw)
+
+
+def snapshot_as_of(client: syncredis.Redis, settings: Settings, at: float) -> ModelSnapshot | None:
+    """The snapshot the engine scores event time ``at`` with (the newest before, if none yet)."""
+    period = ModelPeriods(settings.model_update_days).period_of(at)
+    return snapshot_at_most(client, settings, period)

@@ -17,7 +17,7 @@ from streams.apply import InputEvent, apply_event, event_time, order_key, trigge
 from streams.settings import Settings
 
 
-def alert_config(settings: Settings) -> AssessmentConfig:
+def assessment_config(settings: Settings) -> AssessmentConfig:
     return AssessmentConfig(
         thresholds=settings.tiers,
         cooldown_days=settings.alert_cooldown_days,

@@ -10,8 +10,9 @@ from datetime import datetime
 
 from alerts.assessment import CustomerScore, score_customer
 from models.heuristic import HeuristicScorer
-from streams.model_store import ModelPeriods, snapshot_at_most
-from streams.processor import alert_config
+from models.scorer import ChurnScorer
+from streams.model_store import snapshot_as_of
+from streams.processor import assessment_config
 from streams.settings import Settings
 from streams.store import StateKeys, connect_sync, read_all_states
 
@@ -19,13 +20,14 @@ SCORE_COLUMNS = [f.name for f in dataclasses.fields(CustomerScore)]
 
 
 def collect_scores(
-    settings: Settings, as_of: datetime | None = None
+    settings: Settings, as_of: datetime | None = None, scorer: ChurnScorer | None = None
 ) -> tuple[float | None, list[CustomerScore]]:
     """Scores of every customer as of ``as_of`` (default: the latest event time in the store).
 
     Scoring uses the model snapshot of the period ``as_of`` falls in (the newest before it if
-    the engine has not reached it), the same model the engine itself would use. Rows are
-    sorted by customer id, so the same state always gives the same file.
+    the engine has not reached it), the same model the engine itself would use, unless a
+    ``scorer`` is given. Rows are sorted by customer id, so the same state always gives the
+    same file.
     """
     client = connect_sync(settings)
     try:
@@ -33,12 +35,11 @@ def collect_scores(
         if not states:
             return None, []
         cut = as_of.timestamp() if as_of else max(s.last_seen or 0.0 for s in states)
-        period = ModelPeriods(settings.model_update_days).period_of(cut)
-        snapshot = snapshot_at_most(client, settings, period)
+        snapshot = None if scorer else snapshot_as_of(client, settings, cut)
     finally:
         client.close()
-    scorer = snapshot.scorer() if snapshot else HeuristicScorer()
-    config = alert_config(settings)
+    scorer = scorer or (snapshot.scorer() if snapshot else HeuristicScorer())
+    config = assessment_config(settings)
     rows = [score_customer(state, cut, scorer, config) for state in states]
     return cut, sorted(rows, key=lambda row: row.customer_id)
 

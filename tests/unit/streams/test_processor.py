@@ -12,11 +12,11 @@ from models.heuristic import HeuristicScorer
 from streams.apply import event_time
 from streams.codec import decode_state, encode_state
 from streams.events import decode_event
-from streams.processor import DueCheck, alert_config, process_batch
+from streams.processor import DueCheck, assessment_config, process_batch
 from streams.settings import Settings
 from streams.synthetic import generate_events
 
-CONFIG = alert_config(Settings())
+CONFIG = assessment_config(Settings())
 EVENTS = [decode_event(orjson.dumps(e), 10_000) for e in generate_events(40, 300, seed=3)]
 
 
