@@ -36,7 +36,7 @@ class AssessmentConfig:
     cooldown_days: float
     horizon_days: float
     clv_years: float
-    example_every_days: float = 7.0
+    example_every_days: float = 28.0
     lateness_s: float = 3600.0
     action_rules: tuple[ActionRule, ...] = DEFAULT_ACTION_RULES
     priority_bands: tuple[float, ...] = DEFAULT_VALUE_BANDS
@@ -68,7 +68,9 @@ def assess(
     state.tier = config.thresholds.tier_of(risk)
     take_snapshot(state, x, at, config.example_every_days)
     state.next_check = _earliest(
-        next_check_time(state, at, config.horizon_days, x["interval_days"]),
+        next_check_time(
+            state, at, config.horizon_days, x["interval_days"], config.example_every_days
+        ),
         next_label_due(state, config.horizon_days, config.lateness_s),
     )
     source = trigger.event_id or f"inactivity@{at:.0f}"

@@ -2,7 +2,8 @@
 
 A customer who stops buying sends nothing, so the engine schedules, after each assessment,
 the event time at which silence would next mean something: being 1.5, 2, 3, 4 or 6 times
-overdue against their own rhythm, and reaching the horizon (lapsing).
+overdue against their own rhythm, reaching the horizon (lapsing), and the next calendar tick
+at which a training example is taken.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import math
 
 from models.features import DAY, expected_interval_days
+from models.labels import example_time_after
 from models.state import CustomerState
 
 OVERDUE_MILESTONES = (1.5, 2.0, 3.0, 4.0, 6.0)
@@ -19,9 +21,16 @@ DORMANT_HORIZONS = 4
 
 
 def next_check_time(
-    state: CustomerState, as_of: float, horizon_days: float, interval_days: float | None = None
+    state: CustomerState,
+    as_of: float,
+    horizon_days: float,
+    interval_days: float | None = None,
+    example_every_days: float | None = None,
 ) -> float | None:
     """The first milestone of silence after ``as_of``; None once dormant for long.
+
+    With ``example_every_days``, the next calendar tick for a training example counts as a
+    milestone too, until the customer has been dormant for long.
 
     >>> from models.state import apply_purchase
     >>> s = CustomerState("c1")
@@ -33,6 +42,8 @@ def next_check_time(
     290.0
     >>> next_check_time(s, 20 * DAY + 4 * 90 * DAY, 90) is None
     True
+    >>> next_check_time(s, 20 * DAY, 90, example_every_days=7) / DAY   # the tick of day 21
+    21.0
     """
     last = state.last_purchase if state.last_purchase is not None else state.first_seen
     if last is None:
@@ -42,6 +53,8 @@ def next_check_time(
     horizon = horizon_days * DAY
     milestones = [last + r * interval for r in OVERDUE_MILESTONES if r * interval < horizon]
     milestones += [last + k * horizon for k in range(1, DORMANT_HORIZONS + 1)]
+    if example_every_days and as_of < last + DORMANT_HORIZONS * horizon:
+        milestones.append(example_time_after(as_of, example_every_days))
     upcoming = [moment for moment in milestones if moment > as_of]
     if not upcoming:
         return None

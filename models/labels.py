@@ -3,10 +3,16 @@
 A snapshot taken at t is labelled ``False`` (not churned) by a purchase in (t, t + H], and
 ``True`` once event time passes t + H (plus the allowed lateness) with none. Nothing is
 labelled before its outcome is known, so a replay up to a date never learns from after it.
+
+Every label is *learned* as of t + H plus the lateness, whatever its outcome. A purchase
+answers early, but learning the early "came back" answers before the "churned" answers of the
+same snapshots would teach the model that hardly anyone churns (measured on CDNOW: mean
+predicted churn 0.07 against 0.83 observed, and ROC AUC 0.69 instead of 0.78).
 """
 
 from __future__ import annotations
 
+import math
 import struct
 from dataclasses import dataclass
 
@@ -41,29 +47,56 @@ class LabelledExample:
     features: Features
 
 
+def example_time_after(as_of: float, every_days: float) -> float:
+    """The first calendar tick strictly after ``as_of``; ticks fall every ``every_days`` days.
+
+    >>> example_time_after(30 * DAY, 28) / DAY, example_time_after(56 * DAY, 28) / DAY
+    (56.0, 84.0)
+    """
+    period = every_days * DAY
+    return (math.floor(as_of / period) + 1) * period
+
+
 def take_snapshot(state: CustomerState, x: Features, at: float, every_days: float) -> None:
-    """Keep ``x`` as a pending example unless one was taken less than ``every_days`` ago.
+    """Keep ``x`` as a pending example when ``at`` is a calendar tick (every ``every_days``).
+
+    Examples on a calendar grid sample customers the way they are judged, everyone at a date,
+    busy or silent; snapshots at a customer's own events over-represent the busy ones.
 
     >>> s = CustomerState("c1")
     >>> x = dict.fromkeys(FEATURE_NAMES, 1.0)
-    >>> for day in (0, 3, 8, 16):
+    >>> for day in (3, 7, 7, 10, 14):
     ...     take_snapshot(s, x, day * DAY, every_days=7)
     >>> [p.taken_at / DAY for p in s.pending]
-    [0.0, 8.0, 16.0]
+    [7.0, 14.0]
     """
-    if state.pending and at - state.pending[-1].taken_at < every_days * DAY:
+    if at % (every_days * DAY) or (state.pending and state.pending[-1].taken_at == at):
         return
     state.pending.append(PendingExample(at, tuple(to_half(x[name]) for name in FEATURE_NAMES)))
 
 
 def label_by_purchase(
-    state: CustomerState, purchase_at: float, horizon_days: float
+    state: CustomerState, purchase_at: float, horizon_days: float, lateness_s: float = 0.0
 ) -> list[LabelledExample]:
-    """Label every snapshot taken before a purchase: not churned if it came within the horizon."""
+    """Label every snapshot taken before a purchase: not churned if it came within the horizon.
+
+    The labels are learned no earlier than their horizon (plus ``lateness_s``) has passed.
+
+    >>> s = CustomerState("c1")
+    >>> take_snapshot(s, dict.fromkeys(FEATURE_NAMES, 0.0), 0.0, 7)
+    >>> [(e.churned, e.labelled_at / DAY) for e in label_by_purchase(s, 10 * DAY, 90)]
+    [(False, 90.0)]
+    """
     answered = [p for p in state.pending if p.taken_at < purchase_at]
     state.pending = [p for p in state.pending if p.taken_at >= purchase_at]
+    horizon = horizon_days * DAY
     return [
-        _labelled(state, p, purchase_at, purchase_at > p.taken_at + horizon_days * DAY)
+        _labelled(
+            state,
+            p,
+            max(purchase_at, p.taken_at + horizon + lateness_s),
+            purchase_at > p.taken_at + horizon,
+        )
         for p in answered
     ]
 

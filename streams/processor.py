@@ -107,7 +107,9 @@ def process_batch(
                 continue
             amount = item.amount if item.type == "purchase" else None
             if amount is not None:
-                result.labels += label_by_purchase(state, event_time(item), config.horizon_days)
+                result.labels += label_by_purchase(
+                    state, event_time(item), config.horizon_days, config.lateness_s
+                )
             # a late event is scored at the customer's own clock, never before what we know
             as_of = max(event_time(item), state.last_seen or 0.0)
             result.record(assess(state, as_of, trigger_of(item), scorer, config, amount))

@@ -158,10 +158,12 @@ class Settings(BaseSettings):
         ),
     )
     example_every_days: float = Field(
-        7.0,
+        28.0,
         gt=0,
         description=_env(
-            "example_every_days", "At most one pending training example per customer this often."
+            "example_every_days",
+            "Calendar spacing of training examples: every customer not long dormant is "
+            "snapshotted at each such tick (days since the epoch), then labelled by what follows.",
         ),
     )
     model_update_days: float = Field(

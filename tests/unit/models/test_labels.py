@@ -8,7 +8,7 @@ X = dict.fromkeys(FEATURE_NAMES, 1.0)
 def _with_snapshots(*days: float) -> CustomerState:
     state = CustomerState("c1")
     for day in days:
-        take_snapshot(state, X, day * DAY, every_days=7)
+        take_snapshot(state, X, day * DAY, every_days=1)
     return state
 
 
@@ -16,8 +16,8 @@ def test_purchase_within_the_horizon_labels_not_churned():
     state = _with_snapshots(0, 10)
     labels = label_by_purchase(state, 50 * DAY, horizon_days=90)
     assert [(e.taken_at / DAY, e.churned, e.labelled_at / DAY) for e in labels] == [
-        (0, False, 50),
-        (10, False, 50),
+        (0, False, 90),  # learned once the horizon has passed, like a churned label would be
+        (10, False, 100),
     ]
     assert state.pending == []
 
@@ -42,6 +42,8 @@ def test_silence_labels_churned_only_after_horizon_and_lateness():
     assert [p.taken_at for p in state.pending] == [30 * DAY]
 
 
-def test_snapshots_are_bounded_by_their_interval():
-    state = _with_snapshots(*range(0, 90))
-    assert len(state.pending) == 13
+def test_snapshots_fall_on_calendar_ticks_only():
+    state = CustomerState("c1")
+    for hour in range(0, 90 * 24, 4):
+        take_snapshot(state, X, hour * 3600.0, every_days=7)
+    assert [p.taken_at / DAY for p in state.pending] == [7.0 * k for k in range(13)]
