@@ -8,7 +8,6 @@ from river import compose, linear_model, optim, preprocessing
 
 from models.features import Features
 
-
 # Days added to tenure and to the time to the last purchase before taking their ratio, so
 # that a customer seen for a few days is not "infinitely" silent (BG/NBD's alpha plays this part).
 SILENCE_SMOOTHING_DAYS = 30.0
