@@ -65,7 +65,7 @@ class Fixed:
         return self.scorer.predict_proba_one(x)
 
 
-def _scaled_logreg(lr: float = 0.03) -> Any:
+def _scaled_logreg(lr: float) -> Any:
     return compose.Pipeline(
         preprocessing.StandardScaler(),
         linear_model.LogisticRegression(optimizer=optim.SGD(lr), l2=1e-4),
@@ -75,10 +75,12 @@ def _scaled_logreg(lr: float = 0.03) -> Any:
 CANDIDATES: dict[str, Callable[[], Learner]] = {
     "heuristic (no learning)": lambda: Fixed(HeuristicScorer()),
     "logreg (engine)": OnlineChurnModel,
-    "logreg lr=0.01": lambda: RiverOnInputs(_scaled_logreg(0.01)),
+    "logreg lr=0.03": lambda: RiverOnInputs(_scaled_logreg(0.03)),
     "logreg lr=0.1": lambda: RiverOnInputs(_scaled_logreg(0.1)),
     "logreg + balanced undersampling": lambda: RiverOnInputs(
-        imblearn.RandomUnderSampler(_scaled_logreg(), desired_dist={False: 0.5, True: 0.5}, seed=1)
+        imblearn.RandomUnderSampler(
+            _scaled_logreg(0.005), desired_dist={False: 0.5, True: 0.5}, seed=1
+        )
     ),
     "adaptive random forest": lambda: RiverOnInputs(forest.ARFClassifier(n_models=10, seed=1)),
     "aggregated mondrian forest": lambda: RiverOnInputs(
