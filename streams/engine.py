@@ -141,6 +141,38 @@ class Engine:
                 self.merger.mark_unseen_caught_up(highwaters)
                 released += self.merger.release(highwaters)
             await self._drain(released, Counter())
+            if not released and self._caught_up(highwaters):
+                await self._follow_other_workers()
+
+    def _caught_up(self, highwaters: dict[tuple[str, int], int | None]) -> bool:
+        """Nothing held, and every assigned partition read to its end."""
+        return (
+            bool(highwaters)
+            and not len(self.merger)
+            and all(
+                high is not None and self.merger.next_offset(tp) >= high
+                for tp, high in highwaters.items()
+            )
+        )
+
+    async def _follow_other_workers(self) -> None:
+        """Move an idle worker's event time up to where the other workers are.
+
+        With several workers, one whose partitions have nothing more to read must still run
+        its inactivity checks as event time passes, and mark its partitions' progress, or a
+        model period would wait for it forever. This is what a single worker does for its
+        partitions that have been read to the end.
+        """
+        shared = await self.store.watermark()
+        furthest = await self.models.furthest_progress()
+        target = max(
+            [t for t in (shared, None if furthest is None else furthest - 1) if t is not None],
+            default=None,
+        )
+        if target is None or (self.watermark is not None and target <= self.watermark):
+            return
+        await self._process_released([], Counter(), follow=target)
+        await self.models.mark_progress((tp.partition for tp in self._assigned()), target + 1)
 
     def _decode(self, source: EventT) -> InputEvent | Rejection:
         raw = source.message.value
@@ -188,22 +220,25 @@ class Engine:
         with metrics.BATCH_SECONDS.time():
             await self._process_released(released, intake)
 
-    async def _process_released(self, released: list[Held], intake: Counter[str]) -> None:
+    async def _process_released(
+        self, released: list[Held], intake: Counter[str], follow: float | None = None
+    ) -> None:
+        """Process ``released`` events; with ``follow``, move event time at least that far."""
         self.held_since = time.monotonic() if len(self.merger) else None
         events = sorted((held.event for held in released), key=order_key)
         if self.watermark is None:  # a (re)started worker resumes where the last one stopped
             self.watermark = await self.store.watermark()
         previous = self.watermark
-        if events:
-            latest = event_time(events[-1])
-            self.watermark = latest if previous is None else max(previous, latest)
+        reached = [t for t in (previous, follow) if t is not None]
+        reached += [event_time(events[-1])] if events else []
+        self.watermark = max(reached, default=None)
         partition_of = {h.event.customer_id: h.source.message.partition for h in released}
         touched = {(h.source.message.topic, h.source.message.partition) for h in released}
         offsets = {f"{t}:{p}": self.merger.completed_offset((t, p)) for t, p in touched}
         if self.watermark is None:  # nothing valid seen yet: only dead letters to count
             await self.store.save((), intake)
             return
-        starts = [event_time(events[0])] if events else []
+        starts = [event_time(events[0])] if events else [self.watermark]
         first = self.periods.period_of(min([*starts, *([previous] if previous else [])]))
         counts = intake
         last = self.periods.period_of(self.watermark)

@@ -90,6 +90,11 @@ class ModelStore:
         if progress:
             await self.client.zadd(self.keys.progress, progress)
 
+    async def furthest_progress(self) -> float | None:
+        """The furthest point in event time any input partition has been processed to."""
+        top = await self.client.zrevrange(self.keys.progress, 0, 0, withscores=True)
+        return float(top[0][1]) if top else None
+
     async def snapshot_for(self, period: int, owned_partitions: Iterable[int]) -> ModelSnapshot:
         """Snapshot ``period``, training it if this worker wins the lock, else waiting for it."""
         await self.mark_progress(owned_partitions, self.periods.start(period))

@@ -17,8 +17,11 @@ from pathlib import Path
 import orjson
 import pytest
 
+from streams.codec import encode_state
 from streams.embedded import embedded_services
+from streams.scores import collect_scores, scores_csv
 from streams.settings import Settings
+from streams.store import StateKeys, connect_sync, read_all_states
 from streams.synthetic import generate_events
 
 
@@ -82,6 +85,23 @@ def unique_settings(services: Services, **overrides: object) -> Settings:
     }
     fields.update(overrides)
     return Settings(**fields)  # type: ignore[arg-type]
+
+
+def pipeline_outcome(settings: Settings, alerts: list[dict]) -> dict[str, object]:
+    """What a run left behind: every customer's stored state, the scores CSV, the alert ids."""
+    client = connect_sync(settings)
+    try:
+        states = {
+            s.customer_id: encode_state(s)
+            for s in read_all_states(client, StateKeys(settings.redis_namespace))
+        }
+    finally:
+        client.close()
+    return {
+        "scores": scores_csv(collect_scores(settings)[1]),
+        "alert_ids": {str(a.get("alert_id") or a.get("recovery_id")) for a in alerts},
+        "states": states,
+    }
 
 
 @pytest.fixture

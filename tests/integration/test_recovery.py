@@ -17,7 +17,6 @@ import orjson
 import pytest
 from kafka import KafkaConsumer, TopicPartition
 
-from streams.codec import encode_state
 from streams.embedded import EmbeddedKafka, EmbeddedRedis, free_port
 from streams.kafka_io import ensure_topics, produce_lines, read_topic, route_lines, servers
 from streams.runner import (
@@ -27,31 +26,15 @@ from streams.runner import (
     run_pipeline,
     wait_until_processed,
 )
-from streams.scores import collect_scores, scores_csv
 from streams.settings import Settings
-from streams.store import StateKeys, connect_sync, read_all_states
+from streams.store import connect_sync
 from streams.synthetic import generate_events
 from streams.topics import TopicNames
+from tests.integration.conftest import pipeline_outcome
 
 pytestmark = pytest.mark.integration
 
 EVENTS = [orjson.dumps(e) for e in generate_events(350, 365, seed=13)]
-
-
-def _outcome(settings: Settings, alerts: list[dict]) -> dict[str, object]:
-    client = connect_sync(settings)
-    try:
-        states = {
-            s.customer_id: encode_state(s)
-            for s in read_all_states(client, StateKeys(settings.redis_namespace))
-        }
-    finally:
-        client.close()
-    return {
-        "scores": scores_csv(collect_scores(settings)[1]),
-        "alert_ids": {str(a.get("alert_id") or a.get("recovery_id")) for a in alerts},
-        "states": states,
-    }
 
 
 def _lines(settings: Settings):
@@ -68,7 +51,7 @@ def undisturbed(services) -> dict[str, object]:
         app_id="churnwatch-test-undisturbed",
     )
     run = run_pipeline(settings, _lines(settings))
-    return _outcome(settings, run.alerts)
+    return pipeline_outcome(settings, run.alerts)
 
 
 def _wait_for(
@@ -109,7 +92,7 @@ def test_sigkill_three_times_changes_nothing(settings_factory, undisturbed):
 
     alerts = _finish(settings)
 
-    outcome = _outcome(settings, alerts)
+    outcome = pipeline_outcome(settings, alerts)
     assert outcome["states"] == undisturbed["states"]
     assert outcome["scores"] == undisturbed["scores"]
     assert outcome["alert_ids"] == undisturbed["alert_ids"]
@@ -133,7 +116,7 @@ def _run_with_restart(
     alerts = [
         orjson.loads(v) for v in read_alerts(settings, TopicNames.from_settings(settings).alerts)
     ]
-    return _outcome(settings, alerts)
+    return pipeline_outcome(settings, alerts)
 
 
 def test_redis_restart_mid_run_changes_nothing(settings_factory, undisturbed):
