@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from faust.types import AppT, EventT, TopicT
-from pydantic import BaseModel
 
-from alerts.events import as_utc
+from alerts.events import OutputEvent, as_utc
 from models.registry import ModelSnapshot
 from streams import metrics
 from streams.apply import InputEvent, event_time, order_key
@@ -27,6 +26,7 @@ from streams.events import Rejection, decode_event
 from streams.model_store import ModelPeriods, ModelStore
 from streams.ordering import EventTimeMerger
 from streams.processor import Work, assessment_config, process_batch
+from streams.publishing import Outgoing, publish
 from streams.settings import Settings
 from streams.store import CustomerStore
 
@@ -266,11 +266,13 @@ class Engine:
         work: list[Work] = [*events, *await self._due_checks(checks_until, partition_of)]
         states = await self.store.load(item.customer_id for item in work)
         result = process_batch(states, work, snapshot.scorer(), self.config, checks_until)
-        for update in result.risk_updates:
-            await self._send(self.outputs.risk, update.customer_id, update)
-        for alert in result.alerts:
-            await self._send(self.outputs.alerts, alert.customer_id, alert)
-        await self.app.producer.flush()
+        await publish(
+            self.app.producer,
+            [
+                *_outgoing(self.outputs.risk, result.risk_updates),
+                *_outgoing(self.outputs.alerts, result.alerts),
+            ],
+        )
         metrics.record_counts(result.counts + counts)
         await self.store.save(
             ((partition_of[cid], state) for cid, state in result.states.items()),
@@ -314,9 +316,6 @@ class Engine:
             partition_of.setdefault(check.customer_id, partition)
         return [check for _, check in due]
 
-    async def _send(self, topic: TopicT, key: str, event: BaseModel) -> None:
-        await topic.send(key=key.encode(), value=event.model_dump_json().encode())
-
     async def _send_dead_letter(self, source: EventT, rejection: Rejection) -> None:
         message = source.message
         letter = dead_letter(
@@ -330,9 +329,15 @@ class Engine:
             message.offset,
             rejection.detail,
         )
-        key: Any = message.key
-        await self.outputs.dead_letters.send(key=key, value=letter.model_dump_json().encode())
+        key = message.key if isinstance(message.key, bytes) else None
+        topic = self.outputs.dead_letters.get_topic_name()
+        await publish(self.app.producer, [Outgoing(topic, key, letter.model_dump_json().encode())])
 
 
 def _field(source: EventT) -> str:
     return f"{source.message.topic}:{source.message.partition}"
+
+
+def _outgoing(topic: TopicT, events: Sequence[OutputEvent]) -> list[Outgoing]:
+    name = topic.get_topic_name()
+    return [Outgoing(name, e.customer_id.encode(), e.model_dump_json().encode()) for e in events]
