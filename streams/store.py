@@ -25,6 +25,12 @@ from streams.settings import Settings
 
 # what redis-py's stubs accept as a hash mapping
 RedisMapping = Mapping[Any, Any]
+# Every customer hash of a batch in one reply.
+_HGETALL_MANY = """
+local rows = {}
+for i, key in ipairs(KEYS) do rows[i] = redis.call('HGETALL', key) end
+return rows
+"""
 
 
 class StateKeys:
@@ -99,14 +105,19 @@ class CustomerStore:
     def __init__(self, client: aioredis.Redis, keys: StateKeys) -> None:
         self.client = client
         self.keys = keys
+        self._hgetall_many = client.register_script(_HGETALL_MANY)
 
     async def load(self, customer_ids: Iterable[str]) -> dict[str, CustomerState]:
         ids = list(dict.fromkeys(customer_ids))
-        async with self.client.pipeline(transaction=False) as pipe:
-            for customer_id in ids:
-                pipe.hgetall(self.keys.customer(customer_id))
-            rows: list[dict[bytes, bytes]] = await pipe.execute()
-        return {cid: decode_state(cid, row) for cid, row in zip(ids, rows, strict=True)}
+        if not ids:
+            return {}
+        # one command whose reply holds every hash: a pipeline of HGETALLs costs a parsed
+        # reply (and a timeout context) per customer, a quarter of the store's time measured
+        flat = await self._hgetall_many(keys=[self.keys.customer(cid) for cid in ids])
+        return {
+            cid: decode_state(cid, dict(zip(row[::2], row[1::2], strict=True)))
+            for cid, row in zip(ids, flat, strict=True)
+        }
 
     async def watermark(self) -> float | None:
         """The engine's watermark as last saved: where a restarted worker resumes event time."""
@@ -151,14 +162,20 @@ class CustomerStore:
         ``states`` pairs each customer with the input partition their events arrive on.
         Progress and state land together, so a restart never re-applies what was saved.
         """
+        scheduled: dict[int, dict[str, float]] = {}
+        unscheduled: dict[int, list[str]] = {}
         async with self.client.pipeline(transaction=True) as pipe:
             for partition, state in states:
                 fields: RedisMapping = encode_state(state)
                 pipe.hset(self.keys.customer(state.customer_id), mapping=fields)
                 if state.next_check is None:
-                    pipe.zrem(self.keys.due(partition), state.customer_id)
+                    unscheduled.setdefault(partition, []).append(state.customer_id)
                 else:
-                    pipe.zadd(self.keys.due(partition), {state.customer_id: state.next_check})
+                    scheduled.setdefault(partition, {})[state.customer_id] = state.next_check
+            for partition, customers in unscheduled.items():
+                pipe.zrem(self.keys.due(partition), *customers)
+            for partition, schedule in scheduled.items():
+                pipe.zadd(self.keys.due(partition), dict(schedule))
             for name, amount in counts.items():
                 if amount:
                     pipe.hincrby(self.keys.stats, name, amount)
