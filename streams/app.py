@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from pathlib import Path
 from typing import Any, cast
@@ -18,6 +19,8 @@ from streams.security import faust_credentials
 from streams.settings import Settings
 from streams.store import CustomerStore, StateKeys, connect
 from streams.topics import TopicNames
+
+log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings) -> faust.App:
@@ -90,9 +93,13 @@ def create_app(settings: Settings) -> faust.App:
     async def release_held_events() -> None:
         await engine.tick()
 
+    @app.on_partitions_assigned.connect
+    async def bound_fetch_wait(sender: Any, /, *_: Any, signal: Any, **__: Any) -> None:
+        shorten_fetch_wait(app, settings.fetch_max_wait_ms)
+
     @app.page("/health")
     async def health(web: Any, request: Any) -> Any:
-        return web.json(engine.health())
+        return web.json({**engine.health(), "fetch_max_wait_ms": fetch_wait_ms(app)})
 
     @app.page("/metrics")
     async def metrics(web: Any, request: Any) -> Any:
@@ -101,3 +108,31 @@ def create_app(settings: Settings) -> faust.App:
         return web.text(generate_latest(REGISTRY).decode(), content_type=media_type)
 
     return app
+
+
+def shorten_fetch_wait(app: faust.App, wait_ms: int) -> None:
+    """Bound how long a fetch may wait at the broker for new data.
+
+    faust-streaming builds its consumer with ``fetch_max_wait_ms=1500`` and no setting for it.
+    A broker that answers a waiting fetch only when the wait ends (Tansu does) then adds up to
+    1.5 s to every event's latency: measured on the embedded Tansu, a plain consumer's p50 /
+    p99 delivery latency is 383 / 744 ms at 1500 and 27 / 52 ms at 100. The fetcher reads the
+    value for every request, so setting it once the consumer runs is enough.
+    """
+    fetcher = _fetcher(app)
+    if fetcher is None:
+        log.warning("could not bound the consumer's fetch wait: faust or aiokafka changed")
+        return
+    fetcher._fetch_max_wait_ms = wait_ms
+
+
+def fetch_wait_ms(app: faust.App) -> int | None:
+    """The consumer's fetch wait now in force, for /health."""
+    fetcher = _fetcher(app)
+    return None if fetcher is None else int(fetcher._fetch_max_wait_ms)
+
+
+def _fetcher(app: faust.App) -> Any:
+    consumer = getattr(getattr(app.consumer, "_thread", None), "_consumer", None)
+    fetcher = getattr(consumer, "_fetcher", None)
+    return fetcher if hasattr(fetcher, "_fetch_max_wait_ms") else None

@@ -134,6 +134,16 @@ class Settings(BaseSettings):
             "batch_max_wait_ms", "Longest an event waits for its batch to fill, in ms."
         ),
     )
+    fetch_max_wait_ms: int = Field(
+        100,
+        gt=0,
+        description=_env(
+            "fetch_max_wait_ms",
+            "Longest a consumer fetch waits at the broker for new data, in ms (Faust's own "
+            "1500 adds that much latency on brokers that do not answer early).",
+        ),
+    )
+
     max_message_bytes: int = Field(
         65536,
         ge=256,

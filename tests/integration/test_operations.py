@@ -37,6 +37,7 @@ def test_health_and_metrics_pages(settings_factory):
         worker.stop()
     assert health["status"] == "ok" and health["model_version"] and health["watermark"]
     assert len(health["assigned_partitions"]) == 2 * settings.partitions
+    assert health["fetch_max_wait_ms"] == settings.fetch_max_wait_ms  # not Faust's 1500
     values = {
         line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
         for line in page.splitlines()
