@@ -37,6 +37,8 @@ class EventTimeMerger(Generic[Partition, Item]):
         self._sequence = itertools.count()
         self._next_offset: dict[Partition, int] = {}
         self._latest_key: dict[Partition, tuple[object, ...]] = {}
+        # partitions let through by mark_unseen_caught_up: for ordering only, never for offsets
+        self._assumed_caught_up: set[Partition] = set()
 
     def __len__(self) -> int:
         return len(self._heap)
@@ -59,7 +61,8 @@ class EventTimeMerger(Generic[Partition, Item]):
         lagging = [
             p
             for p, high in highwaters.items()
-            if high is None or high > self._next_offset.get(p, 0)
+            if (high is None or high > self._next_offset.get(p, 0))
+            and not (p in self._assumed_caught_up and p not in self._next_offset)
         ]
         if not lagging:
             return self.release_all()
@@ -111,12 +114,22 @@ class EventTimeMerger(Generic[Partition, Item]):
         self._next_offset[partition] = max(self._next_offset.get(partition, 0), offset + 1)
 
     def mark_unseen_caught_up(self, highwaters: Mapping[Partition, int | None]) -> None:
-        """Treat partitions that never delivered anything as read up to their highwater.
+        """Stop waiting for partitions that have not delivered anything yet.
 
         After a restart, a partition whose committed offset is already its end delivers
         nothing, and would otherwise hold every other partition forever. Partitions that
-        have delivered keep their place: they will deliver the rest in order.
+        have delivered keep their place: they will deliver the rest in order. This only
+        affects ordering: nothing of a passed partition counts as read, so if it does deliver
+        later (it was only slow), its messages are applied, late, and never skipped.
+
+        >>> merger = EventTimeMerger()
+        >>> merger.push("a", offset=0, sort_key=(5,), item="a5")
+        >>> merger.mark_unseen_caught_up({"a": 1, "b": 900})
+        >>> merger.release({"a": 1, "b": 900}), merger.completed_offset("b")
+        (['a5'], -1)
         """
-        for partition, high in highwaters.items():
-            if high is not None and partition not in self._next_offset:
-                self._next_offset[partition] = high
+        self._assumed_caught_up |= {
+            partition
+            for partition, high in highwaters.items()
+            if high is not None and partition not in self._next_offset
+        }

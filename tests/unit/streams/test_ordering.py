@@ -54,3 +54,16 @@ def test_observed_offsets_count_as_read():
     merger.push("a", 0, (5,), "a5")
     merger.observe("b", 6)  # a skipped redelivery, or a dead letter: nothing held
     assert merger.release({"a": 1, "b": 7}) == ["a5"]
+
+
+def test_a_slow_partition_let_through_is_never_counted_as_read():
+    # found by the throughput benchmark: 22,338 of 100,000 events were skipped as "redelivered"
+    # when a partition that had not delivered within the hold was marked read to its highwater
+    merger: EventTimeMerger[str, str] = EventTimeMerger()
+    merger.push("a", 0, (5,), "a5")
+    merger.mark_unseen_caught_up({"a": 1, "b": 900})
+    assert merger.release({"a": 1, "b": 900}) == ["a5"]
+    assert merger.completed_offset("b") == -1
+    merger.push("b", 0, (3,), "b3")  # it was only slow: its events are applied, late
+    assert merger.release({"a": 1, "b": 900}) == ["b3"]
+    assert merger.completed_offset("b") == 0
