@@ -45,10 +45,18 @@ def fresh(settings: Settings, name: str) -> Settings:
 
 
 def population(events: int, customers: int) -> list[bytes]:
+    """``events`` generated events of about ``customers`` customers.
+
+    The history grows to at most four years; beyond that, more customers make up the count
+    (generated customers churn, so a longer history stops adding events).
+    """
     days, generated = 180, []
     while len(generated) < events:
         generated = [orjson.dumps(e) for e in generate_events(customers, days, seed=1)]
-        days *= 2
+        if days < 1440:
+            days *= 2
+        else:
+            customers *= 2
     return generated[:events]
 
 

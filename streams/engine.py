@@ -97,6 +97,7 @@ class Engine:
         """Decode a batch from the agent: valid events wait in the merger, the rest dead-letter."""
         async with self.lock:
             intake: Counter[str] = Counter()
+            letters: list[Outgoing] = []
             completed = await self.store.completed_offsets({_field(s) for s in batch})
             for source in batch:
                 partition = (source.message.topic, source.message.partition)
@@ -109,7 +110,7 @@ class Engine:
                     self.merger.observe(partition, source.message.offset)
                     intake["dead_letters"] += 1
                     intake[f"dead_letters:{outcome.code}"] += 1
-                    await self._send_dead_letter(source, outcome)
+                    letters.append(self._dead_letter(source, outcome))
                     continue
                 source.message.incref()  # keep the offset uncommitted until the event is applied
                 self.merger.push(
@@ -120,6 +121,7 @@ class Engine:
                 )
             if self.held_since is None and len(self.merger):
                 self.held_since = time.monotonic()
+            await publish(self.app.producer, letters)  # before their offsets can count as done
             await self._drain(self.merger.release(self._highwaters()), intake)
 
     async def tick(self) -> None:
@@ -316,7 +318,7 @@ class Engine:
             partition_of.setdefault(check.customer_id, partition)
         return [check for _, check in due]
 
-    async def _send_dead_letter(self, source: EventT, rejection: Rejection) -> None:
+    def _dead_letter(self, source: EventT, rejection: Rejection) -> Outgoing:
         message = source.message
         letter = dead_letter(
             bytes(message.value or b""), rejection, message.topic, message.partition, message.offset
@@ -331,7 +333,7 @@ class Engine:
         )
         key = message.key if isinstance(message.key, bytes) else None
         topic = self.outputs.dead_letters.get_topic_name()
-        await publish(self.app.producer, [Outgoing(topic, key, letter.model_dump_json().encode())])
+        return Outgoing(topic, key, letter.model_dump_json().encode())
 
 
 def _field(source: EventT) -> str:

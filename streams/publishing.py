@@ -33,7 +33,7 @@ async def publish(producer: ProducerT, messages: Sequence[Outgoing]) -> None:
     compacted topic must end with each key's newest value, not with a retried older one.
     """
     delay = FIRST_RETRY_SECONDS
-    while True:
+    while messages:
         failures = await _send_all(producer, messages)
         if not failures:
             return
