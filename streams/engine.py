@@ -227,7 +227,8 @@ class Engine:
     ) -> None:
         """Process ``released`` events; with ``follow``, move event time at least that far."""
         self.held_since = time.monotonic() if len(self.merger) else None
-        events = sorted((held.event for held in released), key=order_key)
+        ordered = sorted(released, key=lambda held: order_key(held.event))
+        events = [held.event for held in ordered]
         if self.watermark is None:  # a (re)started worker resumes where the last one stopped
             self.watermark = await self.store.watermark()
         previous = self.watermark
@@ -236,7 +237,6 @@ class Engine:
         self.watermark = max(reached, default=None)
         partition_of = {h.event.customer_id: h.source.message.partition for h in released}
         touched = {(h.source.message.topic, h.source.message.partition) for h in released}
-        offsets = {f"{t}:{p}": self.merger.completed_offset((t, p)) for t, p in touched}
         if self.watermark is None:  # nothing valid seen yet: only dead letters to count
             await self.store.save((), intake)
             return
@@ -248,12 +248,32 @@ class Engine:
             period_end = self.periods.start(period + 1)
             in_period = [e for e in events if event_time(e) < period_end]
             events = events[len(in_period) :]
-            # input progress is saved with the last period, once every released event is applied
-            progress = offsets if period == last else {}
+            progress = self._completed_offsets(touched, ordered[len(ordered) - len(events) :])
             await self._process_period(period, in_period, partition_of, counts, progress)
             counts = Counter()
         for held in released:
             held.source.ack()
+
+    def _completed_offsets(
+        self, touched: set[tuple[str, int]], unapplied: list[Held]
+    ) -> dict[str, int]:
+        """Per input partition, the offset up to which every event is applied and saved.
+
+        Saved with each model period's work, never past an event of a later period: a worker
+        killed between periods re-reads exactly what it had not saved (the event-id memory
+        of 16 per customer cannot absorb a whole period's re-delivery).
+        """
+        first_unapplied: dict[tuple[str, int], int] = {}
+        for held in unapplied:
+            partition = (held.source.message.topic, held.source.message.partition)
+            offset = held.source.message.offset
+            first_unapplied[partition] = min(first_unapplied.get(partition, offset), offset)
+        return {
+            f"{t}:{p}": min(
+                self.merger.completed_offset((t, p)), first_unapplied.get((t, p), 1 << 62) - 1
+            )
+            for t, p in touched
+        }
 
     async def _process_period(
         self,
