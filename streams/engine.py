@@ -165,12 +165,11 @@ class Engine:
         model period would wait for it forever. This is what a single worker does for its
         partitions that have been read to the end.
         """
-        shared = await self.store.watermark()
+        known = [t for t in (await self.store.watermark(),) if t is not None]
         furthest = await self.models.furthest_progress()
-        target = max(
-            [t for t in (shared, None if furthest is None else furthest - 1) if t is not None],
-            default=None,
-        )
+        if furthest is not None:
+            known.append(furthest - 1)  # progress p: everything before p is done
+        target = max(known, default=None)
         if target is None or (self.watermark is not None and target <= self.watermark):
             return
         await self._process_released([], Counter(), follow=target)
@@ -263,17 +262,11 @@ class Engine:
         killed between periods re-reads exactly what it had not saved (the event-id memory
         of 16 per customer cannot absorb a whole period's re-delivery).
         """
-        first_unapplied: dict[tuple[str, int], int] = {}
-        for held in unapplied:
+        completed = {partition: self.merger.completed_offset(partition) for partition in touched}
+        for held in unapplied:  # a subset of what touched these partitions
             partition = (held.source.message.topic, held.source.message.partition)
-            offset = held.source.message.offset
-            first_unapplied[partition] = min(first_unapplied.get(partition, offset), offset)
-        return {
-            f"{t}:{p}": min(
-                self.merger.completed_offset((t, p)), first_unapplied.get((t, p), 1 << 62) - 1
-            )
-            for t, p in touched
-        }
+            completed[partition] = min(completed[partition], held.source.message.offset - 1)
+        return {f"{t}:{p}": offset for (t, p), offset in completed.items()}
 
     async def _process_period(
         self,
