@@ -42,6 +42,9 @@ def create_app(settings: Settings) -> faust.App:
         broker_rebalance_timeout=settings.broker_rebalance_timeout_s,
         broker_heartbeat_interval=min(1.0, settings.broker_session_timeout_s / 3),
         producer_acks=-1,
+        # Held events are acked in event-time order, not per partition, so a rebalance must
+        # not wait for them to be acked: the engine forgets them instead (on_partitions_revoked).
+        stream_wait_empty=False,
         web_enabled=True,
         web_port=settings.metrics_port,
         web_bind=settings.metrics_host,
@@ -92,6 +95,11 @@ def create_app(settings: Settings) -> faust.App:
     @app.timer(interval=settings.batch_max_wait_ms / 1000)
     async def release_held_events() -> None:
         await engine.tick()
+
+    @app.on_partitions_revoked.connect
+    async def forget_revoked(sender: Any, /, *args: Any, signal: Any, **_: Any) -> None:
+        (revoked,) = args
+        await engine.on_partitions_revoked(revoked)
 
     @app.on_partitions_assigned.connect
     async def bound_fetch_wait(sender: Any, /, *_: Any, signal: Any, **__: Any) -> None:

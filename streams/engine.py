@@ -98,6 +98,7 @@ class Engine:
         async with self.lock:
             intake: Counter[str] = Counter()
             letters: list[Outgoing] = []
+            batch = self._current_generation(batch)
             completed = await self.store.completed_offsets({_field(s) for s in batch})
             for source in batch:
                 partition = (source.message.topic, source.message.partition)
@@ -123,6 +124,35 @@ class Engine:
                 self.held_since = time.monotonic()
             await publish(self.app.producer, letters)  # before their offsets can count as done
             await self._drain(self.merger.release(self._highwaters()), intake)
+
+    def _current_generation(self, batch: Sequence[EventT]) -> list[EventT]:
+        """``batch`` without events fetched before the latest rebalance.
+
+        Such events wait in the agent's batch while their partition is revoked; its owner
+        now reads them again from the last committed offset, so they are left unacked here.
+        """
+        generation = self.app.consumer_generation_id
+        current = [s for s in batch if s.message.generation_id in (None, generation)]
+        if len(current) < len(batch):
+            log.info(
+                "%s events fetched before a rebalance left to the new owner",
+                len(batch) - len(current),
+            )
+        return current
+
+    async def on_partitions_revoked(self, revoked: Iterable[Any]) -> None:
+        """Forget held events of partitions taken away in a rebalance.
+
+        Held events were neither applied nor acked; their partition's next owner (maybe this
+        worker again) reads them again from the last committed offset, and skips what was
+        applied by the completed offsets saved in Redis. Taking the lock first lets a batch
+        in progress finish.
+        """
+        async with self.lock:
+            dropped = self.merger.forget((tp.topic, tp.partition) for tp in revoked)
+            self.held_since = time.monotonic() if len(self.merger) else None
+            if dropped:
+                log.info("rebalance: %s held events left to the partitions' next owner", dropped)
 
     async def tick(self) -> None:
         """Called on a timer: release what is now safe, or everything if held too long."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from typing import Generic, TypeVar
 
 Item = TypeVar("Item")
@@ -112,6 +112,30 @@ class EventTimeMerger(Generic[Partition, Item]):
         Skipped and dead-lettered messages still tell how far a partition has been read.
         """
         self._next_offset[partition] = max(self._next_offset.get(partition, 0), offset + 1)
+
+    def forget(self, partitions: Iterable[Partition]) -> int:
+        """Drop everything held from ``partitions`` (revoked), and how far they were read.
+
+        Nothing dropped was applied or acked: the partitions' next owner reads it again.
+        Returns how many items were dropped.
+
+        >>> merger = EventTimeMerger()
+        >>> merger.push("a", offset=0, sort_key=(5,), item="a5")
+        >>> merger.push("b", offset=0, sort_key=(3,), item="b3")
+        >>> merger.forget(["b"]), merger.release({"a": 1})
+        (1, ['a5'])
+        """
+        gone = set(partitions)
+        kept = [entry for entry in self._heap if entry[2] not in gone]
+        dropped = len(self._heap) - len(kept)
+        heapq.heapify(kept)
+        self._heap = kept
+        for partition in gone:
+            self._held_offsets.pop(partition, None)
+            self._next_offset.pop(partition, None)
+            self._latest_key.pop(partition, None)
+        self._assumed_caught_up -= gone
+        return dropped
 
     def mark_unseen_caught_up(self, highwaters: Mapping[Partition, int | None]) -> None:
         """Stop waiting for partitions that have not delivered anything yet.

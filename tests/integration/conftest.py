@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 
 import orjson
@@ -19,6 +21,7 @@ import pytest
 
 from streams.codec import encode_state
 from streams.embedded import embedded_services
+from streams.runner import WorkerProcess, engine_stats, events_done
 from streams.scores import collect_scores, scores_csv
 from streams.settings import Settings
 from streams.store import StateKeys, connect_sync, read_all_states
@@ -91,17 +94,35 @@ def pipeline_outcome(settings: Settings, alerts: list[dict]) -> dict[str, object
     """What a run left behind: every customer's stored state, the scores CSV, the alert ids."""
     client = connect_sync(settings)
     try:
-        states = {
-            s.customer_id: encode_state(s)
-            for s in read_all_states(client, StateKeys(settings.redis_namespace))
-        }
+        stored = sorted(
+            read_all_states(client, StateKeys(settings.redis_namespace)),
+            key=attrgetter("customer_id"),
+        )
     finally:
         client.close()
+    # Sorted, so that a failed comparison's diff shows the customers that differ, aligned.
+    states = {s.customer_id: encode_state(s) for s in stored}
     return {
         "scores": scores_csv(collect_scores(settings)[1]),
         "alert_ids": {str(a.get("alert_id") or a.get("recovery_id")) for a in alerts},
         "states": states,
     }
+
+
+def wait_for_progress(
+    settings: Settings, worker: WorkerProcess, done: Callable[[int], bool], timeout_s: float = 120
+) -> int:
+    """Until ``done(events finished so far)``; returns that count. Fails if the worker dies."""
+    client = connect_sync(settings)
+    deadline = time.monotonic() + timeout_s
+    try:
+        while not done(finished := events_done(engine_stats(client, settings))):
+            assert worker.is_running(), worker.log_tail()
+            assert time.monotonic() < deadline, worker.log_tail()
+            time.sleep(0.05)
+        return finished
+    finally:
+        client.close()
 
 
 @pytest.fixture

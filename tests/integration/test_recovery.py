@@ -19,18 +19,11 @@ from kafka import KafkaConsumer, TopicPartition
 
 from streams.embedded import EmbeddedKafka, EmbeddedRedis, free_port
 from streams.kafka_io import ensure_topics, produce_lines, read_topic, route_lines, servers
-from streams.runner import (
-    WorkerProcess,
-    engine_stats,
-    events_done,
-    run_pipeline,
-    wait_until_processed,
-)
+from streams.runner import WorkerProcess, run_pipeline, wait_until_processed
 from streams.settings import Settings
-from streams.store import connect_sync
 from streams.synthetic import generate_events
 from streams.topics import TopicNames
-from tests.integration.conftest import pipeline_outcome
+from tests.integration.conftest import pipeline_outcome, wait_for_progress
 
 pytestmark = pytest.mark.integration
 
@@ -54,20 +47,6 @@ def undisturbed(services) -> dict[str, object]:
     return pipeline_outcome(settings, run.alerts)
 
 
-def _wait_for(
-    settings: Settings, worker: WorkerProcess, done: Callable[[int], bool], timeout_s: float = 120
-) -> None:
-    client = connect_sync(settings)
-    deadline = time.monotonic() + timeout_s
-    try:
-        while not done(events_done(engine_stats(client, settings))):
-            assert worker.is_running(), worker.log_tail()
-            assert time.monotonic() < deadline, worker.log_tail()
-            time.sleep(0.05)
-    finally:
-        client.close()
-
-
 def _finish(settings: Settings) -> list[dict]:
     worker = WorkerProcess(settings).start()
     try:
@@ -87,7 +66,7 @@ def test_sigkill_three_times_changes_nothing(settings_factory, undisturbed):
     kill_points = sorted(int(len(EVENTS) * rnd.uniform(low, low + 0.2)) for low in (0.1, 0.4, 0.7))
     for point in kill_points:
         worker = WorkerProcess(settings).start()
-        _wait_for(settings, worker, lambda done, point=point: done >= point)
+        wait_for_progress(settings, worker, lambda done, point=point: done >= point)
         worker.kill()
 
     alerts = _finish(settings)
@@ -108,7 +87,7 @@ def _run_with_restart(
     produce_lines(settings, _lines(settings))
     worker = WorkerProcess(settings).start()
     try:
-        _wait_for(settings, worker, lambda done: done >= len(EVENTS) // 3)
+        wait_for_progress(settings, worker, lambda done: done >= len(EVENTS) // 3)
         restart()
         wait_until_processed(settings, len(EVENTS), worker, timeout_s=180)
     finally:
