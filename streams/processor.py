@@ -6,6 +6,7 @@ import heapq
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from alerts.actions import load_action_rules
 from alerts.assessment import Assessment, AssessmentConfig, assess
@@ -34,9 +35,8 @@ def assessment_config(settings: Settings) -> AssessmentConfig:
 INACTIVITY = Trigger(kind="inactivity", event_id=None)
 
 
-@dataclass(frozen=True)
-class DueCheck:
-    """A scheduled look at a customer who may have gone silent."""
+class DueCheck(NamedTuple):
+    """A scheduled look at a customer who may have gone silent (a tuple: thousands a batch)."""
 
     customer_id: str
     due: float
