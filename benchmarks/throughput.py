@@ -22,7 +22,6 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -31,6 +30,8 @@ from kafka import KafkaConsumer, KafkaProducer
 from rich.console import Console
 from rich.table import Table
 
+from alerts.events import as_utc
+from benchmarks.replay import event_seconds
 from streams.embedded import embedded_services
 from streams.kafka_io import ensure_topics, produce_lines, route_lines, servers
 from streams.runner import WorkerProcess, engine_stats, events_done, wait_until_processed
@@ -164,11 +165,8 @@ def _rss_mb(pid: int) -> float:
 def ending_now(lines: list[bytes], before_s: float = 60.0) -> list[bytes]:
     """``lines`` moved in event time so that the last one happened ``before_s`` ago."""
     events = [orjson.loads(line) for line in lines]
-    last = max(_seconds(e["timestamp"]) for e in events)
-    shift = time.time() - before_s - last
-    return [
-        orjson.dumps({**e, "timestamp": _stamp(_seconds(e["timestamp"]) + shift)}) for e in events
-    ]
+    shift = time.time() - before_s - max(event_seconds(e) for e in events)
+    return [orjson.dumps({**e, "timestamp": _stamp(event_seconds(e) + shift)}) for e in events]
 
 
 def live_event(rnd: random.Random, customers: int, index: int) -> bytes:
@@ -192,12 +190,8 @@ def live_event(rnd: random.Random, customers: int, index: int) -> bytes:
     return orjson.dumps({"type": "purchase", **common, "amount": round(rnd.uniform(5, 200), 2)})
 
 
-def _seconds(stamp: object) -> float:
-    return datetime.fromisoformat(str(stamp).replace("Z", "+00:00")).timestamp()
-
-
 def _stamp(at: float) -> str:
-    return datetime.fromtimestamp(at, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return as_utc(at).isoformat(timespec="milliseconds")
 
 
 def latency_ms(

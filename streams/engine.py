@@ -195,11 +195,10 @@ class Engine:
         model period would wait for it forever. This is what a single worker does for its
         partitions that have been read to the end.
         """
-        known = [t for t in (await self.store.watermark(),) if t is not None]
+        shared = await self.store.watermark()
         furthest = await self.models.furthest_progress()
-        if furthest is not None:
-            known.append(furthest - 1)  # progress p: everything before p is done
-        target = max(known, default=None)
+        done_before = None if furthest is None else furthest - 1  # progress p: all before p done
+        target = max((t for t in (shared, done_before) if t is not None), default=None)
         if target is None or (self.watermark is not None and target <= self.watermark):
             return
         await self._process_released([], Counter(), follow=target)

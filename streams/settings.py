@@ -143,7 +143,6 @@ class Settings(BaseSettings):
             "1500 adds that much latency on brokers that do not answer early).",
         ),
     )
-
     max_message_bytes: int = Field(
         65536,
         ge=256,

@@ -175,7 +175,7 @@ class CustomerStore:
             for partition, customers in unscheduled.items():
                 pipe.zrem(self.keys.due(partition), *customers)
             for partition, schedule in scheduled.items():
-                pipe.zadd(self.keys.due(partition), dict(schedule))
+                pipe.zadd(self.keys.due(partition), schedule)
             for name, amount in counts.items():
                 if amount:
                     pipe.hincrby(self.keys.stats, name, amount)
