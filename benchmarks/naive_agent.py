@@ -4,6 +4,7 @@ River prediction. Run by benchmarks.throughput as a worker process, for comparis
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import faust
 import orjson
@@ -31,7 +32,9 @@ async def score_each(stream: faust.StreamT) -> None:
         event = orjson.loads(raw)
         key = f"naive:{event['customer_id']}"
         stored = await client.get(key)
-        state = orjson.loads(stored) if stored else {"n": 0, "spend": 0.0, "last": None}
+        state: dict[str, Any] = (
+            orjson.loads(stored) if stored else {"n": 0, "spend": 0.0, "last": None}
+        )
         state["n"] += 1
         state["spend"] += float(event.get("amount", 0.0))
         model.predict_proba_one({"n": state["n"], "spend": state["spend"]})

@@ -22,6 +22,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -54,7 +56,7 @@ def population(events: int, customers: int) -> list[bytes]:
     The history grows to at most four years; beyond that, more customers make up the count
     (generated customers churn, so a longer history stops adding events).
     """
-    days, generated = 180, []
+    days, generated = 180, list[bytes]()
     while len(generated) < events:
         generated = [orjson.dumps(e) for e in generate_events(customers, days, seed=1)]
         if days < 1440:
@@ -87,20 +89,38 @@ async def raw_consume_eps(settings: Settings, total: int) -> float:
         await consumer.stop()
 
 
-def _rate_while(poll: Any, total: int, alive: Any, timeout_s: float = 900) -> float:
-    """Events per second from the first processed event to the last."""
-    started = finished = None
+@dataclass(frozen=True)
+class Rate:
+    """Events per second from the first processed event to the last, and the CPU they took."""
+
+    eps: float
+    cpu_us_per_event: float | None
+
+
+def _rate_while(
+    poll: Callable[[], int],
+    total: int,
+    alive: Callable[[], bool],
+    cpu_seconds: Callable[[], float] | None = None,
+    timeout_s: float = 900,
+) -> Rate:
+    cpu = cpu_seconds or (lambda: 0.0)
     deadline = time.monotonic() + timeout_s
-    while finished is None:
-        done = poll()
-        if done > 0 and started is None:
-            started, first = time.perf_counter(), done
-        if done >= total:
-            finished = time.perf_counter()
-        if not alive() or time.monotonic() > deadline:
-            raise RuntimeError(f"stopped at {done} of {total}")
+    while (first := poll()) == 0:
+        _check_running(first, total, alive, deadline)
         time.sleep(0.02)
-    return (total - first) / max(finished - started, 1e-9)
+    started, cpu_started = time.perf_counter(), cpu()
+    while (done := poll()) < total:
+        _check_running(done, total, alive, deadline)
+        time.sleep(0.02)
+    elapsed, cpu_used = time.perf_counter() - started, cpu() - cpu_started
+    events = max(total - first, 1)
+    return Rate(events / max(elapsed, 1e-9), cpu_used / events * 1e6 if cpu_seconds else None)
+
+
+def _check_running(done: int, total: int, alive: Callable[[], bool], deadline: float) -> None:
+    if not alive() or time.monotonic() > deadline:
+        raise RuntimeError(f"stopped at {done} of {total}")
 
 
 def naive_eps(settings: Settings, total: int) -> float:
@@ -122,22 +142,33 @@ def naive_eps(settings: Settings, total: int) -> float:
     try:
         return _rate_while(
             lambda: int(client.get("naive:processed") or 0), total, lambda: process.poll() is None
-        )
+        ).eps
     finally:
         process.terminate()
         process.wait()
         client.close()
 
 
-def pipeline_eps(settings: Settings, total: int) -> tuple[float, float, float]:
-    """Engine throughput, Redis bytes per customer, and worker RSS (MB) after the run."""
-    worker = WorkerProcess(settings).start()
+@dataclass(frozen=True)
+class PipelineFigures:
+    rate: Rate
+    redis_bytes_per_customer: float
+    worker_rss_mb: float
+
+
+def pipeline_eps(settings: Settings, total: int, workers: int = 1) -> PipelineFigures:
+    """Engine throughput with ``workers`` worker processes sharing the input partitions."""
+    running = [WorkerProcess(settings).start() for _ in range(workers)]
+    pids = [worker.process.pid for worker in running if worker.process]
     client = connect_sync(settings)
     try:
-        eps = _rate_while(
-            lambda: events_done(engine_stats(client, settings)), total, worker.is_running
+        rate = _rate_while(
+            lambda: events_done(engine_stats(client, settings)),
+            total,
+            lambda: all(worker.is_running() for worker in running),
+            lambda: sum(_cpu_seconds(pid) for pid in pids),
         )
-        rss = _rss_mb(worker.process.pid if worker.process else 0)
+        rss = max(_rss_mb(pid) for pid in pids)
         keys = StateKeys(settings.redis_namespace)
         sample = [
             k
@@ -149,9 +180,17 @@ def pipeline_eps(settings: Settings, total: int) -> tuple[float, float, float]:
         ]
         per_customer = statistics.mean(int(client.memory_usage(k) or 0) for k in sample)
     finally:
-        worker.stop()
+        for worker in running:
+            worker.stop()
         client.close()
-    return eps, per_customer, rss
+    return PipelineFigures(rate, per_customer, rss)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (from /proc, in clock ticks)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _rss_mb(pid: int) -> float:
@@ -247,10 +286,9 @@ def run(settings: Settings, total: int, customers: int, rate: float) -> dict[str
     ensure_topics(loaded)
     produce_lines(loaded, route_lines(events, TopicNames.from_settings(loaded)))
     raw = asyncio.run(raw_consume_eps(loaded, len(events)))
-    naive = naive_eps(
-        fresh(loaded, "naive").model_copy(update={"topic_prefix": loaded.topic_prefix}), len(events)
-    )
-    eps, per_customer, rss = pipeline_eps(loaded, len(events))
+    naive = naive_eps(_same_topics(loaded, "naive"), len(events))
+    one = pipeline_eps(loaded, len(events))
+    two = pipeline_eps(_same_topics(loaded, "two-workers"), len(events), workers=2)
     history = population(int(rate * 20), customers)
     p50, p99 = latency_ms(fresh(settings, "latency"), history, customers, rate)
     return {
@@ -258,14 +296,26 @@ def run(settings: Settings, total: int, customers: int, rate: float) -> dict[str
         "customers": customers,
         "raw_consume_eps": round(raw),
         "naive_eps": round(naive),
-        "pipeline_eps": round(eps),
-        "pipeline_vs_naive": round(eps / naive, 2),
+        "pipeline_eps": round(one.rate.eps),
+        "pipeline_vs_naive": round(one.rate.eps / naive, 2),
+        "worker_cpu_us_per_event": _rounded(one.rate.cpu_us_per_event),
+        "two_workers_eps": round(two.rate.eps),
+        "two_workers_cpu_us_per_event": _rounded(two.rate.cpu_us_per_event),
         "offered_load_eps": rate,
         "p50_ms": round(p50, 1),
         "p99_ms": round(p99, 1),
-        "redis_bytes_per_customer": round(per_customer),
-        "worker_rss_mb": round(rss, 1),
+        "redis_bytes_per_customer": round(one.redis_bytes_per_customer),
+        "worker_rss_mb": round(one.worker_rss_mb, 1),
     }
+
+
+def _same_topics(settings: Settings, name: str) -> Settings:
+    """A fresh consumer group and Redis namespace reading the topics ``settings`` loaded."""
+    return fresh(settings, name).model_copy(update={"topic_prefix": settings.topic_prefix})
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value)
 
 
 def main(argv: list[str] | None = None) -> int:
