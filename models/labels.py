@@ -20,20 +20,21 @@ from models.features import DAY, FEATURE_NAMES, Features
 from models.state import CustomerState, PendingExample
 
 HALF_MAX = 65504.0
-_HALF = struct.Struct("<e")
+_HALVES = struct.Struct(f"<{len(FEATURE_NAMES)}e")
 
 
-def to_half(value: float) -> float:
-    """``value`` at half precision, as pending examples are stored.
+def to_halves(x: Features) -> tuple[float, ...]:
+    """The features of ``x`` in ``FEATURE_NAMES`` order, at half precision, as stored.
 
     Quantizing when the snapshot is taken, not when it is saved, keeps a snapshot labelled in
     the batch that took it identical to one that went through Redis first.
 
-    >>> to_half(0.1), to_half(1e9)
-    (0.0999755859375, 65504.0)
+    >>> x = dict.fromkeys(FEATURE_NAMES, 0.0) | {"recency_days": 0.1, "tenure_days": 1e9}
+    >>> to_halves(x)[:4]
+    (0.0999755859375, 0.0, 0.0, 65504.0)
     """
-    clipped = min(max(value, -HALF_MAX), HALF_MAX)
-    return float(_HALF.unpack(_HALF.pack(clipped))[0])
+    clipped = (min(max(x[name], -HALF_MAX), HALF_MAX) for name in FEATURE_NAMES)
+    return _HALVES.unpack(_HALVES.pack(*clipped))
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def take_snapshot(state: CustomerState, x: Features, at: float, every_days: floa
     """
     if at % (every_days * DAY) or (state.pending and state.pending[-1].taken_at == at):
         return
-    state.pending.append(PendingExample(at, tuple(to_half(x[name]) for name in FEATURE_NAMES)))
+    state.pending.append(PendingExample(at, to_halves(x)))
 
 
 def label_by_purchase(

@@ -11,7 +11,7 @@ InputEvent = PurchaseEvent | ComplaintEvent
 
 def event_time(event: InputEvent) -> float:
     """Event time in whole epoch seconds: the engine's resolution, so replays agree exactly."""
-    return float(int(event.timestamp.timestamp()))
+    return event.epoch_seconds
 
 
 def order_key(event: InputEvent) -> tuple[float, int, str]:

@@ -1,4 +1,4 @@
-"""The compact encoding of a customer's state as Redis hash fields (about 1 KiB at most).
+"""The compact encoding of a customer's state as one Redis value (well under 1 KiB).
 
 Times are whole epoch seconds, purchase times are delta-encoded, pending examples are packed
 half floats: the encoding is what keeps a busy customer under a kibibyte.
@@ -7,7 +7,6 @@ half floats: the encoding is what keeps a busy customer under a kibibyte.
 from __future__ import annotations
 
 import struct
-from collections.abc import Mapping
 
 import orjson
 
@@ -22,11 +21,16 @@ def _num(value: float | None) -> float | int | None:
     return int(value)
 
 
-def encode_state(state: CustomerState) -> dict[str, bytes]:
-    """The hash fields of a customer; see :func:`decode_state` for the inverse."""
+def encode_state(state: CustomerState) -> bytes:
+    """A customer as one Redis value; see :func:`decode_state` for the inverse.
+
+    One byte of format, two bytes counting the pending examples, the examples packed, then
+    the rest as one JSON array: a single value, so a batch loads with one MGET and saves with
+    one MSET, and needs no per-field overhead in Redis.
+    """
     memory = state.alert
-    return {
-        "f": orjson.dumps(
+    rest = orjson.dumps(
+        [
             [
                 _num(state.first_seen),
                 _num(state.last_seen),
@@ -38,10 +42,8 @@ def encode_state(state: CustomerState) -> dict[str, bytes]:
                 state.tier,
                 state.stage,
                 _num(state.next_check),
-            ]
-        ),
-        "p": orjson.dumps(_delta_encoded(state.recent_purchases)),
-        "k": orjson.dumps(
+            ],
+            _delta_encoded(state.recent_purchases),
             [
                 [
                     c.complaint_id,
@@ -53,51 +55,59 @@ def encode_state(state: CustomerState) -> dict[str, bytes]:
                     c.satisfaction,
                 ]
                 for c in state.complaints
-            ]
-        ),
-        "e": orjson.dumps(state.seen_event_ids),
-        "a": orjson.dumps(
+            ],
+            state.seen_event_ids,
             [
                 memory.armed,
                 memory.tier,
                 memory.alert_id,
                 _num(memory.alerted_at),
                 memory.open_alert_id,
-            ]
-        ),
-        "x": b"".join(_EXAMPLE.pack(int(p.taken_at), *p.values) for p in state.pending),
-    }
+            ],
+        ]
+    )
+    examples = b"".join(_EXAMPLE.pack(int(p.taken_at), *p.values) for p in state.pending)
+    return _HEADER.pack(FORMAT, len(state.pending)) + examples + rest
 
 
-def decode_state(customer_id: str, fields: Mapping[bytes, bytes]) -> CustomerState:
-    """A customer from their hash fields; an empty hash is a customer never seen.
+def decode_state(customer_id: str, value: bytes | None) -> CustomerState:
+    """A customer from their stored value; no value is a customer never seen.
 
     >>> from models.state import apply_purchase
     >>> s = CustomerState("c1")
     >>> apply_purchase(s, 86400.0, 12.5)
-    >>> decode_state("c1", {k.encode(): v for k, v in encode_state(s).items()}) == s
+    >>> decode_state("c1", encode_state(s)) == s
     True
+    >>> decode_state("c1", b"{}")
+    Traceback (most recent call last):
+    ...
+    ValueError: state of c1 is in unknown format 123 (this version reads 1)
     """
-    if not fields:
+    if not value:
         return CustomerState(customer_id)
-    first_seen, last_seen, first_p, last_p, purchases, spend, risk, tier, stage, next_check = (
-        orjson.loads(fields[b"f"])
-    )
-    armed, alert_tier, alert_id, alerted_at, open_alert_id = orjson.loads(fields[b"a"])
+    if value[0] != FORMAT:
+        raise ValueError(
+            f"state of {customer_id} is in unknown format {value[0]} (this version reads {FORMAT})"
+        )
+    _, pending = _HEADER.unpack_from(value)
+    examples_end = _HEADER.size + pending * _EXAMPLE.size
+    scalars, purchases, complaints, seen, alert = orjson.loads(value[examples_end:])
+    first_seen, last_seen, first_p, last_p, bought, spend, risk, tier, stage, next_check = scalars
+    armed, alert_tier, alert_id, alerted_at, open_alert_id = alert
     return CustomerState(
         customer_id=customer_id,
         first_seen=_float(first_seen),
         last_seen=_float(last_seen),
         first_purchase=_float(first_p),
         last_purchase=_float(last_p),
-        purchases=purchases,
+        purchases=bought,
         total_spend=float(spend),
-        recent_purchases=_delta_decoded(orjson.loads(fields[b"p"])),
+        recent_purchases=_delta_decoded(purchases),
         complaints=[
             Complaint(cid, float(opened), float(updated), category, severity, status, sat)
-            for cid, opened, updated, category, severity, status, sat in orjson.loads(fields[b"k"])
+            for cid, opened, updated, category, severity, status, sat in complaints
         ],
-        seen_event_ids=orjson.loads(fields[b"e"]),
+        seen_event_ids=seen,
         risk=risk,
         tier=tier,
         stage=stage,
@@ -105,13 +115,17 @@ def decode_state(customer_id: str, fields: Mapping[bytes, bytes]) -> CustomerSta
         alert=AlertMemory(armed, alert_tier, alert_id, _float(alerted_at), open_alert_id),
         pending=[
             PendingExample(float(taken_at), tuple(values))
-            for taken_at, *values in _EXAMPLE.iter_unpack(fields.get(b"x", b""))
+            for taken_at, *values in _EXAMPLE.iter_unpack(value[_HEADER.size : examples_end])
         ],
     )
 
 
+FORMAT = 1
+_HEADER = struct.Struct("<BH")
+
+
 # A pending example: its time (whole seconds) and its features as half floats (already
-# quantized by models.labels.to_half), 38 bytes in all.
+# quantized by models.labels.to_halves), 38 bytes in all.
 _EXAMPLE = struct.Struct(f"<I{len(FEATURE_NAMES)}e")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -30,6 +31,11 @@ class _InputEvent(BaseModel):
     timestamp: AwareDatetime = Field(
         description="Event time, ISO-8601 with a zone.", examples=["2026-03-01T10:15:00+00:00"]
     )
+
+    @functools.cached_property
+    def epoch_seconds(self) -> float:
+        """Event time in whole epoch seconds: the engine's resolution, so replays agree exactly."""
+        return float(int(self.timestamp.timestamp()))
 
 
 class PurchaseEvent(_InputEvent):

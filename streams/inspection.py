@@ -16,12 +16,12 @@ def describe_customer(settings: Settings, customer_id: str) -> dict[str, Any] | 
     """The stored state and its features as of the customer's last event, or None if unknown."""
     client = connect_sync(settings)
     try:
-        fields = client.hgetall(StateKeys(settings.redis_namespace).customer(customer_id))
+        value = client.get(StateKeys(settings.redis_namespace).customer(customer_id))
     finally:
         client.close()
-    if not fields:
+    if value is None:
         return None
-    state = decode_state(customer_id, fields)  # type: ignore[arg-type]
+    state = decode_state(customer_id, value)  # type: ignore[arg-type]
     as_of = state.last_seen or 0.0
     return {
         "customer_id": customer_id,

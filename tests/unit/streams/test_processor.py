@@ -22,7 +22,7 @@ EVENTS = [decode_event(orjson.dumps(e), 10_000) for e in generate_events(40, 300
 
 def _replay(batches: list[list]) -> tuple[list[str], dict[str, dict]]:
     """Process batches in turn, saving states between them as the engine does."""
-    saved: dict[str, dict[bytes, bytes]] = {}
+    saved: dict[str, bytes] = {}
     published: list[str] = []
     watermark = None
     for batch in batches:
@@ -34,12 +34,12 @@ def _replay(batches: list[list]) -> tuple[list[str], dict[str, dict]]:
         ]
         work = [*batch, *due]
         states = {
-            i.customer_id: decode_state(i.customer_id, saved.get(i.customer_id, {})) for i in work
+            i.customer_id: decode_state(i.customer_id, saved.get(i.customer_id)) for i in work
         }
         result = process_batch(states, work, HeuristicScorer(), CONFIG, watermark)
         published += [a.model_dump_json() for a in result.alerts]
         for cid, state in result.states.items():
-            saved[cid] = {k.encode(): v for k, v in encode_state(state).items()}
+            saved[cid] = encode_state(state)
     return sorted(published), saved
 
 
