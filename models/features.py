@@ -83,10 +83,6 @@ def spend_trend(state: CustomerState, as_of: float, window_days: float = 90.0) -
     return min(max(recent / earlier - 1.0, -1.0), 3.0)
 
 
-def _first_not_none(*values: float | None) -> float:
-    return next(value for value in values if value is not None)
-
-
 def extract_features(state: CustomerState, as_of: float, horizon_days: float) -> Features:
     """The features of ``state`` as of event time ``as_of`` (epoch seconds).
 
@@ -101,9 +97,37 @@ def extract_features(state: CustomerState, as_of: float, horizon_days: float) ->
     >>> (x["recency_days"], x["interval_days"], x["overdue_ratio"], x["days_overdue"])
     (30.0, 10.0, 3.0, 20.0)
     """
-    seen_since = _first_not_none(state.first_purchase, state.first_seen, as_of)
-    recency = max(as_of - _first_not_none(state.last_purchase, seen_since), 0.0) / DAY
+    seen_since = _earliest_known(state.first_purchase, state.first_seen, as_of)
+    last_purchase = seen_since if state.last_purchase is None else state.last_purchase
+    recency = max(as_of - last_purchase, 0.0) / DAY
     expected = expected_interval_days(state)
+    return {
+        "recency_days": recency,
+        "frequency": float(state.purchases),
+        "log_monetary": math.log1p(state.total_spend / state.purchases) if state.purchases else 0.0,
+        "tenure_days": max(as_of - seen_since, 0.0) / DAY,
+        "interval_days": expected,
+        "mean_interval_days": mean_interval_days(state),
+        "overdue_ratio": recency / expected,
+        "days_overdue": max(recency - expected, 0.0),
+        "rhythm_vs_horizon": math.log(expected / horizon_days),
+        "single_purchase": 1.0 if state.purchases <= 1 else 0.0,
+        "spend_trend": spend_trend(state, as_of),
+        **complaint_features(state, as_of, horizon_days),
+    }
+
+
+def complaint_features(state: CustomerState, as_of: float, horizon_days: float) -> Features:
+    """The complaint features as of ``as_of``; most customers have none, and get constants."""
+    if not state.complaints:
+        return {
+            "complaints_30d": 0.0,
+            "complaints_90d": 0.0,
+            "open_complaints": 0.0,
+            "worst_severity_90d": 0.0,
+            "days_since_complaint": horizon_days,
+            "satisfaction_gap": 0.0,
+        }
     complaints_90 = [c for c in state.complaints if as_of - 90 * DAY < c.opened_at <= as_of]
     latest_complaint = max(
         (c.updated_at for c in state.complaints if c.updated_at <= as_of), default=None
@@ -117,17 +141,6 @@ def extract_features(state: CustomerState, as_of: float, horizon_days: float) ->
         NEUTRAL_SATISFACTION,
     )
     return {
-        "recency_days": recency,
-        "frequency": float(state.purchases),
-        "log_monetary": math.log1p(state.total_spend / state.purchases) if state.purchases else 0.0,
-        "tenure_days": max(as_of - seen_since, 0.0) / DAY,
-        "interval_days": expected,
-        "mean_interval_days": mean_interval_days(state),
-        "overdue_ratio": recency / expected,
-        "days_overdue": max(recency - expected, 0.0),
-        "rhythm_vs_horizon": math.log(expected / horizon_days),
-        "single_purchase": 1.0 if state.purchases <= 1 else 0.0,
-        "spend_trend": spend_trend(state, as_of),
         "complaints_30d": float(sum(c.opened_at > as_of - 30 * DAY for c in complaints_90)),
         "complaints_90d": float(len(complaints_90)),
         "open_complaints": float(
@@ -141,3 +154,9 @@ def extract_features(state: CustomerState, as_of: float, horizon_days: float) ->
         ),
         "satisfaction_gap": float(NEUTRAL_SATISFACTION - satisfaction),
     }
+
+
+def _earliest_known(first_purchase: float | None, first_seen: float | None, as_of: float) -> float:
+    if first_purchase is not None:
+        return first_purchase
+    return as_of if first_seen is None else first_seen

@@ -116,6 +116,7 @@ def worker() -> None:
     from faust import Worker
 
     from streams.app import create_app
+    from streams.gc_tuning import tune_gc
     from streams.kafka_io import ensure_topics
 
     settings = load_settings()
@@ -128,6 +129,7 @@ def worker() -> None:
     # Faust's progress spinner sets the root logger to DEBUG so that every record spins it:
     # each produced message then builds a debug record (6% of the worker's CPU time, measured)
     runner.spinner = None
+    tune_gc()
     runner.execute_from_commandline()
 
 
