@@ -126,16 +126,25 @@ class Engine:
             await self._drain(self.merger.release(self._highwaters()), intake)
 
     def _current_generation(self, batch: Sequence[EventT]) -> list[EventT]:
-        """``batch`` without events fetched before the latest rebalance.
+        """``batch`` without events of partitions this worker may no longer own.
 
-        Such events wait in the agent's batch while their partition is revoked; its owner
-        now reads them again from the last committed offset, so they are left unacked here.
+        Events fetched before a rebalance (an older generation), or of a partition revoked
+        since (its new generation id is only known once partitions are assigned again), wait
+        in the agent's batch while their partition is taken away; its owner reads them again
+        from the last committed offset, so they are left unacked here. Applied anyway, they
+        would also save progress for a partition another worker now owns.
         """
         generation = self.app.consumer_generation_id
-        current = [s for s in batch if s.message.generation_id in (None, generation)]
+        owned = {(tp.topic, tp.partition) for tp in self._assigned()}
+        current = [
+            s
+            for s in batch
+            if s.message.generation_id in (None, generation)
+            and (s.message.topic, s.message.partition) in owned
+        ]
         if len(current) < len(batch):
             log.info(
-                "%s events fetched before a rebalance left to the new owner",
+                "%s events fetched before a rebalance left to their partitions' owner",
                 len(batch) - len(current),
             )
         return current
