@@ -19,12 +19,9 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-import orjson
-from rich.console import Console
-from rich.table import Table
-
-from benchmarks.throughput import population
+from benchmarks.throughput import population, print_report
 from models.registry import ModelSnapshot
 from streams.apply import InputEvent, order_key
 from streams.embedded import EmbeddedRedis
@@ -89,7 +86,7 @@ async def replay(lines: list[bytes], batch: int, redis_url: str) -> tuple[StageC
     return clock, outputs
 
 
-def run(total: int, batch: int, repeat: int) -> dict[str, object]:
+def run(total: int, batch: int, repeat: int) -> dict[str, Any]:
     lines = population(total, total // 5)
     redis = EmbeddedRedis.start()
     try:
@@ -117,14 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="replays; medians are printed")
     parser.add_argument("--json", action="store_true", help="one JSON object instead of a table")
     args = parser.parse_args(argv)
-    report = run(args.events, args.batch, args.repeat)
-    if args.json:
-        print(orjson.dumps(report).decode())
-        return 0
-    table = Table(title="churnwatch hot path (CPU per event)", show_header=False)
-    for key, value in report.items():
-        table.add_row(key, str(value))
-    Console().print(table)
+    print_report(run(args.events, args.batch, args.repeat), "churnwatch hot path", args.json)
     return 0
 
 

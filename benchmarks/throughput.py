@@ -352,14 +352,19 @@ def main(argv: list[str] | None = None) -> int:
                 redis.url if redis else str(settings.redis_url),
             )
         report = run(settings, args.events, args.customers, args.rate)
-    if args.json:
+    print_report(report, "churnwatch throughput", args.json)
+    return 0
+
+
+def print_report(report: dict[str, Any], title: str, as_json: bool) -> None:
+    """One JSON object, or a readable two-column table."""
+    if as_json:
         print(orjson.dumps(report).decode())
-        return 0
-    table = Table(title="churnwatch throughput", show_header=False)
+        return
+    table = Table(title=title, show_header=False)
     for key, value in report.items():
         table.add_row(key, str(value))
     Console().print(table)
-    return 0
 
 
 if __name__ == "__main__":
