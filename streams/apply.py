@@ -10,7 +10,7 @@ InputEvent = PurchaseEvent | ComplaintEvent
 
 
 def event_time(event: InputEvent) -> float:
-    """Event time in whole epoch seconds: the engine's resolution, so replays agree exactly."""
+    """The event's ``epoch_seconds``, computed once per event."""
     return event.epoch_seconds
 
 
