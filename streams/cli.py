@@ -113,6 +113,7 @@ def generate(customers: int, days: int, seed: int, out: str) -> None:
 @main.command()
 def worker() -> None:
     """Run a worker: consume the input topics until stopped (Ctrl-C or SIGTERM)."""
+    import mode.loop
     from faust import Worker
 
     from streams.app import create_app
@@ -120,6 +121,7 @@ def worker() -> None:
     from streams.kafka_io import ensure_topics
 
     settings = load_settings()
+    mode.loop.use(settings.event_loop)  # before anything creates a loop
     try:
         ensure_topics(settings)
         app = create_app(settings)

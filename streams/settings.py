@@ -219,6 +219,14 @@ class Settings(BaseSettings):
         description=_env("metrics_host", "Address the /health and /metrics pages listen on."),
     )
     log_level: str = Field("warn", description=_env("log_level", "crit|error|warn|info|debug."))
+    event_loop: Literal["uvloop", "aio"] = Field(
+        "uvloop",
+        description=_env(
+            "event_loop",
+            "The worker's asyncio event loop: uvloop (measured 10-30% more events/s) or aio, "
+            "Python's own.",
+        ),
+    )
 
     @model_validator(mode="after")
     def _thresholds_are_ordered(self) -> Settings:
