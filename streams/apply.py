@@ -14,9 +14,18 @@ def event_time(event: InputEvent) -> float:
     return event.epoch_seconds
 
 
-def order_key(event: InputEvent) -> tuple[float, int, str]:
-    """Processing order: event time, purchases before complaints at the same second, then id."""
-    return (event_time(event), 0 if event.type == "purchase" else 1, event.event_id)
+def order_key(event: InputEvent) -> tuple[float, int, int, str]:
+    """Processing order: event time to the microsecond, purchases before complaints, then id.
+
+    State keeps whole seconds, but order does not stop at them: ordered by id within a second,
+    an event would wait for every partition to pass that second, up to a second of latency.
+    """
+    return (
+        event_time(event),
+        event.timestamp.microsecond,
+        0 if event.type == "purchase" else 1,
+        event.event_id,
+    )
 
 
 def apply_event(state: CustomerState, event: InputEvent) -> bool:

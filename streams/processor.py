@@ -45,10 +45,10 @@ class DueCheck(NamedTuple):
 Work = InputEvent | DueCheck
 
 
-def work_order(item: Work) -> tuple[float, int, str]:
-    """Event-time order; a check due in the same second as an event comes after it."""
+def work_order(item: Work) -> tuple[float, int, int, str]:
+    """Event-time order; a check due in the same second as events comes after all of them."""
     if isinstance(item, DueCheck):
-        return (item.due, 2, item.customer_id)
+        return (item.due, 1_000_000, 2, item.customer_id)
     return order_key(item)
 
 
@@ -122,6 +122,6 @@ def _due(state: CustomerState, until: float) -> bool:
     return state.next_check is not None and state.next_check <= until
 
 
-def _queued_check(state: CustomerState) -> tuple[tuple[float, int, str], Work]:
+def _queued_check(state: CustomerState) -> tuple[tuple[float, int, int, str], Work]:
     check = DueCheck(state.customer_id, state.next_check or 0.0)
     return work_order(check), check

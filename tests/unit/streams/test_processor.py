@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from models.heuristic import HeuristicScorer
 from streams.apply import event_time
 from streams.codec import decode_state, encode_state
-from streams.events import decode_event
-from streams.processor import DueCheck, assessment_config, process_batch
+from streams.events import PurchaseEvent, decode_event
+from streams.processor import DueCheck, assessment_config, process_batch, work_order
 from streams.settings import Settings
 from streams.synthetic import generate_events
 
@@ -71,3 +71,19 @@ def test_every_alert_is_caused_by_an_event_or_a_due_check():
         if alert["type"] == "churn_alert":
             assert alert["trigger"]["kind"] in {"purchase", "complaint", "inactivity"}
             assert alert["reasons"], alert
+
+
+def _purchase(event_id: str, timestamp: str) -> PurchaseEvent:
+    line = {"type": "purchase", "event_id": event_id, "customer_id": "c1", "amount": 5.0}
+    event = decode_event(orjson.dumps({**line, "timestamp": timestamp}), 10_000)
+    assert isinstance(event, PurchaseEvent)
+    return event
+
+
+def test_events_of_one_second_are_ordered_by_their_fraction_of_it_then_checked():
+    early = _purchase("z-early", "2026-03-01T10:15:00.120+00:00")
+    late = _purchase("a-late", "2026-03-01T10:15:00.980+00:00")
+    check = DueCheck("c1", event_time(late))
+
+    assert event_time(early) == event_time(late)  # state keeps whole seconds
+    assert sorted([check, late, early], key=work_order) == [early, late, check]
