@@ -88,6 +88,8 @@ def label_by_purchase(
     >>> [(e.churned, e.labelled_at / DAY) for e in label_by_purchase(s, 10 * DAY, 90)]
     [(False, 90.0)]
     """
+    if not state.pending:
+        return []
     answered = [p for p in state.pending if p.taken_at < purchase_at]
     state.pending = [p for p in state.pending if p.taken_at >= purchase_at]
     horizon = horizon_days * DAY

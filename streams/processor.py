@@ -89,7 +89,9 @@ def process_batch(
     result = BatchResult(states=states)
     queue = [(work_order(item), item) for item in work]
     if checks_until is not None:
-        queue += [_queued_check(s) for s in states.values() if _due(s, checks_until)]
+        listed = {item for item in work if isinstance(item, DueCheck)}
+        scheduled = (_check_of(s) for s in states.values() if _due(s, checks_until))
+        queue += [(work_order(c), c) for c in scheduled if c not in listed]
     heapq.heapify(queue)
     while queue:
         _, item = heapq.heappop(queue)
@@ -114,7 +116,8 @@ def process_batch(
             as_of = max(event_time(item), state.last_seen or 0.0)
             result.record(assess(state, as_of, trigger_of(item), scorer, config, amount))
         if checks_until is not None and _due(state, checks_until):
-            heapq.heappush(queue, _queued_check(state))
+            check = _check_of(state)
+            heapq.heappush(queue, (work_order(check), check))
     return result
 
 
@@ -122,6 +125,5 @@ def _due(state: CustomerState, until: float) -> bool:
     return state.next_check is not None and state.next_check <= until
 
 
-def _queued_check(state: CustomerState) -> tuple[tuple[float, int, int, str], Work]:
-    check = DueCheck(state.customer_id, state.next_check or 0.0)
-    return work_order(check), check
+def _check_of(state: CustomerState) -> DueCheck:
+    return DueCheck(state.customer_id, state.next_check or 0.0)
