@@ -128,14 +128,14 @@ class Settings(BaseSettings):
         1000, ge=1, description=_env("batch_max_events", "Most events taken in one batch.")
     )
     batch_max_wait_ms: int = Field(
-        100,
+        50,
         ge=1,
         description=_env(
             "batch_max_wait_ms", "Longest an event waits for its batch to fill, in ms."
         ),
     )
     fetch_max_wait_ms: int = Field(
-        100,
+        50,
         gt=0,
         description=_env(
             "fetch_max_wait_ms",
