@@ -102,7 +102,8 @@ def create_app(settings: Settings) -> faust.App:
         await engine.on_partitions_revoked(revoked)
 
     @app.on_partitions_assigned.connect
-    async def bound_fetch_wait(sender: Any, /, *_: Any, signal: Any, **__: Any) -> None:
+    async def take_assignment(sender: Any, /, *_: Any, signal: Any, **__: Any) -> None:
+        engine.on_partitions_assigned()
         shorten_fetch_wait(app, settings.fetch_max_wait_ms)
 
     @app.page("/health")

@@ -76,6 +76,9 @@ class Engine:
         self.watermark: float | None = None
         self.checks_pending = False
         self.held_since: float | None = None
+        # partitions given up in a rebalance still in progress: the consumer lists them as
+        # assigned until the group has agreed on the new assignment
+        self.revoked: set[tuple[str, int]] = set()
         self._store: CustomerStore | None = None
         self._models: ModelStore | None = None
         self.snapshot: ModelSnapshot | None = None
@@ -155,13 +158,19 @@ class Engine:
         Held events were neither applied nor acked; their partition's next owner (maybe this
         worker again) reads them again from the last committed offset, and skips what was
         applied by the completed offsets saved in Redis. Taking the lock first lets a batch
-        in progress finish.
+        in progress finish. Until the new assignment, the revoked partitions are not this
+        worker's: no events of theirs are applied and none of their checks run.
         """
         async with self.lock:
+            self.revoked |= {(tp.topic, tp.partition) for tp in revoked}
             dropped = self.merger.forget((tp.topic, tp.partition) for tp in revoked)
             self.held_since = time.monotonic() if len(self.merger) else None
             if dropped:
                 log.info("rebalance: %s held events left to the partitions' next owner", dropped)
+
+    def on_partitions_assigned(self) -> None:
+        """The rebalance is over: the consumer's assignment is this worker's again."""
+        self.revoked.clear()
 
     async def tick(self) -> None:
         """Called on a timer: release what is now safe, or everything if held too long."""
@@ -240,7 +249,11 @@ class Engine:
                 metrics.CONSUMER_LAG.labels(topic, str(partition)).set(max(high - read, 0))
 
     def _assigned(self) -> list[Any]:
-        return [tp for tp in self.app.consumer.assignment() if tp.topic in self.input_topics]
+        return [
+            tp
+            for tp in self.app.consumer.assignment()
+            if tp.topic in self.input_topics and (tp.topic, tp.partition) not in self.revoked
+        ]
 
     def _highwaters(self) -> dict[tuple[str, int], int | None]:
         return {
