@@ -45,10 +45,13 @@ class DueCheck(NamedTuple):
 Work = InputEvent | DueCheck
 
 
+AFTER_EVERY_MICROSECOND = 1_000_000
+
+
 def work_order(item: Work) -> tuple[float, int, int, str]:
     """Event-time order; a check due in the same second as events comes after all of them."""
     if isinstance(item, DueCheck):
-        return (item.due, 1_000_000, 2, item.customer_id)
+        return (item.due, AFTER_EVERY_MICROSECOND, 2, item.customer_id)
     return order_key(item)
 
 
