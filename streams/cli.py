@@ -121,7 +121,12 @@ def worker() -> None:
     from streams.kafka_io import ensure_topics
 
     settings = load_settings()
-    mode.loop.use(settings.event_loop)  # before anything creates a loop
+    try:
+        mode.loop.use(settings.event_loop)  # before anything creates a loop
+    except ImportError as exc:
+        raise click.ClickException(
+            f"{exc}: install uvloop, or set CHURNWATCH_EVENT_LOOP=aio (uvloop has no Windows build)"
+        ) from exc
     try:
         ensure_topics(settings)
         app = create_app(settings)

@@ -224,7 +224,7 @@ class Settings(BaseSettings):
         description=_env(
             "event_loop",
             "The worker's asyncio event loop: uvloop (measured: 6 to 32% less worker CPU per "
-            "event) or aio, Python's own.",
+            "event) or aio, Python's own (uvloop has no Windows build).",
         ),
     )
 
