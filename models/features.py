@@ -97,7 +97,7 @@ def extract_features(state: CustomerState, as_of: float, horizon_days: float) ->
     >>> (x["recency_days"], x["interval_days"], x["overdue_ratio"], x["days_overdue"])
     (30.0, 10.0, 3.0, 20.0)
     """
-    seen_since = _earliest_known(state.first_purchase, state.first_seen, as_of)
+    seen_since = _tenure_start(state.first_purchase, state.first_seen, as_of)
     last_purchase = seen_since if state.last_purchase is None else state.last_purchase
     recency = max(as_of - last_purchase, 0.0) / DAY
     expected = expected_interval_days(state)
@@ -156,7 +156,7 @@ def complaint_features(state: CustomerState, as_of: float, horizon_days: float) 
     }
 
 
-def _earliest_known(first_purchase: float | None, first_seen: float | None, as_of: float) -> float:
+def _tenure_start(first_purchase: float | None, first_seen: float | None, as_of: float) -> float:
     if first_purchase is not None:
         return first_purchase
     return as_of if first_seen is None else first_seen
