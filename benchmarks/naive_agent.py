@@ -39,7 +39,7 @@ async def score_each(stream: faust.StreamT) -> None:
         state["spend"] += float(event.get("amount", 0.0))
         model.predict_proba_one({"n": state["n"], "spend": state["spend"]})
         await client.set(key, orjson.dumps(state))
-        await client.incr("naive:processed")
+        await client.hincrby(os.environ["NAIVE_STATS"], "processed", 1)
 
 
 if __name__ == "__main__":

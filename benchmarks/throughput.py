@@ -4,8 +4,10 @@
 
 Starts the embedded broker and Valkey (or uses CHURNWATCH_KAFKA_URL / CHURNWATCH_REDIS_URL),
 pre-loads N purchase and complaint events, then measures in one run:
-raw_consume_eps (aiokafka decoding the same messages, the ceiling), naive_eps (a per-event
-Faust agent, see benchmarks/naive_agent.py), pipeline_eps (the real engine end to end, worker
+raw_consume_eps (aiokafka decoding the same messages, the ceiling), faust_floor_eps (a Faust
+agent taking the engine's batches and only counting them: what Faust itself costs, see
+benchmarks/floor_agent.py), naive_eps (a per-event Faust agent, see
+benchmarks/naive_agent.py), pipeline_eps (the real engine end to end, worker
 start-up excluded), p50_ms/p99_ms (live event to risk update at a fixed offered load,
 after catching up on a history moved to end now),
 redis_bytes_per_customer (MEMORY USAGE of the customer values), worker_rss_mb, the same
@@ -131,23 +133,36 @@ def _check_running(done: int, total: int, alive: Callable[[], bool], deadline: f
 def naive_eps(settings: Settings, total: int) -> float:
     names = TopicNames.from_settings(settings)
     environment = {
-        **os.environ,
         "NAIVE_APP_ID": settings.app_id + "-naive",
         "NAIVE_KAFKA_URL": str(settings.kafka_url),
         "NAIVE_REDIS_URL": str(settings.redis_url),
         "NAIVE_TOPICS": ",".join(names.inputs),
+        "NAIVE_STATS": StateKeys(settings.redis_namespace).stats,
     }
+    return _agent_rate("benchmarks.naive_agent", environment, settings, total).eps
+
+
+def faust_floor(settings: Settings, total: int) -> Rate:
+    """A Faust agent taking the engine's batches of the same messages and only counting them."""
+    return _agent_rate("benchmarks.floor_agent", settings.as_environment(), settings, total)
+
+
+def _agent_rate(module: str, environment: dict[str, str], settings: Settings, total: int) -> Rate:
+    """Run ``module`` as a worker until it has counted ``total`` events in the stats hash."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.naive_agent", "worker", "-l", "warn"],
-        env=environment,
+        [sys.executable, "-m", module, "worker", "-l", "warn"],
+        env={**os.environ, **environment},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     client = connect_sync(settings)
     try:
         return _rate_while(
-            lambda: int(client.get("naive:processed") or 0), total, lambda: process.poll() is None
-        ).eps
+            lambda: events_done(engine_stats(client, settings)),
+            total,
+            lambda: process.poll() is None,
+            lambda: _cpu_seconds(process.pid),
+        )
     finally:
         process.terminate()
         process.wait()
@@ -291,6 +306,7 @@ def run(settings: Settings, total: int, customers: int, rate: float) -> dict[str
     ensure_topics(loaded)
     produce_lines(loaded, route_lines(events, TopicNames.from_settings(loaded)))
     raw = asyncio.run(raw_consume_eps(loaded, len(events)))
+    floor = faust_floor(_same_topics(loaded, "floor"), len(events))
     naive = naive_eps(_same_topics(loaded, "naive"), len(events))
     one = pipeline_eps(loaded, len(events))
     two = pipeline_eps(_same_topics(loaded, "two-workers"), len(events), workers=2)
@@ -301,6 +317,8 @@ def run(settings: Settings, total: int, customers: int, rate: float) -> dict[str
         "events": len(events),
         "customers": _distinct_customers(events),
         "raw_consume_eps": round(raw),
+        "faust_floor_eps": round(floor.eps),
+        "faust_floor_cpu_us_per_event": _rounded(floor.cpu_us_per_event),
         "naive_eps": round(naive),
         "pipeline_eps": round(one.rate.eps),
         "pipeline_vs_naive": round(one.rate.eps / naive, 2),
