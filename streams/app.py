@@ -103,7 +103,7 @@ def create_app(settings: Settings) -> faust.App:
 
     @app.on_partitions_assigned.connect
     async def take_assignment(sender: Any, /, *_: Any, signal: Any, **__: Any) -> None:
-        engine.on_partitions_assigned()
+        await engine.on_partitions_assigned()
         shorten_fetch_wait(app, settings.fetch_max_wait_ms)
 
     @app.page("/health")

@@ -168,9 +168,15 @@ class Engine:
             if dropped:
                 log.info("rebalance: %s held events left to the partitions' next owner", dropped)
 
-    def on_partitions_assigned(self) -> None:
-        """The rebalance is over: the consumer's assignment is this worker's again."""
-        self.revoked.clear()
+    async def on_partitions_assigned(self) -> None:
+        """The rebalance is over: the consumer's assignment is this worker's again.
+
+        Event time resumes from the new partitions' own watermarks: a partition taken over
+        from a worker that was behind must not have its checks run past its unread events.
+        """
+        async with self.lock:
+            self.revoked.clear()
+            self.watermark = None
 
     async def tick(self) -> None:
         """Called on a timer: release what is now safe, or everything if held too long."""
@@ -220,7 +226,7 @@ class Engine:
         if target is None or (self.watermark is not None and target <= self.watermark):
             return
         await self._process_released([], Counter(), follow=target)
-        await self.models.mark_progress((tp.partition for tp in self._assigned()), target + 1)
+        await self.models.mark_progress(self._owned_partitions(), target + 1)
 
     def _decode(self, source: EventT) -> InputEvent | Rejection:
         raw = source.message.value
@@ -255,6 +261,9 @@ class Engine:
             if tp.topic in self.input_topics and (tp.topic, tp.partition) not in self.revoked
         ]
 
+    def _owned_partitions(self) -> set[int]:
+        return {tp.partition for tp in self._assigned()}
+
     def _highwaters(self) -> dict[tuple[str, int], int | None]:
         return {
             (tp.topic, tp.partition): self.app.consumer.highwater(tp) for tp in self._assigned()
@@ -279,8 +288,8 @@ class Engine:
         self.held_since = time.monotonic() if len(self.merger) else None
         ordered = sorted(released, key=lambda held: order_key(held.event))
         events = [held.event for held in ordered]
-        if self.watermark is None:  # a (re)started worker resumes where the last one stopped
-            self.watermark = await self.store.watermark()
+        if self.watermark is None:  # (re)started or reassigned: resume where its partitions stopped
+            self.watermark = await self.store.resume_point(self._owned_partitions())
         previous = self.watermark
         reached = [t for t in (previous, follow) if t is not None]
         reached += [event_time(events[-1])] if events else []
@@ -346,12 +355,12 @@ class Engine:
             checks_until,  # what this chunk finished: a restart resumes exactly there
             offsets,
             self.models.label_buckets(result.labels, not_before=period),
+            self._owned_partitions(),
         )
 
     async def _snapshot(self, period: int) -> ModelSnapshot:
         if self.snapshot is None or self.snapshot.period != period:
-            owned = {tp.partition for tp in self._assigned()}
-            self.snapshot = await self.models.snapshot_for(period, owned)
+            self.snapshot = await self.models.snapshot_for(period, self._owned_partitions())
             metrics.MODEL_PERIOD.set(period)
             metrics.MODEL_ONLINE.set(1 if self.snapshot.is_warm else 0)
             for outcome, count in self.snapshot.labels_seen.items():
@@ -374,9 +383,8 @@ class Engine:
         Checks run at the watermark itself, not behind it: released events are in event-time
         order, so everything up to the watermark is known and a check lands in its exact place.
         """
-        partitions = {tp.partition for tp in self._assigned()}
         limit = self.settings.max_due_checks_per_batch
-        due = await self.store.due_checks(partitions, up_to, limit)
+        due = await self.store.due_checks(self._owned_partitions(), up_to, limit)
         self.checks_pending = len(due) >= limit
         for partition, check in due:
             partition_of.setdefault(check.customer_id, partition)

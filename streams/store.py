@@ -34,6 +34,7 @@ class StateKeys:
         self.namespace = namespace
         self.stats = f"{namespace}:stats"
         self.watermark = f"{namespace}:watermark"
+        self.partition_watermarks = f"{namespace}:partition-watermarks"
         self.offsets = f"{namespace}:offsets"
         self.progress = f"{namespace}:progress"
         self.models = f"{namespace}:models"
@@ -108,9 +109,22 @@ class CustomerStore:
         return {cid: decode_state(cid, value) for cid, value in zip(ids, values, strict=True)}
 
     async def watermark(self) -> float | None:
-        """The engine's watermark as last saved: where a restarted worker resumes event time."""
+        """The furthest watermark any worker has saved."""
         score = await self.client.zscore(self.keys.watermark, "event_time")
         return None if score is None else float(score)
+
+    async def resume_point(self, partitions: Iterable[int]) -> float | None:
+        """Where event time resumes for a worker given ``partitions``: the least of their
+        saved watermarks, each how far its last owner had applied events and run checks.
+
+        Not the furthest watermark: that may be another worker's, ahead of events still
+        unread here, and checks run up to it would come before those events.
+        """
+        members = [str(p) for p in partitions]
+        if not members:
+            return None
+        scores = await self.client.zmscore(self.keys.partition_watermarks, members)
+        return min((float(s) for s in scores if s is not None), default=None)
 
     async def completed_offsets(self, partitions: Iterable[str]) -> dict[str, int]:
         """Per input partition (``topic:partition``), the offset up to which all is applied."""
@@ -144,10 +158,12 @@ class CustomerStore:
         watermark: float | None = None,
         completed_offsets: Mapping[str, int] | None = None,
         set_members: Mapping[str, list[bytes]] | None = None,
+        owned_partitions: Iterable[int] = (),
     ) -> None:
         """Write states, schedules, counters and input progress atomically (MULTI/EXEC).
 
         ``states`` pairs each customer with the input partition their events arrive on.
+        ``watermark`` is saved as the worker's and as each of ``owned_partitions``'s.
         Progress and state land together, so a restart never re-applies what was saved.
         """
         scheduled: dict[int, dict[str, float]] = {}
@@ -177,6 +193,9 @@ class CustomerStore:
             if watermark is not None:
                 # GT: with several workers the shared watermark only moves forward
                 pipe.zadd(self.keys.watermark, {"event_time": watermark}, gt=True)
+                per_partition: RedisMapping = dict.fromkeys(map(str, owned_partitions), watermark)
+                if per_partition:
+                    pipe.zadd(self.keys.partition_watermarks, per_partition, gt=True)
             await pipe.execute()
 
 

@@ -1,4 +1,4 @@
-"""The engine's view of which partitions are this worker's, without a broker."""
+"""The engine's view of which partitions are this worker's, and from where, without a broker."""
 
 from __future__ import annotations
 
@@ -45,5 +45,12 @@ def test_revoked_partitions_are_not_owned_until_the_new_assignment():
     assert _owned(engine) == set()  # the consumer still lists them: the group is re-forming
 
     engine.app.consumer.assignment_now = {TP("purchases", 1)}
-    engine.on_partitions_assigned()
+    asyncio.run(engine.on_partitions_assigned())
     assert _owned(engine) == {"purchases:1"}
+
+
+def test_a_new_assignment_resumes_event_time_from_its_partitions():
+    engine = _engine({TP("purchases", 0)})
+    engine.watermark = 1_700_000_000.0  # where this worker's old partitions had reached
+    asyncio.run(engine.on_partitions_assigned())
+    assert engine.watermark is None  # read again, for the new partitions, before any work

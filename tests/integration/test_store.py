@@ -1,0 +1,40 @@
+"""The customer store's progress records, on a real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from streams.settings import Settings
+from streams.store import CustomerStore, StateKeys, connect
+
+pytestmark = pytest.mark.integration
+
+
+async def _resume_points(settings: Settings) -> dict[str, float | None]:
+    client = connect(settings)
+    store = CustomerStore(client, StateKeys(settings.redis_namespace))
+    try:
+        await store.save((), {}, watermark=100.0, owned_partitions={0, 1})
+        await store.save((), {}, watermark=500.0, owned_partitions={2})  # a worker ahead
+        await store.save((), {}, watermark=50.0, owned_partitions={0})  # never backwards
+        return {
+            "furthest": await store.watermark(),
+            "taking over 0 and 2": await store.resume_point([0, 2]),
+            "keeping 2": await store.resume_point([2]),
+            "a partition never saved": await store.resume_point([3]),
+            "nothing": await store.resume_point([]),
+        }
+    finally:
+        await client.aclose()
+
+
+def test_a_worker_resumes_at_its_partitions_least_watermark_not_the_furthest(settings_factory):
+    assert asyncio.run(_resume_points(settings_factory())) == {
+        "furthest": 500.0,
+        "taking over 0 and 2": 100.0,
+        "keeping 2": 500.0,
+        "a partition never saved": None,
+        "nothing": None,
+    }
