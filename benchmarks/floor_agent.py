@@ -12,11 +12,10 @@ from typing import cast
 
 import faust
 import mode.loop
-from faust import Stream, Worker
+from faust import Stream
 from faust.types import StreamT
 
-from streams.app import shorten_fetch_wait
-from streams.gc_tuning import tune_gc
+from streams.app import group_options, run_worker, shorten_fetch_wait
 from streams.settings import Settings
 from streams.store import StateKeys, connect
 from streams.topics import TopicNames
@@ -27,10 +26,7 @@ app = faust.App(
     settings.app_id,
     broker=settings.kafka_url,
     store="memory://",
-    consumer_auto_offset_reset="earliest",
-    broker_session_timeout=settings.broker_session_timeout_s,
-    broker_rebalance_timeout=settings.broker_rebalance_timeout_s,
-    broker_heartbeat_interval=min(1.0, settings.broker_session_timeout_s / 3),
+    **group_options(settings),
     web_enabled=False,
 )
 inputs = app.topic(
@@ -54,7 +50,4 @@ async def shorten_waits(sender: object, /, *_: object, **__: object) -> None:
 
 
 if __name__ == "__main__":
-    runner = Worker(app, loglevel="warning", quiet=True)
-    runner.spinner = None  # as `churnwatch worker` runs: the spinner costs CPU per message
-    tune_gc()
-    runner.execute_from_commandline()
+    run_worker(app, "warning")
