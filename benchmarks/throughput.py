@@ -9,13 +9,13 @@ agent taking the engine's batches and only counting them: what Faust itself cost
 benchmarks/floor_agent.py), naive_eps (a per-event Faust agent, see
 benchmarks/naive_agent.py), pipeline_eps (the real engine end to end, worker
 start-up excluded), p50_ms/p99_ms (live event to risk update at a fixed offered load,
-after catching up on a history moved to end now),
+after catching up on a history moved to end now; the live load is sent with aiokafka),
 redis_bytes_per_customer (MEMORY USAGE of the customer values), worker_rss_mb, the same
 with two workers sharing the partitions (two_workers_eps), and worker_rss_mb_by_customers:
 the worker's RSS after as many events over a tenth and ten times the customers asked (the
 generator caps how far apart they can be: 8,000 and 64,089 customers for 100,000 events).
-worker_cpu_us_per_event is the worker's CPU time per event, steadier than events/s on a
-shared machine.
+worker_cpu_us_per_event (and faust_floor_cpu_us_per_event, the same for the floor agent) is
+CPU time per event, steadier than events/s on a shared machine.
 """
 
 from __future__ import annotations
