@@ -42,7 +42,7 @@ from rich.table import Table
 from alerts.events import as_utc
 from benchmarks.replay import event_seconds
 from streams.embedded import embedded_services
-from streams.kafka_io import ensure_topics, produce_lines, route_lines, servers
+from streams.kafka_io import Produced, ensure_topics, produce_lines, route_lines, servers
 from streams.runner import WorkerProcess, engine_stats, events_done, wait_until_processed
 from streams.settings import Settings
 from streams.store import StateKeys, connect_sync
@@ -260,12 +260,13 @@ BURST_SECONDS = 0.002
 
 async def offer_live(
     settings: Settings, customers: int, rate: float, seconds: float
-) -> dict[str, float]:
+) -> tuple[dict[str, float], Produced]:
     """Send live events at ``rate`` for ``seconds``; when each was sent, by event id."""
     names = TopicNames.from_settings(settings)
     producer = AIOKafkaProducer(bootstrap_servers=servers(settings), linger_ms=5)
     await producer.start()
     rnd, sent_at, total = random.Random(7), dict[str, float](), int(rate * seconds)
+    acks: list[asyncio.Future[Any]] = []
     started = time.perf_counter()
     try:
         while len(sent_at) < total:
@@ -273,12 +274,16 @@ async def offer_live(
             for index in range(len(sent_at), due):
                 line = route_lines([live_event(rnd, customers, index)], names)[0]
                 sent_at[f"live-{index}"] = time.time()  # before the producer's 5 ms linger
-                await producer.send(line.topic, key=line.key, value=line.value)
+                acks.append(await producer.send(line.topic, key=line.key, value=line.value))
             await asyncio.sleep(BURST_SECONDS)
         await producer.flush()
+        last_offsets: dict[str, int] = {}
+        for metadata in await asyncio.gather(*acks):
+            field = f"{metadata.topic}:{metadata.partition}"
+            last_offsets[field] = max(last_offsets.get(field, -1), metadata.offset)
     finally:
         await producer.stop()
-    return sent_at
+    return sent_at, Produced(len(sent_at), last_offsets)
 
 
 def latency_ms(
@@ -293,12 +298,12 @@ def latency_ms(
     """
     names = TopicNames.from_settings(settings)
     ensure_topics(settings)
-    produce_lines(settings, route_lines(ending_now(history), names))
+    produced = produce_lines(settings, route_lines(ending_now(history), names))
     worker = WorkerProcess(settings).start()
     try:
-        wait_until_processed(settings, len(history), worker, timeout_s=600)
-        sent_at = asyncio.run(offer_live(settings, customers, rate, seconds))
-        wait_until_processed(settings, len(history) + len(sent_at), worker, timeout_s=300)
+        wait_until_processed(settings, produced, worker)
+        sent_at, live = asyncio.run(offer_live(settings, customers, rate, seconds))
+        wait_until_processed(settings, live, worker)
     finally:
         worker.stop()
     consumer = KafkaConsumer(

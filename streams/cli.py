@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from streams.settings import Settings
 
 console = Console(stderr=True)
+COUNT = click.IntRange(min=1)  # customers, days: zero or fewer is a mistake, not an empty run
 
 
 def load_settings() -> Settings:
@@ -67,8 +68,12 @@ def main() -> None:
     type=click.Path(exists=True, dir_okay=False),
     help="JSONL events to replay (default: a generated population).",
 )
-@click.option("--customers", default=500, show_default=True, help="Generated customers.")
-@click.option("--days", default=365, show_default=True, help="Generated days of history.")
+@click.option(
+    "--customers", default=500, show_default=True, type=COUNT, help="Generated customers."
+)
+@click.option(
+    "--days", default=365, show_default=True, type=COUNT, help="Generated days of history."
+)
 @click.option("--seed", default=7, show_default=True, help="Generator seed.")
 @click.option("--as-of", "as_of", help="Score everyone as of this ISO time (default: last event).")
 @click.option("--scores-out", type=click.Path(dir_okay=False), help="Write scores CSV here.")
@@ -92,15 +97,16 @@ def demo(
     request = DemoRequest(
         input_path, customers, days, seed, parse_time(as_of), scores_out, alerts_out, risk_out
     )
-    summary = run_demo(load_settings(), request, console=None if as_json else console)
+    with _service_errors():
+        summary = run_demo(load_settings(), request, console=None if as_json else console)
     if as_json:
         click.echo(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
 
 
 @main.command()
-@click.option("--customers", default=500, show_default=True)
-@click.option("--days", default=365, show_default=True)
-@click.option("--seed", default=7, show_default=True)
+@click.option("--customers", default=500, show_default=True, type=COUNT, help="Customers.")
+@click.option("--days", default=365, show_default=True, type=COUNT, help="Days of history.")
+@click.option("--seed", default=7, show_default=True, help="Generator seed.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="JSONL to write.")
 def generate(customers: int, days: int, seed: int, out: str) -> None:
     """Generate a synthetic population's purchases and complaints, in event-time order."""
@@ -135,7 +141,11 @@ def worker() -> None:
 
 @main.command()
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--rate", type=float, help="Events per second (default: as fast as possible).")
+@click.option(
+    "--rate",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Events per second (default: as fast as possible).",
+)
 def replay(path: str, rate: float | None) -> None:
     """Produce a JSONL file into the input topics in event-time order."""
     from streams.kafka_io import ensure_topics, produce_lines, route_lines
@@ -310,8 +320,16 @@ def services() -> None:
 @contextlib.contextmanager
 def _service_errors() -> Iterator[None]:
     """Turn unreachable or unconfigured services into one clear line instead of a traceback."""
+    from kafka.errors import KafkaError
+
+    from streams.kafka_io import ReadStalled
+
     try:
         yield
+    except ReadStalled as exc:
+        raise click.ClickException(str(exc)) from exc
+    except KafkaError as exc:
+        raise click.ClickException(f"the Kafka broker refused or failed: {exc}") from exc
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from exc
     except (OSError, TimeoutError) as exc:

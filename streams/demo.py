@@ -19,7 +19,7 @@ from rich.table import Table
 from alerts.events import as_utc
 from streams.embedded import embedded_services
 from streams.kafka_io import InputLine, read_topic, route_lines
-from streams.runner import PipelineRun, events_done, run_pipeline
+from streams.runner import PipelineRun, run_pipeline
 from streams.scores import collect_scores, scores_csv
 from streams.settings import Settings
 from streams.synthetic import generate_events
@@ -123,7 +123,7 @@ def summarise(run: PipelineRun, customers: int, cut: float | None) -> dict[str, 
     tiers = Counter(str(a.get("tier")) for a in run.alerts if a.get("type") == "churn_alert")
     return {
         "events_in": run.events_in,
-        "events_processed": events_done(run.stats) - run.stats.get("dead_letters", 0),
+        "events_processed": run.stats.get("processed", 0) - run.stats.get("duplicates", 0),
         "dead_letters": run.stats.get("dead_letters", 0),
         "dead_letters_by_reason": {
             k.split(":", 1)[1]: v
@@ -145,6 +145,7 @@ def summary_table(summary: dict[str, Any]) -> Table:
     for key in (
         "events_in",
         "events_processed",
+        "duplicates",
         "dead_letters",
         "customers",
         "alerts",

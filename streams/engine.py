@@ -12,6 +12,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,6 +103,9 @@ class Engine:
             intake: Counter[str] = Counter()
             letters: list[Outgoing] = []
             batch = self._current_generation(batch)
+            # partitions with dead letters: their offsets are saved with the count even when no
+            # event of theirs is applied (never those only re-read: that could lower an offset)
+            lettered: set[tuple[str, int]] = set()
             completed = await self.store.completed_offsets({_field(s) for s in batch})
             for source in batch:
                 partition = (source.message.topic, source.message.partition)
@@ -115,6 +119,7 @@ class Engine:
                     intake["dead_letters"] += 1
                     intake[f"dead_letters:{outcome.code}"] += 1
                     letters.append(self._dead_letter(source, outcome))
+                    lettered.add(partition)
                     continue
                 source.message.incref()  # keep the offset uncommitted until the event is applied
                 self.merger.push(
@@ -126,7 +131,7 @@ class Engine:
             if self.held_since is None and len(self.merger):
                 self.held_since = time.monotonic()
             await publish(self.app.producer, letters)  # before their offsets can count as done
-            await self._drain(self.merger.release(self._highwaters()), intake)
+            await self._drain(self.merger.release(self._highwaters()), intake, lettered)
 
     def _current_generation(self, batch: Sequence[EventT]) -> list[EventT]:
         """``batch`` without events of partitions this worker may no longer own.
@@ -269,20 +274,30 @@ class Engine:
             (tp.topic, tp.partition): self.app.consumer.highwater(tp) for tp in self._assigned()
         }
 
-    async def _drain(self, released: list[Held], intake: Counter[str]) -> None:
+    async def _drain(
+        self,
+        released: list[Held],
+        intake: Counter[str],
+        read: AbstractSet[tuple[str, int]] = frozenset(),
+    ) -> None:
         """Process released events and due checks, period by period of the model.
 
-        ``intake`` counts what decoding decided. All work of model period k, events and due
-        checks alike, is done with snapshot k, whatever the batches: every period the
-        watermark moves through is processed in turn.
+        ``intake`` counts what decoding decided; the offsets of the partitions ``read`` (with
+        dead letters) are saved with it. All work of model period k,
+        events and due checks alike, is done with snapshot k, whatever the batches: every
+        period the watermark moves through is processed in turn.
         """
         if not released and not intake and not self.checks_pending:
             return
         with metrics.BATCH_SECONDS.time():
-            await self._process_released(released, intake)
+            await self._process_released(released, intake, read=read)
 
     async def _process_released(
-        self, released: list[Held], intake: Counter[str], follow: float | None = None
+        self,
+        released: list[Held],
+        intake: Counter[str],
+        follow: float | None = None,
+        read: AbstractSet[tuple[str, int]] = frozenset(),
     ) -> None:
         """Process ``released`` events; with ``follow``, move event time at least that far."""
         self.held_since = time.monotonic() if len(self.merger) else None
@@ -295,9 +310,11 @@ class Engine:
         reached += [event_time(events[-1])] if events else []
         self.watermark = max(reached, default=None)
         partition_of = {h.event.customer_id: h.source.message.partition for h in released}
-        touched = {(h.source.message.topic, h.source.message.partition) for h in released}
+        touched = read | {(h.source.message.topic, h.source.message.partition) for h in released}
         if self.watermark is None:  # nothing valid seen yet: only dead letters to count
-            await self.store.save((), intake)
+            await self.store.save(
+                (), intake, completed_offsets=self._completed_offsets(touched, [])
+            )
             return
         starts = [event_time(events[0])] if events else [self.watermark]
         first = self.periods.period_of(min([*starts, *([previous] if previous else [])]))
@@ -314,7 +331,7 @@ class Engine:
             held.source.ack()
 
     def _completed_offsets(
-        self, touched: set[tuple[str, int]], unapplied: list[Held]
+        self, touched: AbstractSet[tuple[str, int]], unapplied: list[Held]
     ) -> dict[str, int]:
         """Per input partition, the offset up to which every event is applied and saved.
 

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import orjson
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
@@ -111,13 +112,21 @@ def _event_time_order(line: InputLine) -> float:
         return float("-inf") if not line.event_time else 0.0
 
 
+@dataclass(frozen=True)
+class Produced:
+    """Where the broker put what was sent: the last offset written to each input partition."""
+
+    count: int
+    last_offsets: dict[str, int]  # "topic:partition" -> offset of the last message sent there
+
+
 def produce_lines(
     settings: Settings,
     lines: Sequence[InputLine],
     rate: float | None = None,
     on_progress: Callable[[int], None] | None = None,
-) -> int:
-    """Send ``lines`` in order, at most ``rate`` per second; returns how many were sent."""
+) -> Produced:
+    """Send ``lines`` in order, at most ``rate`` per second, and wait for every acknowledgement."""
     producer = KafkaProducer(
         **kafka_client_options(settings),
         bootstrap_servers=servers(settings),
@@ -126,10 +135,18 @@ def produce_lines(
         retries=5,
         max_request_size=max(1_048_576, 2 * settings.max_message_bytes),
     )
+    last_offsets: dict[str, int] = {}
+
+    def acknowledged(metadata: Any) -> None:
+        field = f"{metadata.topic}:{metadata.partition}"
+        last_offsets[field] = max(last_offsets.get(field, -1), metadata.offset)
+
     started = time.monotonic()
     try:
+        futures = []
         for index, line in enumerate(lines, start=1):
-            producer.send(line.topic, key=line.key, value=line.value)
+            futures.append(producer.send(line.topic, key=line.key, value=line.value))
+            futures[-1].add_callback(acknowledged)
             if rate:
                 ahead = index / rate - (time.monotonic() - started)
                 if ahead > 0:
@@ -137,20 +154,37 @@ def produce_lines(
             if on_progress and index % 500 == 0:
                 on_progress(500)
         producer.flush()
+        for future in futures:
+            future.get()  # raises what the broker refused, instead of losing it quietly
         if on_progress:
             on_progress(len(lines) % 500)
     finally:
         producer.close()
-    return len(lines)
+    return Produced(len(lines), last_offsets)
+
+
+class ReadStalled(TimeoutError):
+    """Reading a topic back made no progress for the allowed time."""
+
+
+# Generous: a healthy read delivers something every poll; only a broker that stopped answering
+# goes this long without a record.
+READ_STALL_SECONDS = 30.0
 
 
 def read_records(
-    settings: Settings, topic: str, timeout_s: float = 10.0
+    settings: Settings, topic: str, stall_s: float = READ_STALL_SECONDS
 ) -> list[tuple[bytes | None, bytes | None]]:
-    """Every (key, value) now in ``topic``, beginning to end; a tombstone has value None."""
+    """Every (key, value) now in ``topic``, beginning to end; a tombstone has value None.
+
+    The end is each partition's high watermark as the fetch responses report it (some brokers
+    answer ListOffsets with a stale offset). However large the topic, the read fails only when
+    ``stall_s`` pass without a new record while the end is still ahead.
+    """
     consumer = KafkaConsumer(
         bootstrap_servers=servers(settings),
         enable_auto_commit=False,
+        max_poll_records=10_000,
         **kafka_client_options(settings),
     )
     try:
@@ -159,22 +193,33 @@ def read_records(
             return []
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)
-        end = consumer.end_offsets(partitions)
         records: list[tuple[bytes | None, bytes | None]] = []
-        deadline = time.monotonic() + timeout_s
-        while any(consumer.position(tp) < end[tp] for tp in partitions):
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"could not read {topic} to its end in {timeout_s} s")
+        last_progress = time.monotonic()
+        while not _read_to_end(consumer, partitions):
+            if time.monotonic() - last_progress > stall_s:
+                raise ReadStalled(
+                    f"reading {topic} back made no progress for {stall_s:g} s "
+                    f"after {len(records)} records"
+                )
             for batch in consumer.poll(timeout_ms=200).values():
                 records.extend((r.key, r.value) for r in batch)
+                last_progress = time.monotonic()
         return records
     finally:
         consumer.close()
 
 
-def read_topic(settings: Settings, topic: str, timeout_s: float = 10.0) -> list[bytes]:
+def _read_to_end(consumer: KafkaConsumer, partitions: Sequence[TopicPartition]) -> bool:
+    for tp in partitions:
+        high = consumer.highwater(tp)
+        if high is None or consumer.position(tp) < high:
+            return False
+    return True
+
+
+def read_topic(settings: Settings, topic: str, stall_s: float = READ_STALL_SECONDS) -> list[bytes]:
     """Every message value now in ``topic`` (tombstones left out)."""
-    return [value for _, value in read_records(settings, topic, timeout_s) if value is not None]
+    return [value for _, value in read_records(settings, topic, stall_s) if value is not None]
 
 
 def follow_topic(settings: Settings, topic: str, from_beginning: bool) -> Iterator[bytes]:

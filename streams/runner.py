@@ -20,7 +20,7 @@ import orjson
 import redis
 
 from streams.embedded import free_port
-from streams.kafka_io import InputLine, ensure_topics, produce_lines, read_topic
+from streams.kafka_io import InputLine, Produced, ensure_topics, produce_lines, read_topic
 from streams.settings import Settings
 from streams.store import StateKeys, connect_sync
 from streams.topics import TopicNames
@@ -79,12 +79,13 @@ def engine_stats(client: redis.Redis, settings: Settings) -> dict[str, int]:
 
 
 def events_done(stats: dict[str, int]) -> int:
-    """Input messages finished for good: applied once, or dead-lettered.
+    """Input messages the worker has taken care of: applied, duplicate or dead-lettered.
 
-    A worker killed after applying but before committing re-reads some messages; those are
-    counted as redelivered or duplicates, never twice here.
+    Counters are saved in one transaction with the input offsets they complete, so a worker
+    killed before saving repeats that work without counting it twice; messages re-read at or
+    below a saved offset are counted as ``redelivered`` instead, and not here.
     """
-    return stats.get("processed", 0) - stats.get("duplicates", 0) + stats.get("dead_letters", 0)
+    return stats.get("processed", 0) + stats.get("dead_letters", 0)
 
 
 def checks_behind_watermark(client: redis.Redis, settings: Settings) -> int:
@@ -98,34 +99,92 @@ def checks_behind_watermark(client: redis.Redis, settings: Settings) -> int:
     )
 
 
+class PipelineIncomplete(RuntimeError):
+    """The worker stopped, or stopped making progress, before every message was accounted for."""
+
+
+@dataclass(frozen=True)
+class Completion:
+    """How far the worker has got through what was sent: by saved input offsets, exactly."""
+
+    sent: Produced
+    saved: dict[str, int]
+
+    @property
+    def accounted(self) -> int:
+        """Messages at or below their partition's saved offset: applied, duplicate or dead."""
+        return sum(
+            min(self.saved.get(field, -1), last) + 1
+            for field, last in self.sent.last_offsets.items()
+        )
+
+    @property
+    def missing(self) -> dict[str, int]:
+        """Per partition still short of its end, how many messages are unaccounted for."""
+        return {
+            field: last - self.saved.get(field, -1)
+            for field, last in sorted(self.sent.last_offsets.items())
+            if self.saved.get(field, -1) < last
+        }
+
+
+def completion(client: redis.Redis, settings: Settings, sent: Produced) -> Completion:
+    fields = sorted(sent.last_offsets)
+    values = client.hmget(StateKeys(settings.redis_namespace).offsets, fields) if fields else []
+    saved = {f: int(v) for f, v in zip(fields, values, strict=True) if v is not None}
+    return Completion(sent, saved)
+
+
+# How long the worker may go without saving anything before a run is declared stuck. Long:
+# training a model period on many labels saves nothing for a while.
+STALL_SECONDS = 120.0
+
+
 def wait_until_processed(
     settings: Settings,
-    expected: int,
+    sent: Produced,
     worker: WorkerProcess,
-    timeout_s: float,
+    stall_s: float = STALL_SECONDS,
     on_progress: Callable[[int], None] | None = None,
 ) -> dict[str, int]:
-    """Block until the worker has processed or dead-lettered ``expected`` messages."""
+    """Block until every message sent is applied or dead-lettered and every due check has run.
+
+    Done is decided by the input offsets the worker saved, not by counting: duplicates,
+    redeliveries and dead letters cannot make it miss the end or reach it early. Fails with
+    :class:`PipelineIncomplete` when the worker dies, or saves nothing for ``stall_s``.
+    """
     client = connect_sync(settings)
-    deadline = time.monotonic() + timeout_s
+    last_seen: tuple[object, ...] = ()
+    last_change = time.monotonic()
     try:
         while True:
             stats = engine_stats(client, settings)
-            done = events_done(stats)
+            done = completion(client, settings, sent)
             if on_progress:
-                on_progress(done)
-            if done >= expected and checks_behind_watermark(client, settings) == 0:
+                on_progress(done.accounted)
+            behind = checks_behind_watermark(client, settings)
+            if not done.missing and behind == 0:
                 return stats
+            seen = (done.accounted, behind, tuple(sorted(stats.items())))
+            if seen != last_seen:
+                last_seen, last_change = seen, time.monotonic()
             if not worker.is_running():
-                raise RuntimeError(f"the worker stopped early:\n{worker.log_tail()}")
-            if time.monotonic() > deadline:
-                raise TimeoutError(
-                    f"{done} of {expected} messages processed after {timeout_s:.0f} s; "
-                    f"worker log:\n{worker.log_tail()}"
+                raise PipelineIncomplete(_incomplete("the worker stopped", done, behind, worker))
+            if time.monotonic() - last_change > stall_s:
+                raise PipelineIncomplete(
+                    _incomplete(f"no progress for {stall_s:g} s", done, behind, worker)
                 )
             time.sleep(0.2)
     finally:
         client.close()
+
+
+def _incomplete(why: str, done: Completion, behind: int, worker: WorkerProcess) -> str:
+    missing = ", ".join(f"{n} in {field}" for field, n in done.missing.items()) or "none"
+    return (
+        f"{why}: {done.accounted} of {done.sent.count} messages processed; "
+        f"missing {missing}; {behind} inactivity checks due; worker log: {worker.log_path}"
+    )
 
 
 @dataclass
@@ -143,25 +202,15 @@ def run_pipeline(
     lines: Sequence[InputLine],
     on_sent: Callable[[int], None] | None = None,
     on_processed: Callable[[int], None] | None = None,
-    timeout_s: float | None = None,
-    expected_total: int | None = None,
+    stall_s: float = STALL_SECONDS,
 ) -> PipelineRun:
-    """Start a worker, replay ``lines``, wait for all of them, stop, and read the alerts topic.
-
-    ``expected_total`` is for a store that already holds earlier runs: the count to wait for.
-    """
+    """Start a worker, replay ``lines``, wait for all of them, stop, and read the alerts topic."""
     started = time.monotonic()
     ensure_topics(settings)
     worker = WorkerProcess(settings).start()
     try:
-        produce_lines(settings, lines, on_progress=on_sent)
-        stats = wait_until_processed(
-            settings,
-            expected_total or len(lines),
-            worker,
-            timeout_s or 120 + len(lines) / 200,
-            on_processed,
-        )
+        sent = produce_lines(settings, lines, on_progress=on_sent)
+        stats = wait_until_processed(settings, sent, worker, stall_s, on_processed)
     finally:
         worker.stop()
     alerts = [

@@ -148,7 +148,8 @@ INVALID_LINES = [
 def input_file(tmp_path: Path) -> Callable[..., tuple[Path, int, int]]:
     """``input_file(customers=100, days=200)``: a generated JSONL with invalid lines mixed in.
 
-    Returns the path, the number of valid events and the number of invalid lines.
+    Returns the path, the number of valid events and the number of invalid lines; with
+    ``duplicates=K``, K valid lines are each written twice in a row besides.
     """
 
     def build(
@@ -157,9 +158,13 @@ def input_file(tmp_path: Path) -> Callable[..., tuple[Path, int, int]]:
         seed: int = 11,
         invalid: list[bytes] = INVALID_LINES,
         limit: int | None = None,
+        duplicates: int = 0,
     ) -> tuple[Path, int, int]:
         valid = [orjson.dumps(e) for e in generate_events(customers, days, seed)][:limit]
         lines = list(valid)
+        every = max(len(lines) // (duplicates + 1), 1)
+        for index in range(duplicates, 0, -1):  # a producer's retry: the same line again, next
+            lines.insert(index * every + 1, lines[index * every])
         step = max(len(lines) // (len(invalid) + 1), 1)
         for index, bad in enumerate(invalid, start=1):
             lines.insert(index * step, bad)

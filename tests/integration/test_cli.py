@@ -30,11 +30,11 @@ def _churnwatch(*args: str, settings=None, timeout: float = 300) -> subprocess.C
     )
 
 
-def test_demo_reports_valid_events_processed_and_invalid_dead_lettered(
+def test_demo_reports_valid_events_processed_duplicates_and_invalid_dead_lettered(
     services, settings_factory, input_file, tmp_path
 ):
-    path, valid, invalid = input_file(customers=300, days=365, limit=2000 - 9)
-    assert valid + invalid == 2000
+    path, valid, invalid = input_file(customers=300, days=365, limit=2000 - 9, duplicates=10)
+    assert valid + invalid == 2000 and path.read_bytes().count(b"\n") == 2010
     scores_out, alerts_out = tmp_path / "scores.csv", tmp_path / "alerts.jsonl"
 
     done = _churnwatch(
@@ -51,11 +51,8 @@ def test_demo_reports_valid_events_processed_and_invalid_dead_lettered(
 
     assert done.returncode == 0, done.stderr.decode()
     summary = orjson.loads(done.stdout)
-    assert (summary["events_in"], summary["events_processed"], summary["dead_letters"]) == (
-        2000,
-        valid,
-        invalid,
-    )
+    counts = ("events_in", "events_processed", "duplicates", "dead_letters")
+    assert tuple(summary[c] for c in counts) == (2010, valid, 10, invalid)
     assert summary["alerts"] > 0 and summary["elapsed_s"] > 0
     with scores_out.open() as scores:
         rows = list(csv.DictReader(scores))

@@ -18,7 +18,14 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 
 from streams.embedded import EmbeddedKafka, EmbeddedRedis, free_port
-from streams.kafka_io import ensure_topics, produce_lines, read_topic, route_lines, servers
+from streams.kafka_io import (
+    Produced,
+    ensure_topics,
+    produce_lines,
+    read_topic,
+    route_lines,
+    servers,
+)
 from streams.runner import WorkerProcess, run_pipeline, wait_until_processed
 from streams.settings import Settings
 from streams.synthetic import generate_events
@@ -47,10 +54,10 @@ def undisturbed(services) -> dict[str, object]:
     return pipeline_outcome(settings, run.alerts)
 
 
-def _finish(settings: Settings) -> list[dict]:
+def _finish(settings: Settings, sent: Produced) -> list[dict]:
     worker = WorkerProcess(settings).start()
     try:
-        wait_until_processed(settings, len(EVENTS), worker, timeout_s=180)
+        wait_until_processed(settings, sent, worker)
     finally:
         worker.stop()
     return [
@@ -61,7 +68,7 @@ def _finish(settings: Settings) -> list[dict]:
 def test_sigkill_three_times_changes_nothing(settings_factory, undisturbed):
     settings = settings_factory()
     ensure_topics(settings)
-    produce_lines(settings, _lines(settings))
+    sent = produce_lines(settings, _lines(settings))
     rnd = random.Random(5)
     kill_points = sorted(int(len(EVENTS) * rnd.uniform(low, low + 0.2)) for low in (0.1, 0.4, 0.7))
     for point in kill_points:
@@ -69,7 +76,7 @@ def test_sigkill_three_times_changes_nothing(settings_factory, undisturbed):
         wait_for_progress(settings, worker, lambda done, point=point: done >= point)
         worker.kill()
 
-    alerts = _finish(settings)
+    alerts = _finish(settings, sent)
 
     outcome = pipeline_outcome(settings, alerts)
     assert outcome["states"] == undisturbed["states"]
@@ -84,12 +91,12 @@ def _run_with_restart(
 ) -> dict[str, object]:
     """Replay everything, call ``restart`` a third of the way in, finish, and collect."""
     ensure_topics(settings)
-    produce_lines(settings, _lines(settings))
+    sent = produce_lines(settings, _lines(settings))
     worker = WorkerProcess(settings).start()
     try:
         wait_for_progress(settings, worker, lambda done: done >= len(EVENTS) // 3)
         restart()
-        wait_until_processed(settings, len(EVENTS), worker, timeout_s=180)
+        wait_until_processed(settings, sent, worker)
     finally:
         worker.stop()
     alerts = [

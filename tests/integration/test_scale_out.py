@@ -75,7 +75,7 @@ def test_a_worker_joining_mid_backlog_changes_nothing(settings_factory):
 
     two = settings_factory(batch_max_events=1)  # one event a batch: the first is still busy
     ensure_topics(two)
-    produce_lines(two, route_lines(EVENTS, TopicNames.from_settings(two)))
+    sent = produce_lines(two, route_lines(EVENTS, TopicNames.from_settings(two)))
     workers = [WorkerProcess(two).start()]
     try:
         wait_for_progress(two, workers[0], lambda done: done > 0)
@@ -83,7 +83,7 @@ def test_a_worker_joining_mid_backlog_changes_nothing(settings_factory):
         _wait_for_split(two, workers)
         at_split = wait_for_progress(two, workers[0], lambda done: True)
         assert at_split < len(EVENTS), "the first worker finished before the second joined"
-        wait_until_processed(two, len(EVENTS), workers[0], timeout_s=180)
+        wait_until_processed(two, sent, workers[0])
         assert workers[1].is_running(), workers[1].log_tail()
     finally:
         for worker in workers:

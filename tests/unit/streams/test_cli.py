@@ -41,3 +41,20 @@ def test_generate_writes_events(tmp_path):
     )
     assert result.exit_code == 0
     assert out.read_text().count("\n") > 5
+
+
+@pytest.mark.parametrize(
+    ("command", "complaint"),
+    [
+        (["demo", "--customers", "-5"], "--customers"),
+        (["demo", "--days", "0"], "--days"),
+        (["generate", "--customers", "0", "--out", "x.jsonl"], "--customers"),
+        (["replay", "README.md", "--rate", "0"], "--rate"),
+        (["demo", "--input", "no-such-file.jsonl"], "--input"),
+    ],
+)
+def test_nonsense_arguments_exit_non_zero_with_one_line_saying_what_is_wrong(command, complaint):
+    result = CliRunner().invoke(main, command)
+    assert result.exit_code == 2
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and complaint in errors[0]
