@@ -1,4 +1,8 @@
-"""Which River model learns churn best from the engine's own labels? Progressive validation.
+"""Which River model learns churn best from the engine's own labels, one label at a time?
+
+The engine no longer learns one label at a time (its model is refitted per model period, see
+models/online.py and benchmarks.quality); this compares the per-label River learners it was
+chosen against, by progressive validation.
 
     python -m benchmarks.model_choice [--customers N] [--days D] [--seed S] [--json]
 
@@ -25,9 +29,9 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from models.features import Features
 from models.heuristic import HeuristicScorer
 from models.labels import LabelledExample
-from models.online import OnlineChurnModel, model_inputs
-from models.registry import learning_order
+from models.online import INPUT_NAMES, model_inputs
 from models.state import CustomerState
+from models.training import learning_order
 from streams.events import decode_event
 from streams.processor import assessment_config, process_batch
 from streams.settings import Settings
@@ -46,10 +50,10 @@ class RiverOnInputs:
         self.model = model
 
     def learn_one(self, x: Features, y: bool) -> None:
-        self.model.learn_one(model_inputs(x), y)
+        self.model.learn_one(dict(zip(INPUT_NAMES, model_inputs(x), strict=True)), y)
 
     def predict_proba_one(self, x: Features) -> dict[bool, float]:
-        return self.model.predict_proba_one(model_inputs(x))
+        return self.model.predict_proba_one(dict(zip(INPUT_NAMES, model_inputs(x), strict=True)))
 
 
 class Fixed:
@@ -74,7 +78,9 @@ def _scaled_logreg(lr: float) -> Any:
 
 CANDIDATES: dict[str, Callable[[], Learner]] = {
     "heuristic (no learning)": lambda: Fixed(HeuristicScorer()),
-    "logreg (engine)": OnlineChurnModel,
+    "logreg lr=0.005 (the engine's until its model was refitted per period)": lambda: RiverOnInputs(
+        _scaled_logreg(0.005)
+    ),
     "logreg lr=0.03": lambda: RiverOnInputs(_scaled_logreg(0.03)),
     "logreg lr=0.1": lambda: RiverOnInputs(_scaled_logreg(0.1)),
     "logreg + balanced undersampling": lambda: RiverOnInputs(

@@ -1,13 +1,15 @@
-"""Prediction quality on real transactions: the engine online against BG/NBD in batch.
+"""Prediction quality on real transactions: the engine online against baselines in batch.
 
-    python -m benchmarks.quality [--cuts 1997-09-30,...] [--json]
+    python -m benchmarks.quality [--replicate K] [--horizons 60,90] [--cuts 1997-09-30,...]
+                                 [--json]
 
-CDNOW sample (2,357 customers of an online CD store, 1997-1998, shipped inside the
-``lifetimes`` package) becomes purchase events. For each cut date, everything before it is
-replayed through the real engine, which only knows what it learned online from its own
-delayed labels; BG/NBD (Fader, Hardie and Lee 2005) is fitted on the same history with full
-hindsight and ranks by expected purchases in the next H days; two naive baselines rank by days
-since last purchase and by purchase count. All are judged on who bought nothing in (cut, cut+H].
+The CDNOW sample (``benchmarks.cdnow``; with ``--replicate K``, K times its customers with the
+same behaviour) becomes purchase events. For each horizon H and cut date, everything before
+the cut is replayed through the real engine, which only knows what it learned from its own
+delayed labels; everyone seen before the cut is scored at it and judged on who bought nothing
+in (cut, cut + H]. In the same run, on the same customers: the engine's heuristic on the same
+state, days since last purchase, a silence rule, BG/NBD and gradient boosting (both fitted in
+batch with hindsight; ``benchmarks.baselines``).
 """
 
 from __future__ import annotations
@@ -15,71 +17,22 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import lifetimes
 import numpy as np
 import orjson
 import pandas as pd
-from lifetimes import BetaGeoFitter
-from lifetimes.utils import summary_data_from_transaction_data
 from rich.console import Console
 from rich.table import Table
 from sklearn.metrics import average_precision_score, roc_auc_score
 
+from benchmarks import baselines
+from benchmarks.cdnow import as_events, cdnow_transactions, replicate
 from benchmarks.replay import churned_after, replay_until
 from streams.settings import Settings
 
 DEFAULT_CUTS = ("1997-09-30", "1997-12-31", "1998-03-31")
-
-
-def cdnow_transactions() -> pd.DataFrame:
-    path = Path(lifetimes.__file__).parent / "datasets" / "CDNOW_sample.txt"
-    frame = pd.read_csv(
-        path, sep=r"\s+", header=None, names=["customer", "index", "date", "quantity", "amount"]
-    )
-    frame["date"] = pd.to_datetime(frame["date"].astype(str), format="%Y%m%d")
-    return frame
-
-
-def as_events(transactions: pd.DataFrame) -> list[dict[str, object]]:
-    """Each transaction as a purchase event at noon UTC of its day, in event-time order."""
-    events = []
-    for row in transactions.itertuples():
-        day = row.date.strftime("%Y-%m-%d")
-        events.append(
-            {
-                "type": "purchase",
-                "event_id": f"cdnow-{row.Index}",
-                "customer_id": f"{row.customer:05d}",
-                "timestamp": f"{day}T12:00:00Z",
-                "amount": float(row.amount),
-                "quantity": max(int(row.quantity), 1),
-            }
-        )
-    return sorted(events, key=lambda e: (str(e["timestamp"]), str(e["event_id"])))
-
-
-def bgnbd_churn_scores(
-    transactions: pd.DataFrame, cut: datetime, horizon_days: int
-) -> dict[str, float]:
-    """Minus BG/NBD's expected purchases in the next H days: higher means likelier churn."""
-    history = transactions[transactions["date"] < pd.Timestamp(cut.replace(tzinfo=None))]
-    summary = summary_data_from_transaction_data(
-        history,
-        "customer",
-        "date",
-        freq="D",
-        observation_period_end=pd.Timestamp(cut.replace(tzinfo=None)) - pd.Timedelta(days=1),
-    )
-    model = BetaGeoFitter(penalizer_coef=0.001).fit(
-        summary["frequency"], summary["recency"], summary["T"]
-    )
-    expected = model.conditional_expected_number_of_purchases_up_to_time(
-        horizon_days, summary["frequency"], summary["recency"], summary["T"]
-    )
-    return {f"{customer:05d}": -float(value) for customer, value in expected.items()}
+SATURATED = 0.999
 
 
 def _judge(truth: dict[str, bool], scores: dict[str, float]) -> dict[str, float]:
@@ -96,46 +49,72 @@ def calibration(
     truth: dict[str, bool], risk: dict[str, float], bins: int = 10
 ) -> list[dict[str, float]]:
     """Predicted against observed churn rate in deciles of predicted risk."""
-    customers = sorted(truth, key=lambda c: risk[c])
+    customers = sorted(truth, key=lambda c: (risk[c], c))
     rows = []
     for chunk in np.array_split(np.array(customers), bins):
         rows.append(
             {
-                "predicted": round(float(np.mean([risk[c] for c in chunk])), 3),
-                "observed": round(float(np.mean([truth[c] for c in chunk])), 3),
+                "predicted": float(np.mean([risk[c] for c in chunk])),
+                "observed": float(np.mean([truth[c] for c in chunk])),
                 "customers": len(chunk),
             }
         )
     return rows
 
 
+def expected_calibration_error(deciles: list[dict[str, float]]) -> float:
+    """Mean |predicted - observed| over deciles of predicted risk, weighted by customers."""
+    total = sum(d["customers"] for d in deciles)
+    return sum(d["customers"] * abs(d["predicted"] - d["observed"]) for d in deciles) / total
+
+
 def evaluate_cut(
     settings: Settings, transactions: pd.DataFrame, events: list[dict[str, object]], cut: datetime
 ) -> dict[str, Any]:
     at = cut.timestamp()
-    truth = churned_after(events, at, settings.horizon_days)
+    horizon = settings.horizon_days
+    truth = churned_after(events, at, horizon)
     result = replay_until(settings, events, at)
     engine = {s.customer_id: s.risk for s in result.engine}
-    recency = {s.customer_id: s.recency_days for s in result.engine}
-    frequency = {s.customer_id: -float(s.frequency) for s in result.engine}
-    bgnbd = bgnbd_churn_scores(transactions, cut, settings.horizon_days)
+    deciles = calibration(truth, engine)
+    model = result.model or {}
     return {
+        "horizon_days": horizon,
         "cut": cut.date().isoformat(),
         "customers": len(truth),
         "covered_by_engine": len(set(truth) & set(engine)),
         "churn_rate": round(sum(truth.values()) / len(truth), 4),
         "model_version": result.engine[0].model_version,
-        "labels_seen": (result.model or {}).get("labels_seen"),
+        "serving_why": model.get("why"),
+        "labels_seen": model.get("labels_seen"),
         "replay_s": result.elapsed_s,
         "scores": {
             "engine": _judge(truth, engine),
             "engine_heuristic": _judge(truth, {s.customer_id: s.risk for s in result.heuristic}),
-            "bg_nbd": _judge(truth, bgnbd),
-            "days_since_last_purchase": _judge(truth, recency),
-            "purchase_count": _judge(truth, frequency),
+            "days_since_last_purchase": _judge(
+                truth, baselines.days_since_last_purchase(transactions, cut)
+            ),
+            "silence_rule": _judge(truth, baselines.silence_rule(transactions, cut)),
+            "bg_nbd": _judge(truth, baselines.bgnbd(transactions, cut, horizon)),
+            "gradient_boosting": _judge(
+                truth, baselines.gradient_boosting(transactions, cut, horizon)
+            ),
         },
-        "engine_calibration": calibration(truth, engine),
+        "ece": round(expected_calibration_error(deciles), 4),
+        "share_at_risk_0_999": round(sum(r >= SATURATED for r in engine.values()) / len(engine), 4),
+        "distinct_risks": len(set(engine.values())),
+        "engine_calibration": [
+            {**d, "predicted": round(d["predicted"], 3), "observed": round(d["observed"], 3)}
+            for d in deciles
+        ],
     }
+
+
+def best_baseline(row: dict[str, Any]) -> tuple[str, float]:
+    """The best ROC AUC among BG/NBD, gradient boosting and days since last purchase."""
+    names = ("bg_nbd", "gradient_boosting", "days_since_last_purchase")
+    name = max(names, key=lambda n: row["scores"][n]["roc_auc"])
+    return name, row["scores"][name]["roc_auc"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -143,43 +122,52 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--cuts", default=",".join(DEFAULT_CUTS), help="comma-separated cut dates (ISO)"
     )
+    parser.add_argument("--horizons", default="90", help="comma-separated horizons in days")
+    parser.add_argument(
+        "--replicate", type=int, default=1, help="copies of every customer (fresh ids)"
+    )
+    parser.add_argument("--seed", type=int, default=7, help="seed of the replicas' day jitter")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
-    settings = Settings()
-    transactions = cdnow_transactions()
+    if args.replicate < 1:
+        parser.error("--replicate must be at least 1")
+    transactions = replicate(cdnow_transactions(), args.replicate, args.seed)
     events = as_events(transactions)
     cuts = [datetime.fromisoformat(c).replace(tzinfo=UTC) for c in args.cuts.split(",")]
-    rows = [evaluate_cut(settings, transactions, events, cut) for cut in cuts]
+    rows = [
+        evaluate_cut(Settings(horizon_days=int(h)), transactions, events, cut)
+        for h in args.horizons.split(",")
+        for cut in cuts
+    ]
     report = {
-        "dataset": "CDNOW sample",
+        "dataset": f"CDNOW sample x{args.replicate}",
         "events": len(events),
-        "horizon_days": settings.horizon_days,
         "cuts": rows,
     }
     if args.json:
         print(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode())
         return 0
-    console = Console()
-    table = Table(title=f"CDNOW: who buys nothing in the next {settings.horizon_days} days")
-    for column in ("cut", "model", "ROC AUC", "avg precision"):
+    console = Console(width=180)
+    table = Table(title=f"{report['dataset']}: ROC AUC of who buys nothing in the next H days")
+    names = list(rows[0]["scores"])
+    for column in ("H", "cut", *names, "ECE", "risk>=0.999"):
         table.add_column(column)
     for row in rows:
-        for name, judged in row["scores"].items():
-            table.add_row(
-                row["cut"], name, f"{judged['roc_auc']:.3f}", f"{judged['average_precision']:.3f}"
-            )
+        table.add_row(
+            str(row["horizon_days"]),
+            row["cut"],
+            *(f"{row['scores'][n]['roc_auc']:.4f}" for n in names),
+            f"{row['ece']:.3f}",
+            f"{row['share_at_risk_0_999']:.2%}",
+        )
     console.print(table)
     for row in rows:
+        best, auc = best_baseline(row)
         console.print(
-            f"{row['cut']}: {row['customers']} customers, churn "
-            f"{row['churn_rate']:.1%}, engine {row['model_version']}, labels "
-            f"{row['labels_seen']}, replay {row['replay_s']} s"
-        )
-        console.print(
-            "  calibration (predicted/observed by decile): "
-            + ", ".join(
-                f"{c['predicted']:.2f}/{c['observed']:.2f}" for c in row["engine_calibration"]
-            )
+            f"H={row['horizon_days']} {row['cut']}: {row['customers']} customers, churn "
+            f"{row['churn_rate']:.1%}, engine {row['model_version']} "
+            f"({row['scores']['engine']['roc_auc'] - auc:+.4f} against {best}), labels "
+            f"{row['labels_seen']}, replay {row['replay_s']} s; {row['serving_why']}"
         )
     return 0
 

@@ -1,4 +1,4 @@
-"""Model snapshots: the online model at one event-time boundary, its metrics and cold start.
+"""Model snapshots: the learned model at one event-time boundary, its metrics, and who serves.
 
 Snapshot ``k`` has learned exactly the labels that became known before ``k`` periods of event
 time, in a fixed order, so every worker scoring period ``k`` uses the same model and a replay
@@ -7,22 +7,23 @@ learns the same model every time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
 from river import metrics
 
+from models.guard import ScorerGuard
 from models.heuristic import HeuristicScorer
-from models.labels import LabelledExample
-from models.online import OnlineChurnModel
+from models.online import LogisticChurnModel
 from models.scorer import ChurnScorer
+from models.training import Bucket
 
 METRICS_WINDOW = 2000
 
 
 @dataclass
 class ProgressiveMetrics:
-    """Metrics of the online model on each label before it learns it (progressive validation)."""
+    """Metrics of the learned model on each label before it learns it (progressive validation)."""
 
     roc_auc: metrics.RollingROCAUC = field(
         default_factory=lambda: metrics.RollingROCAUC(window_size=METRICS_WINDOW)
@@ -45,27 +46,27 @@ class ProgressiveMetrics:
         }
 
 
-def learning_order(example: LabelledExample) -> tuple[float, str, float]:
-    return (example.labelled_at, example.customer_id, example.taken_at)
-
-
 @dataclass
 class ModelSnapshot:
-    """The learned model as of ``period`` boundaries of event time.
+    """The learned model as of ``period`` boundaries of event time, and which scorer serves.
 
     Parameters
     ----------
     period
-        Boundary index: this snapshot knows the labels known before ``period * period_s``.
+        Boundary index: this snapshot knows the labels known before ``period * period_days``.
     min_labels
-        Labels of each class the online model must have seen before it scores.
+        Labels of each class the learned model must have seen before it may serve.
+    period_days
+        Length of a model period in days of event time.
     """
 
     period: int
     min_labels: int
-    model: OnlineChurnModel = field(default_factory=OnlineChurnModel)
+    period_days: float = 7.0
+    model: LogisticChurnModel = field(default_factory=LogisticChurnModel)
     labels_seen: dict[str, int] = field(default_factory=lambda: {"churned": 0, "retained": 0})
     metrics: ProgressiveMetrics = field(default_factory=ProgressiveMetrics)
+    guard: ScorerGuard = field(default_factory=ScorerGuard)
     online_since_period: int | None = None
 
     @property
@@ -73,31 +74,60 @@ class ModelSnapshot:
         return min(self.labels_seen.values()) >= self.min_labels
 
     @property
-    def version(self) -> str:
-        """What scored: the online model, or the heuristic while the online model is cold."""
-        if self.is_warm:
-            return f"{self.model.version}.p{self.period}"
-        return f"{HeuristicScorer().version}.cold.p{self.period}"
+    def serves_model(self) -> bool:
+        """The learned model serves once warm, and only while it beats the heuristic."""
+        return self.is_warm and self.guard.serves_model
 
-    def learn(self, examples: Iterable[LabelledExample], period: int) -> None:
-        """Learn ``examples`` (in their deterministic order) and become snapshot ``period``."""
-        for example in sorted(examples, key=learning_order):
-            self.metrics.update(example.churned, self.model.predict_proba_one(example.features))
-            self.model.learn_one(example.features, example.churned)
-            self.labels_seen["churned" if example.churned else "retained"] += 1
+    @property
+    def version(self) -> str:
+        """What scores: the learned model, or the heuristic and why (cold, or guarded)."""
+        if self.serves_model:
+            return f"{self.model.version}.p{self.period}"
+        why = "guarded" if self.is_warm else "cold"
+        return f"{HeuristicScorer().version}.{why}.p{self.period}"
+
+    def why(self) -> str:
+        if not self.is_warm:
+            return f"the heuristic serves until {self.min_labels} labels of each outcome"
+        return self.guard.why()
+
+    def learn(self, bucket: Bucket, window: tuple[np.ndarray, np.ndarray], period: int) -> None:
+        """Learn one period's labels and become snapshot ``period``.
+
+        First the labels are scored by the model as it stands and by the heuristic (progressive
+        validation: neither has seen them); then the model is refitted on ``window``, the
+        training labels ending with these.
+        """
+        if len(bucket):
+            if sum(self.labels_seen.values()):
+                self._validate(bucket)
+            churned = int(bucket.churned.sum())
+            self.labels_seen["churned"] += churned
+            self.labels_seen["retained"] += len(bucket) - churned
+            rows, outcomes = window
+            if outcomes.any() and not outcomes.all():
+                self.model.fit(rows, outcomes)
         self.period = period
-        if self.is_warm and self.online_since_period is None:
+        if self.serves_model and self.online_since_period is None:
             self.online_since_period = period
+
+    def _validate(self, bucket: Bucket) -> None:
+        model = self.model.predict_proba_rows(bucket.rows)
+        self.guard.compare(bucket.churned, model, bucket.heuristic, self.period_days)
+        for churned, risk in zip(bucket.churned.tolist(), model.tolist(), strict=True):
+            self.metrics.update(churned, {False: 1.0 - risk, True: risk})
 
     def scorer(self) -> ChurnScorer:
         """The scorer of this snapshot, named with its version for every event it scores."""
-        return VersionedScorer(self.model if self.is_warm else HeuristicScorer(), self.version)
+        return VersionedScorer(self.model if self.serves_model else HeuristicScorer(), self.version)
 
     def summary(self) -> dict[str, object]:
         return {
             "version": self.version,
             "period": self.period,
             "warm": self.is_warm,
+            "serving": "learned model" if self.serves_model else "heuristic",
+            "why": self.why(),
             "labels_seen": dict(self.labels_seen),
             "min_labels": self.min_labels,
             "online_since_period": self.online_since_period,

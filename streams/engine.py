@@ -20,6 +20,7 @@ from faust.types import AppT, EventT, TopicT
 
 from alerts.events import OutputEvent, as_utc
 from models.registry import ModelSnapshot
+from models.scorer import ChurnScorer
 from streams import metrics
 from streams.apply import InputEvent, event_time, order_key
 from streams.dead_letters import dead_letter
@@ -44,6 +45,16 @@ class Held:
 
     event: InputEvent
     source: EventT
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a model period's work: its scorer, how far checks run, where customers live."""
+
+    period: int
+    scorer: ChurnScorer
+    checks_until: float
+    partition_of: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -353,11 +364,24 @@ class Engine:
         counts: Counter[str],
         offsets: dict[str, int],
     ) -> None:
-        snapshot = await self._snapshot(period)
+        scorer = (await self._snapshot(period)).scorer()
         checks_until = min(self.watermark or 0.0, self.periods.start(period + 1) - 1)
+        step = Step(period, scorer, checks_until, partition_of)
         work: list[Work] = [*events, *await self._due_checks(checks_until, partition_of)]
+        while True:
+            await self._process_step(step, work, counts, offsets)
+            if not self.checks_pending:
+                return
+            # More checks are due in this period than one step loads: run them in further steps
+            # of this same period, never in the next, so that they are scored by this period's
+            # model and their labels land in its bucket however the stream was batched.
+            work, counts = await self._due_checks(checks_until, partition_of), Counter()
+
+    async def _process_step(
+        self, step: Step, work: list[Work], counts: Counter[str], offsets: dict[str, int]
+    ) -> None:
         states = await self.store.load(item.customer_id for item in work)
-        result = process_batch(states, work, snapshot.scorer(), self.config, checks_until)
+        result = process_batch(states, work, step.scorer, self.config, step.checks_until)
         await publish(
             self.app.producer,
             [
@@ -367,11 +391,11 @@ class Engine:
         )
         metrics.record_counts(result.counts + counts)
         await self.store.save(
-            ((partition_of[cid], state) for cid, state in result.states.items()),
+            ((step.partition_of[cid], state) for cid, state in result.states.items()),
             result.counts + counts,
-            checks_until,  # what this chunk finished: a restart resumes exactly there
+            step.checks_until,  # what this chunk finished: a restart resumes exactly there
             offsets,
-            self.models.label_buckets(result.labels, not_before=period),
+            self.models.label_buckets(result.labels, not_before=step.period),
             self._owned_partitions(),
         )
 

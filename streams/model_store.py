@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import pickle
 import uuid
 from collections.abc import Iterable
@@ -22,6 +23,7 @@ import redis.asyncio as aioredis
 from models.features import FEATURE_NAMES
 from models.labels import LabelledExample
 from models.registry import ModelSnapshot
+from models.training import TrainingWindow
 from streams.settings import Settings
 from streams.store import StateKeys
 
@@ -69,6 +71,11 @@ class ModelStore:
         self.periods = ModelPeriods(settings.model_update_days)
         self.partitions = settings.partitions
         self.token = uuid.uuid4().bytes
+        # the labels of recent periods, decoded once by the worker that trains
+        self.window = TrainingWindow(
+            periods=max(1, math.ceil(settings.model_window_days / settings.model_update_days)),
+            per_period=settings.model_labels_per_period,
+        )
 
     def label_buckets(
         self, labels: Iterable[LabelledExample], not_before: int
@@ -123,10 +130,17 @@ class ModelStore:
         snapshot = await self.latest_at_most(period - 1)
         first = period if snapshot is None else snapshot.period
         if snapshot is None:
-            snapshot = ModelSnapshot(period=period, min_labels=self.settings.min_labels)
+            snapshot = ModelSnapshot(
+                period=period,
+                min_labels=self.settings.min_labels,
+                period_days=self.settings.model_update_days,
+            )
         for bucket in range(first, period):
-            members = await self.client.smembers(self.keys.label_bucket(bucket))
-            snapshot.learn((decode_label(cast(bytes, m)) for m in members), period=bucket + 1)
+            # every bucket up to this one is complete: all partitions have passed its period
+            for missing in self.window.missing(bucket):
+                members = await self.client.smembers(self.keys.label_bucket(missing))
+                self.window.add(missing, (decode_label(cast(bytes, m)) for m in members))
+            snapshot.learn(self.window.buckets[bucket], self.window.data(bucket), bucket + 1)
         snapshot.period = period
         async with self.client.pipeline(transaction=True) as pipe:
             pipe.set(self.keys.model(period), pickle.dumps(snapshot))

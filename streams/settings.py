@@ -188,7 +188,25 @@ class Settings(BaseSettings):
         200,
         ge=1,
         description=_env(
-            "min_labels", "Labels of each class before the online model replaces the heuristic."
+            "min_labels", "Labels of each class before the learned model may replace the heuristic."
+        ),
+    )
+    model_window_days: float = Field(
+        365.0,
+        gt=0,
+        description=_env(
+            "model_window_days",
+            "Event time of labels each model period's fit sees: the labels that became known "
+            "in the last this many days.",
+        ),
+    )
+    model_labels_per_period: int = Field(
+        5000,
+        ge=100,
+        description=_env(
+            "model_labels_per_period",
+            "Most labels of one model period a fit uses (a deterministic uniform sample beyond "
+            "it), so the cost of learning is bounded at any population size.",
         ),
     )
     max_due_checks_per_batch: int = Field(

@@ -1,50 +1,99 @@
 import random
 
+import numpy as np
 import pytest
 
 from models.features import FEATURE_NAMES
 from models.labels import LabelledExample
+from models.online import LogisticChurnModel
 from models.registry import ModelSnapshot
+from models.training import Bucket, TrainingWindow
 
 
-def _examples(n: int, seed: int = 0) -> list[LabelledExample]:
+def _examples(n: int, seed: int = 0, prefix: str = "c") -> list[LabelledExample]:
     rnd = random.Random(seed)
     examples = []
     for i in range(n):
         churned = rnd.random() < 0.4
         x = dict.fromkeys(FEATURE_NAMES, 0.0) | {
-            "recency_days": rnd.uniform(60, 200) if churned else rnd.uniform(0, 40),
-            "overdue_ratio": rnd.uniform(2, 8) if churned else rnd.uniform(0, 1.5),
+            "recency_days": rnd.uniform(30, 200) if churned else rnd.uniform(0, 60),
+            "overdue_ratio": rnd.uniform(1, 8) if churned else rnd.uniform(0, 2.5),
+            "frequency": float(rnd.randint(1, 9)),
+            "tenure_days": 300.0,
         }
-        examples.append(LabelledExample(f"c{i}", float(i), float(i + 90), churned, x))
+        examples.append(LabelledExample(f"{prefix}{i}", float(i), float(i + 90), churned, x))
     return examples
 
 
+def _learn(snapshot: ModelSnapshot, periods: list[list[LabelledExample]]) -> ModelSnapshot:
+    window = TrainingWindow(periods=52, per_period=100_000)
+    for offset, examples in enumerate(periods):
+        bucket = snapshot.period
+        window.add(bucket, examples)
+        snapshot.learn(window.buckets[bucket], window.data(bucket), bucket + 1)
+        assert snapshot.period == bucket + 1 == 6 + offset
+    return snapshot
+
+
 def test_cold_snapshot_scores_with_the_heuristic_and_says_so():
-    snapshot = ModelSnapshot(period=5, min_labels=50)
-    snapshot.learn(_examples(40), period=6)
+    snapshot = _learn(ModelSnapshot(period=5, min_labels=50), [_examples(40)])
     assert not snapshot.is_warm
     assert snapshot.version == "heuristic-1.cold.p6"
     assert snapshot.scorer().version == "heuristic-1.cold.p6"
+    assert "until 50 labels" in snapshot.why()
 
 
-def test_online_model_takes_over_after_enough_labels_of_each_class():
-    snapshot = ModelSnapshot(period=5, min_labels=50)
-    snapshot.learn(_examples(400), period=6)
-    assert snapshot.is_warm and snapshot.online_since_period == 6
-    assert snapshot.version == "river-logreg.p6"
+def test_learned_model_serves_once_warm_and_better_than_the_heuristic():
+    snapshot = _learn(ModelSnapshot(period=5, min_labels=50), [_examples(400), _examples(400, 1)])
+    assert snapshot.is_warm and snapshot.serves_model and snapshot.online_since_period == 7
+    assert snapshot.version == "logreg.p7" and snapshot.scorer().version == "logreg.p7"
     assert snapshot.metrics.as_dict()["roc_auc"] > 0.9
-    assert sum(snapshot.labels_seen.values()) == 400
+    assert sum(snapshot.labels_seen.values()) == 800
+    assert snapshot.why().startswith("the learned model beats the heuristic")
+
+
+class BrokenModel(LogisticChurnModel):
+    """A challenger that learns, then says the opposite of what it learned."""
+
+    def predict_proba_rows(self, rows: np.ndarray) -> np.ndarray:
+        return 1.0 - super().predict_proba_rows(rows)
+
+
+def test_a_broken_challenger_never_serves():
+    snapshot = ModelSnapshot(period=5, min_labels=50, model=BrokenModel())
+    _learn(snapshot, [_examples(400), _examples(400, 1), _examples(400, 2)])
+    assert snapshot.is_warm and not snapshot.serves_model
+    assert snapshot.version == "heuristic-1.guarded.p8"
+    assert snapshot.scorer().version == "heuristic-1.guarded.p8"
+    assert snapshot.why().startswith("the learned model does not beat the heuristic")
+    assert snapshot.summary()["serving"] == "heuristic"
+
+
+def test_the_model_does_not_depend_on_how_many_customers_share_a_period():
+    periods = [_examples(300, seed) for seed in range(3)]
+    tenfold = [
+        [e for copy in range(10) for e in _examples(300, seed, prefix=f"r{copy}-")]
+        for seed in range(3)
+    ]
+    small = _learn(ModelSnapshot(period=5, min_labels=10), periods)
+    large = _learn(ModelSnapshot(period=5, min_labels=10), tenfold)
+    probe = [e.features for e in _examples(50, seed=9)]
+    assert [large.model.predict_proba_one(x)[True] for x in probe] == pytest.approx(
+        [small.model.predict_proba_one(x)[True] for x in probe], abs=1e-4
+    )
 
 
 def test_learning_does_not_depend_on_the_order_labels_arrive_in():
     examples = _examples(300)
     shuffled = examples[:]
     random.Random(1).shuffle(shuffled)
-    first, second = ModelSnapshot(0, 10), ModelSnapshot(0, 10)
-    first.learn(examples, period=1)
-    second.learn(shuffled, period=1)
-    probe = _examples(20, seed=9)
-    assert [first.model.predict_proba_one(e.features)[True] for e in probe] == pytest.approx(
-        [second.model.predict_proba_one(e.features)[True] for e in probe]
-    )
+    first = _learn(ModelSnapshot(5, 10), [examples, examples])
+    second = _learn(ModelSnapshot(5, 10), [shuffled, shuffled])
+    assert first.model.weights.tobytes() == second.model.weights.tobytes()
+
+
+def test_a_period_larger_than_the_cap_is_sampled_the_same_way_every_time():
+    examples = _examples(1000)
+    once, again = Bucket.of(examples, per_period=200), Bucket.of(examples[::-1], per_period=200)
+    assert len(once) == 200 and once.rows.tobytes() == again.rows.tobytes()
+    assert 0.3 < once.churned.mean() < 0.5  # sampled without regard to the outcome
