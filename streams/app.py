@@ -40,6 +40,7 @@ def create_app(settings: Settings) -> faust.App:
         topic_partitions=settings.partitions,
         **group_options(settings),
         producer_acks=-1,
+        consumer_max_fetch_size=settings.fetch_max_bytes,
         # Held events are acked in event-time order, not per partition, so a rebalance must
         # not wait for them to be acked: the engine forgets them instead (on_partitions_revoked).
         stream_wait_empty=False,

@@ -16,7 +16,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
-from faust.types import AppT, EventT, TopicT
+from faust.types import TP, AppT, EventT, TopicT
 
 from alerts.events import OutputEvent, as_utc
 from models.registry import ModelSnapshot
@@ -35,8 +35,10 @@ from streams.store import CustomerStore
 log = logging.getLogger(__name__)
 
 EARLIEST_EVENT_TIME = 0.0  # 1970
-# How long events may wait for a partition that never delivers before order gives way to progress.
-MAX_HOLD_SECONDS = 2.0
+# How long events may wait for a partition whose consumer has fetched to its end but delivered
+# nothing: only control records (a transactional producer's commit markers) end such a
+# partition. Long, so that a slow machine's fetched-but-undelivered messages are never passed.
+MAX_HOLD_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -195,26 +197,53 @@ class Engine:
             self.watermark = None
 
     async def tick(self) -> None:
-        """Called on a timer: release what is now safe, or everything if held too long."""
+        """Called on a timer: release what is now safe."""
         async with self.lock:
             highwaters = self._highwaters()
             self._report_lag(highwaters)
             released = self.merger.release(highwaters)
-            held_too_long = (
-                self.held_since is not None
-                and time.monotonic() - self.held_since > MAX_HOLD_SECONDS
-            )
-            if held_too_long and len(self.merger):
-                log.info(
-                    "%s events held %s s; partitions that never delivered count as read",
-                    len(self.merger),
-                    MAX_HOLD_SECONDS,
-                )
-                self.merger.mark_unseen_caught_up(highwaters)
-                released += self.merger.release(highwaters)
+            if len(self.merger):
+                idle = await self._partitions_with_nothing_to_deliver(highwaters)
+                if idle:
+                    log.info("partitions with nothing to deliver stop holding others: %s", idle)
+                    self.merger.mark_unseen_caught_up(idle)
+                    released += self.merger.release(highwaters)
             await self._drain(released, Counter())
             if not released and self._caught_up(highwaters):
                 await self._follow_other_workers()
+
+    async def _partitions_with_nothing_to_deliver(
+        self, highwaters: dict[tuple[str, int], int | None]
+    ) -> dict[tuple[str, int], int]:
+        """Partitions that have delivered nothing and never will, though their end is ahead.
+
+        After a restart, a partition whose every message is applied (its saved completed offset
+        is at its end) delivers nothing: a fact of the store, not of timing, so a recorded
+        backlog is ordered the same however fast the machine is. A partition whose consumer
+        has fetched to its end but delivered nothing for ``MAX_HOLD_SECONDS`` ends in control
+        records only. Partitions that delivered anything are never passed.
+        """
+        unseen = {
+            tp: high
+            for tp, high in highwaters.items()
+            if high is not None
+            and high > 0
+            and not self.merger.next_offset(tp)
+            and not self.merger.is_passed(tp)
+        }
+        if not unseen:
+            return {}
+        saved = await self.store.completed_offsets(f"{t}:{p}" for t, p in unseen)
+        idle = {tp: h for tp, h in unseen.items() if saved.get(f"{tp[0]}:{tp[1]}", -1) + 1 >= h}
+        held_long = (
+            self.held_since is not None and time.monotonic() - self.held_since > MAX_HOLD_SECONDS
+        )
+        for tp, high in unseen.items():
+            if held_long and tp not in idle:
+                position = await self.app.consumer.position(TP(*tp))
+                if position is not None and position >= high:
+                    idle[tp] = high
+        return idle
 
     def _caught_up(self, highwaters: dict[tuple[str, int], int | None]) -> bool:
         """Nothing held, and every assigned partition read to its end."""

@@ -83,6 +83,10 @@ class EventTimeMerger(Generic[Partition, Item]):
         self._held_offsets[partition].discard(offset)
         return item
 
+    def is_passed(self, partition: Partition) -> bool:
+        """Whether ``partition`` was marked by :meth:`mark_unseen_caught_up` (and is not read)."""
+        return partition in self._assumed_caught_up
+
     def completed_offset(self, partition: Partition) -> int:
         """The highest offset below which nothing of ``partition`` is still held (-1 if none).
 

@@ -143,6 +143,14 @@ class Settings(BaseSettings):
             "1500 adds that much latency on brokers that do not answer early).",
         ),
     )
+    fetch_max_bytes: int = Field(
+        1_048_576,
+        ge=1024,
+        description=_env(
+            "fetch_max_bytes",
+            "Most bytes a consumer fetch returns per partition (Faust's consumer_max_fetch_size).",
+        ),
+    )
     max_message_bytes: int = Field(
         65536,
         ge=256,
