@@ -137,6 +137,7 @@ def summarise(run: PipelineRun, customers: int, cut: float | None) -> dict[str, 
         "recovered": kinds.get("customer_recovered", 0),
         "as_of": as_utc(cut).isoformat() if cut is not None else None,
         "elapsed_s": run.elapsed_s,
+        "alerts_read_back_s": run.read_back_s,
     }
 
 

@@ -195,6 +195,7 @@ class PipelineRun:
     stats: dict[str, int]
     alerts: list[dict[str, object]] = field(default_factory=list)
     elapsed_s: float = 0.0
+    read_back_s: float = 0.0  # of elapsed_s, reading the alerts topic back
 
 
 def run_pipeline(
@@ -213,7 +214,11 @@ def run_pipeline(
         stats = wait_until_processed(settings, sent, worker, stall_s, on_processed)
     finally:
         worker.stop()
+    reading = time.monotonic()
     alerts = [
         orjson.loads(v) for v in read_topic(settings, TopicNames.from_settings(settings).alerts)
     ]
-    return PipelineRun(len(lines), stats, alerts, round(time.monotonic() - started, 2))
+    done = time.monotonic()
+    return PipelineRun(
+        len(lines), stats, alerts, round(done - started, 2), round(done - reading, 2)
+    )
