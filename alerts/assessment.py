@@ -13,10 +13,10 @@ from alerts.events import (
     as_utc,
     deterministic_id,
 )
-from alerts.policy import decide_alert
+from alerts.policy import AlertPolicy, decide_alert, end_episode
 from alerts.priority import DEFAULT_VALUE_BANDS, in_holdout, priority_of
 from alerts.reasons import build_reasons
-from alerts.tiers import TierThresholds
+from alerts.tiers import Tiers
 from models.features import DAY, extract_features
 from models.inactivity import next_check_time
 from models.labels import next_label_due, take_snapshot
@@ -30,10 +30,10 @@ RECENT_COMPLAINT_DAYS = 90
 
 @dataclass(frozen=True)
 class AssessmentConfig:
-    """The knobs of assessment, taken from settings once."""
+    """The knobs of assessment: from settings, and ``tiers`` from the period's model snapshot."""
 
-    thresholds: TierThresholds
-    cooldown_days: float
+    tiers: Tiers
+    policy: AlertPolicy
     horizon_days: float
     clv_years: float
     example_every_days: float = 28.0
@@ -60,12 +60,14 @@ def assess(
 ) -> Assessment:
     """Rescore ``state`` as of event time ``at`` and update what it remembers of alerts."""
     recovered = _recovery(state, at, trigger, purchase_amount)
+    if trigger.kind == "purchase":
+        end_episode(state.alert)
     x = extract_features(state, at, config.horizon_days)
     risk = round(churn_probability(scorer, x), 6)
     stage = lifecycle_stage(state, x, config.horizon_days)
     previous_risk, previous_stage = state.risk, state.stage
     state.risk, state.stage = risk, stage
-    state.tier = config.thresholds.tier_of(risk)
+    state.tier = config.tiers.tier_of(risk)
     take_snapshot(state, x, at, config.example_every_days)
     state.next_check = _earliest(
         next_check_time(
@@ -87,7 +89,14 @@ def assess(
         model_version=scorer.version,
         trigger=trigger,
     )
-    decision = decide_alert(state.alert, risk, at, config.thresholds, config.cooldown_days)
+    decision = decide_alert(
+        state.alert,
+        state.tier,
+        at,
+        x["recency_days"],
+        trigger.kind == "complaint",
+        config.policy,
+    )
     if decision is None:
         return Assessment(update, recovered=recovered)
     reasons = build_reasons(scorer.contributions(x), state, x)
@@ -171,7 +180,7 @@ def score_customer(
     return CustomerScore(
         customer_id=state.customer_id,
         risk=risk,
-        tier=config.thresholds.tier_of(risk),
+        tier=config.tiers.tier_of(risk),
         lifecycle_stage=lifecycle_stage(state, x, config.horizon_days),
         recency_days=round(x["recency_days"], 3),
         frequency=state.purchases,

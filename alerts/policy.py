@@ -1,10 +1,21 @@
-"""The alert policy: when a risk score becomes an alert the retention team should see."""
+"""The alert policy: when a risk score becomes an alert the retention team should act on.
+
+An alert asks a person to act, so it must come while acting is still worth it, and once:
+
+- **One alert per churn episode.** An episode runs from one purchase to the next: a purchase
+  ends it (and re-arms the customer). Within an episode a customer is alerted once, when
+  their tier first reaches ``medium``; with ``escalate``, a complaint that raises the tier
+  alerts again (a new bad experience is a material change), at most once per tier.
+- **Only while there is time.** A customer silent for the horizon H or longer is not alerted
+  in real time: that is what anyone would know, and they belong on a win-back list
+  (``churnwatch scores --stage lapsed``).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from alerts.tiers import TIER_RANK, Tier, TierThresholds
+from alerts.tiers import TIER_RANK, Tier
 from models.features import DAY
 from models.state import AlertMemory
 
@@ -15,37 +26,62 @@ class AlertDecision:
     escalation: bool
 
 
+@dataclass(frozen=True)
+class AlertPolicy:
+    """The rules, from settings.
+
+    Parameters
+    ----------
+    horizon_days
+        Silence at and beyond which a customer is no longer alerted in real time.
+    escalate
+        Whether a complaint that raises the tier alerts again within the episode.
+    cooldown_days
+        Least event time between two alerts of one episode (escalations only).
+    """
+
+    horizon_days: float
+    escalate: bool = False
+    cooldown_days: float = 14.0
+
+
+def end_episode(memory: AlertMemory) -> None:
+    """A purchase: the customer is back, and may be alerted again in their next episode."""
+    memory.armed, memory.tier = True, "none"
+
+
 def decide_alert(
     memory: AlertMemory,
-    risk: float,
+    tier: Tier,
     at: float,
-    thresholds: TierThresholds,
-    cooldown_days: float,
+    silent_days: float,
+    complaint: bool,
+    policy: AlertPolicy,
 ) -> AlertDecision | None:
-    """Decide whether ``risk`` at event time ``at`` alerts, and update ``memory``.
+    """Decide whether ``tier`` at event time ``at`` alerts, and update ``memory``.
 
-    An armed customer alerts on reaching a tier unless the cooldown since the last alert
-    is still running; after an alert only a higher tier (an escalation) alerts again,
-    until risk falls below ``thresholds.rearm_below`` and re-arms the customer.
-
-    >>> tiers = TierThresholds(medium=0.5, high=0.7, critical=0.85, rearm_below=0.4)
+    >>> policy = AlertPolicy(horizon_days=90, escalate=True)
     >>> memory = AlertMemory()
-    >>> [decide_alert(memory, r, day * DAY, tiers, 14) for day, r in enumerate([0.3, 0.6, 0.65])]
-    [None, AlertDecision(tier='medium', escalation=False), None]
-    >>> decide_alert(memory, 0.9, 3 * DAY, tiers, 14)
+    >>> decide_alert(memory, "medium", 10 * DAY, 30.0, False, policy)
+    AlertDecision(tier='medium', escalation=False)
+    >>> decide_alert(memory, "critical", 20 * DAY, 40.0, False, policy) is None  # same episode
+    True
+    >>> decide_alert(memory, "critical", 30 * DAY, 50.0, True, policy)  # a complaint
     AlertDecision(tier='critical', escalation=True)
+    >>> end_episode(memory)
+    >>> decide_alert(memory, "high", 200 * DAY, 95.0, False, policy) is None  # too late
+    True
     """
-    if risk < thresholds.rearm_below:
-        memory.armed, memory.tier = True, "none"
-    tier = thresholds.tier_of(risk)
-    if tier == "none":
+    if tier == "none" or silent_days >= policy.horizon_days:
         return None
     if memory.armed:
-        cooling = memory.alerted_at is not None and at - memory.alerted_at < cooldown_days * DAY
-        if cooling:
-            return None
         decision = AlertDecision(tier, escalation=False)
-    elif TIER_RANK[tier] > TIER_RANK[memory.tier]:  # type: ignore[index]
+    elif (
+        policy.escalate
+        and complaint
+        and TIER_RANK[tier] > TIER_RANK[memory.tier]  # type: ignore[index]
+        and (memory.alerted_at is None or at - memory.alerted_at >= policy.cooldown_days * DAY)
+    ):
         decision = AlertDecision(tier, escalation=True)
     else:
         return None

@@ -2,29 +2,32 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 Tier = Literal["none", "medium", "high", "critical"]
 TIER_RANK: dict[Tier, int] = {"none": 0, "medium": 1, "high": 2, "critical": 3}
 
 
+class Tiers(Protocol):
+    """Anything that turns a risk into a tier."""
+
+    def tier_of(self, risk: float) -> Tier: ...
+
+
 @dataclass(frozen=True)
 class TierThresholds:
-    """Risk thresholds of each tier, and the lower threshold that re-arms alerting.
+    """Absolute risk thresholds of each tier (``CHURNWATCH_ALERT_TIERS=absolute``).
 
     Parameters
     ----------
     medium, high, critical
         Lowest risk of each tier.
-    rearm_below
-        After an alert, the customer can be alerted again at the same tier only once
-        risk has fallen below this (hysteresis), so a score wobbling around a
-        threshold does not page the retention team every day.
 
     Examples
     --------
-    >>> tiers = TierThresholds(medium=0.5, high=0.7, critical=0.85, rearm_below=0.4)
+    >>> tiers = TierThresholds(medium=0.5, high=0.7, critical=0.85)
     >>> tiers.tier_of(0.72)
     'high'
     >>> tiers.tier_of(0.2)
@@ -34,14 +37,12 @@ class TierThresholds:
     medium: float = 0.5
     high: float = 0.7
     critical: float = 0.85
-    rearm_below: float = 0.4
 
     def __post_init__(self) -> None:
-        if not 0 < self.rearm_below <= self.medium < self.high < self.critical < 1:
+        if not 0 < self.medium < self.high < self.critical < 1:
             raise ValueError(
-                "tier thresholds must satisfy 0 < rearm_below <= medium < high < critical < 1, "
-                f"got rearm_below={self.rearm_below}, medium={self.medium}, "
-                f"high={self.high}, critical={self.critical}"
+                "tier thresholds must satisfy 0 < medium < high < critical < 1, "
+                f"got medium={self.medium}, high={self.high}, critical={self.critical}"
             )
 
     def tier_of(self, risk: float) -> Tier:
@@ -51,5 +52,55 @@ class TierThresholds:
         if risk >= self.high:
             return "high"
         if risk >= self.medium:
+            return "medium"
+        return "none"
+
+
+@dataclass(frozen=True)
+class PercentileTiers:
+    """Tiers by where a risk stands among the risks of active customers (the default).
+
+    Fixed probabilities fire for nearly everyone in a shop where most customers churn, and
+    for nearly no one where few do; a percentile means the same in both: "riskier than 90%
+    of the customers who are still buying".
+
+    Parameters
+    ----------
+    active_risks
+        Sorted quantiles of the risks of active customers (silent less than the horizon), as
+        the serving scorer rates them.
+    medium, high, critical
+        Lowest percentile (0-100) of each tier.
+
+    Examples
+    --------
+    >>> tiers = PercentileTiers(tuple(i / 100 for i in range(101)), 80.0, 90.0, 95.0)
+    >>> [tiers.tier_of(r) for r in (0.5, 0.85, 0.93, 0.99)]
+    ['none', 'medium', 'high', 'critical']
+    """
+
+    active_risks: tuple[float, ...]
+    medium: float = 80.0
+    high: float = 90.0
+    critical: float = 95.0
+
+    def __post_init__(self) -> None:
+        if not 0 < self.medium < self.high < self.critical < 100:
+            raise ValueError(
+                "tier percentiles must satisfy 0 < medium < high < critical < 100, "
+                f"got medium={self.medium}, high={self.high}, critical={self.critical}"
+            )
+
+    def percentile_of(self, risk: float) -> float:
+        """The share of active customers' risks at or below ``risk``, in percent."""
+        return 100.0 * bisect.bisect_right(self.active_risks, risk) / len(self.active_risks)
+
+    def tier_of(self, risk: float) -> Tier:
+        percentile = self.percentile_of(risk)
+        if percentile >= self.critical:
+            return "critical"
+        if percentile >= self.high:
+            return "high"
+        if percentile >= self.medium:
             return "medium"
         return "none"

@@ -7,14 +7,15 @@ learns the same model every time.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
 from river import metrics
 
 from models.guard import ScorerGuard
 from models.heuristic import HeuristicScorer
-from models.online import LogisticChurnModel
+from models.online import INPUT_NAMES, LogisticChurnModel
 from models.scorer import ChurnScorer
 from models.training import Bucket
 
@@ -58,16 +59,21 @@ class ModelSnapshot:
         Labels of each class the learned model must have seen before it may serve.
     period_days
         Length of a model period in days of event time.
+    horizon_days
+        The churn horizon: customers silent less than this are active.
     """
 
     period: int
     min_labels: int
     period_days: float = 7.0
+    horizon_days: float = 90.0
     model: LogisticChurnModel = field(default_factory=LogisticChurnModel)
     labels_seen: dict[str, int] = field(default_factory=lambda: {"churned": 0, "retained": 0})
     metrics: ProgressiveMetrics = field(default_factory=ProgressiveMetrics)
     guard: ScorerGuard = field(default_factory=ScorerGuard)
     online_since_period: int | None = None
+    # quantiles of the serving scorer's risk over the active customers of the training window
+    active_risks: tuple[float, ...] = ()
 
     @property
     def is_warm(self) -> bool:
@@ -91,7 +97,7 @@ class ModelSnapshot:
             return f"the heuristic serves until {self.min_labels} labels of each outcome"
         return self.guard.why()
 
-    def learn(self, bucket: Bucket, window: tuple[np.ndarray, np.ndarray], period: int) -> None:
+    def learn(self, bucket: Bucket, window: Bucket, period: int) -> None:
         """Learn one period's labels and become snapshot ``period``.
 
         First the labels are scored by the model as it stands and by the heuristic (progressive
@@ -104,12 +110,24 @@ class ModelSnapshot:
             churned = int(bucket.churned.sum())
             self.labels_seen["churned"] += churned
             self.labels_seen["retained"] += len(bucket) - churned
-            rows, outcomes = window
-            if outcomes.any() and not outcomes.all():
-                self.model.fit(rows, outcomes)
+            if window.churned.any() and not window.churned.all():
+                self.model.fit(window.rows, window.churned)
+            self.active_risks = self._active_risks(window)
         self.period = period
         if self.serves_model and self.online_since_period is None:
             self.online_since_period = period
+
+    def _active_risks(self, window: Bucket) -> tuple[float, ...]:
+        """How the serving scorer rates the window's customers who were still active."""
+        active = window.rows[:, INPUT_NAMES.index("log_recency")] < math.log1p(self.horizon_days)
+        if not active.any():
+            return ()
+        risks = (
+            self.model.predict_proba_rows(window.rows[active])
+            if self.serves_model
+            else window.heuristic[active]
+        )
+        return quantiles(risks.tolist())
 
     def _validate(self, bucket: Bucket) -> None:
         model = self.model.predict_proba_rows(bucket.rows)
@@ -133,6 +151,17 @@ class ModelSnapshot:
             "online_since_period": self.online_since_period,
             "metrics": self.metrics.as_dict(),
         }
+
+
+def quantiles(values: Sequence[float], count: int = 1001) -> tuple[float, ...]:
+    """``count`` evenly spaced quantiles of ``values`` (nearest rank), sorted.
+
+    >>> quantiles([3.0, 1.0, 2.0], count=3)
+    (1.0, 2.0, 3.0)
+    """
+    ordered = sorted(values)
+    last = len(ordered) - 1
+    return tuple(ordered[round(i * last / (count - 1))] for i in range(count))
 
 
 class VersionedScorer:

@@ -94,14 +94,15 @@ class TrainingWindow:
         """Periods of the window ending at ``until`` (inclusive) not loaded yet."""
         return [p for p in range(until - self.periods + 1, until + 1) if p not in self.buckets]
 
-    def data(self, until: int) -> tuple[np.ndarray, np.ndarray]:
-        """Rows and outcomes of the window ending at ``until``, oldest period first."""
+    def data(self, until: int) -> Bucket:
+        """The labels of the window ending at ``until`` as one bucket, oldest period first."""
         chosen = [
             self.buckets[p] for p in sorted(self.buckets) if until - self.periods < p <= until
         ]
         if not chosen:
-            return np.empty((0, len(INPUT_NAMES))), np.empty(0, dtype=bool)
-        return (
+            return Bucket(np.empty((0, len(INPUT_NAMES))), np.empty(0, dtype=bool), np.empty(0))
+        return Bucket(
             np.vstack([b.rows for b in chosen]),
             np.concatenate([b.churned for b in chosen]),
+            np.concatenate([b.heuristic for b in chosen]),
         )

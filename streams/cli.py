@@ -7,6 +7,7 @@ import sys
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import orjson
@@ -16,6 +17,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from streams.settings import Settings
+
+if TYPE_CHECKING:
+    from alerts.assessment import CustomerScore
 
 console = Console(stderr=True)
 COUNT = click.IntRange(min=1)  # customers, days: zero or fewer is a mistake, not an empty run
@@ -165,18 +169,30 @@ def replay(path: str, rate: float | None) -> None:
 @main.command()
 @click.option("--as-of", "as_of", help="ISO time to score at (default: the last event time).")
 @click.option("--out", type=click.Path(dir_okay=False), help="CSV file (default: stdout).")
-def scores(as_of: str | None, out: str | None) -> None:
-    """Score every customer as of a moment, as CSV."""
+@click.option(
+    "--stage",
+    type=click.Choice(["new", "active", "at_risk", "lapsed", "reactivated"]),
+    help="Only customers in this lifecycle stage; 'lapsed' is the win-back list: customers "
+    "silent longer than the horizon, whom real-time alerts no longer cover.",
+)
+def scores(as_of: str | None, out: str | None, stage: str | None) -> None:
+    """Score every customer as of a moment, as CSV (riskiest value first with --stage)."""
     from streams.scores import collect_scores, scores_csv
 
     with _service_errors():
         _, rows = collect_scores(load_settings(), parse_time(as_of))
+    if stage:
+        rows = sorted((r for r in rows if r.lifecycle_stage == stage), key=_most_value_first)
     text = scores_csv(rows)
     if out:
         Path(out).write_text(text)
         console.print(f"wrote {len(rows)} scores to {out}")
     else:
         click.echo(text, nl=False)
+
+
+def _most_value_first(row: CustomerScore) -> tuple[float, str]:
+    return (-row.value_at_risk, row.customer_id)
 
 
 @main.command()

@@ -18,6 +18,7 @@ from typing import Any
 
 from faust.types import TP, AppT, EventT, TopicT
 
+from alerts.assessment import AssessmentConfig
 from alerts.events import OutputEvent, as_utc
 from models.registry import ModelSnapshot
 from models.scorer import ChurnScorer
@@ -27,7 +28,7 @@ from streams.dead_letters import dead_letter
 from streams.events import Rejection, decode_event
 from streams.model_store import ModelPeriods, ModelStore
 from streams.ordering import EventTimeMerger
-from streams.processor import Work, assessment_config, process_batch
+from streams.processor import Work, assessment_config, process_batch, with_tiers_of
 from streams.publishing import Outgoing, publish
 from streams.settings import Settings
 from streams.store import CustomerStore
@@ -51,10 +52,12 @@ class Held:
 
 @dataclass(frozen=True)
 class Step:
-    """One step of a model period's work: its scorer, how far checks run, where customers live."""
+    """One step of a model period's work: its scorer and tiers, how far checks run, and the
+    input partition of each customer."""
 
     period: int
     scorer: ChurnScorer
+    config: AssessmentConfig
     checks_until: float
     partition_of: dict[str, int]
 
@@ -393,9 +396,10 @@ class Engine:
         counts: Counter[str],
         offsets: dict[str, int],
     ) -> None:
-        scorer = (await self._snapshot(period)).scorer()
+        snapshot = await self._snapshot(period)
         checks_until = min(self.watermark or 0.0, self.periods.start(period + 1) - 1)
-        step = Step(period, scorer, checks_until, partition_of)
+        config = with_tiers_of(self.config, self.settings, snapshot)
+        step = Step(period, snapshot.scorer(), config, checks_until, partition_of)
         work: list[Work] = [*events, *await self._due_checks(checks_until, partition_of)]
         while True:
             await self._process_step(step, work, counts, offsets)
@@ -410,7 +414,7 @@ class Engine:
         self, step: Step, work: list[Work], counts: Counter[str], offsets: dict[str, int]
     ) -> None:
         states = await self.store.load(item.customer_id for item in work)
-        result = process_batch(states, work, step.scorer, self.config, step.checks_until)
+        result = process_batch(states, work, step.scorer, step.config, step.checks_until)
         await publish(
             self.app.producer,
             [

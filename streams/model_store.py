@@ -134,6 +134,7 @@ class ModelStore:
                 period=period,
                 min_labels=self.settings.min_labels,
                 period_days=self.settings.model_update_days,
+                horizon_days=self.settings.horizon_days,
             )
         for bucket in range(first, period):
             # every bucket up to this one is complete: all partitions have passed its period

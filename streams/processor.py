@@ -5,13 +5,16 @@ from __future__ import annotations
 import heapq
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from alerts.actions import load_action_rules
 from alerts.assessment import Assessment, AssessmentConfig, assess
 from alerts.events import OutputEvent, Trigger
+from alerts.policy import AlertPolicy
+from alerts.tiers import PercentileTiers
 from models.labels import LabelledExample, label_by_purchase, label_expired
+from models.registry import ModelSnapshot
 from models.scorer import ChurnScorer
 from models.state import CustomerState
 from streams.apply import InputEvent, apply_event, event_time, order_key, trigger_of
@@ -19,9 +22,14 @@ from streams.settings import Settings
 
 
 def assessment_config(settings: Settings) -> AssessmentConfig:
+    """The assessment knobs of ``settings``, with absolute tiers (see :func:`with_tiers_of`)."""
     return AssessmentConfig(
-        thresholds=settings.tiers,
-        cooldown_days=settings.alert_cooldown_days,
+        tiers=settings.tiers,
+        policy=AlertPolicy(
+            horizon_days=settings.horizon_days,
+            escalate=settings.alert_escalate,
+            cooldown_days=settings.alert_cooldown_days,
+        ),
         horizon_days=settings.horizon_days,
         clv_years=settings.clv_years,
         example_every_days=settings.example_every_days,
@@ -30,6 +38,20 @@ def assessment_config(settings: Settings) -> AssessmentConfig:
         priority_bands=settings.priority_value_bands,
         holdout_share=settings.holdout_share,
     )
+
+
+def with_tiers_of(
+    config: AssessmentConfig, settings: Settings, snapshot: ModelSnapshot | None
+) -> AssessmentConfig:
+    """``config`` with the tiers a period uses: percentiles of the snapshot's active customers.
+
+    Absolute thresholds where settings ask for them, or while no snapshot has seen any
+    active customer yet (the first horizon of a new deployment).
+    """
+    if settings.alert_tiers != "percentile" or snapshot is None or not snapshot.active_risks:
+        return config
+    medium, high, critical = settings.alert_percentiles
+    return replace(config, tiers=PercentileTiers(snapshot.active_risks, medium, high, critical))
 
 
 INACTIVITY = Trigger(kind="inactivity", event_id=None)

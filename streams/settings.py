@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from alerts.tiers import TierThresholds
+from alerts.tiers import PercentileTiers, TierThresholds
 
 Probability = Annotated[float, Field(gt=0.0, lt=1.0)]
 
@@ -79,21 +79,43 @@ class Settings(BaseSettings):
             "horizon_days", "Churn horizon H: risk is P(no purchase in the next H days)."
         ),
     )
-    alert_medium: Probability = Field(0.5, description=_env("alert_medium", "Medium tier."))
-    alert_high: Probability = Field(0.7, description=_env("alert_high", "High tier."))
-    alert_critical: Probability = Field(0.85, description=_env("alert_critical", "Critical tier."))
-    alert_rearm_below: Probability = Field(
-        0.4,
+    alert_tiers: Literal["percentile", "absolute"] = Field(
+        "percentile",
         description=_env(
-            "alert_rearm_below",
-            "After an alert, a customer is re-armed only once risk falls below this.",
+            "alert_tiers",
+            "How risk becomes a tier: 'percentile' among active customers (the same meaning "
+            "whatever the shop's churn rate) or 'absolute' probability thresholds.",
+        ),
+    )
+    alert_percentiles: tuple[float, float, float] = Field(
+        (80.0, 90.0, 95.0),
+        description=_env(
+            "alert_percentiles",
+            "Medium, high and critical tiers as percentiles of active customers' risk; a JSON "
+            "list.",
+        ),
+    )
+    alert_medium: Probability = Field(
+        0.5, description=_env("alert_medium", "Medium tier, with absolute tiers.")
+    )
+    alert_high: Probability = Field(
+        0.7, description=_env("alert_high", "High tier, with absolute tiers.")
+    )
+    alert_critical: Probability = Field(
+        0.85, description=_env("alert_critical", "Critical tier, with absolute tiers.")
+    )
+    alert_escalate: bool = Field(
+        False,
+        description=_env(
+            "alert_escalate",
+            "Alert again within an episode when a complaint raises the tier (once per tier).",
         ),
     )
     alert_cooldown_days: float = Field(
         14.0,
         ge=0,
         description=_env(
-            "alert_cooldown_days", "Event-time days during which a customer is not re-alerted."
+            "alert_cooldown_days", "Least event-time days between two alerts of one episode."
         ),
     )
     holdout_share: float = Field(
@@ -257,6 +279,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _thresholds_are_ordered(self) -> Settings:
         self.tiers  # noqa: B018 - building the thresholds validates their order
+        PercentileTiers((0.0,), *self.alert_percentiles)  # and the percentiles theirs
         bands = self.priority_value_bands
         if list(bands) != sorted(bands, reverse=True) or any(b <= 0 for b in bands):
             raise ValueError(f"priority_value_bands must be positive and descending, got {bands}")
@@ -265,10 +288,7 @@ class Settings(BaseSettings):
     @property
     def tiers(self) -> TierThresholds:
         return TierThresholds(
-            medium=self.alert_medium,
-            high=self.alert_high,
-            critical=self.alert_critical,
-            rearm_below=self.alert_rearm_below,
+            medium=self.alert_medium, high=self.alert_high, critical=self.alert_critical
         )
 
     def topic(self, name: str) -> str:

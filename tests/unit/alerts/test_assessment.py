@@ -1,11 +1,14 @@
 from alerts.assessment import AssessmentConfig, assess, score_customer
 from alerts.events import Trigger
+from alerts.policy import AlertPolicy
 from alerts.tiers import TierThresholds
 from models.features import DAY
 from models.heuristic import HeuristicScorer
 from models.state import CustomerState, apply_complaint, apply_purchase
 
-CONFIG = AssessmentConfig(TierThresholds(), cooldown_days=14, horizon_days=90, clv_years=2)
+CONFIG = AssessmentConfig(
+    TierThresholds(), AlertPolicy(horizon_days=90), horizon_days=90, clv_years=2
+)
 INACTIVITY = Trigger(kind="inactivity", event_id=None)
 
 

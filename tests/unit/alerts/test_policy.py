@@ -1,53 +1,83 @@
 import pytest
 
-from alerts.policy import AlertDecision, decide_alert
-from alerts.tiers import TierThresholds
+from alerts.policy import AlertDecision, AlertPolicy, decide_alert, end_episode
+from alerts.tiers import PercentileTiers, Tier, TierThresholds
 from models.features import DAY
 from models.state import AlertMemory
 
-TIERS = TierThresholds(medium=0.5, high=0.7, critical=0.85, rearm_below=0.4)
+POLICY = AlertPolicy(horizon_days=90)
+ESCALATING = AlertPolicy(horizon_days=90, escalate=True, cooldown_days=14)
 
 
 def _run(
-    risks_by_day: list[tuple[float, float]], cooldown: float = 14
+    steps: list[tuple[float, Tier, float, bool]], policy: AlertPolicy = POLICY
 ) -> list[AlertDecision | None]:
+    """Each step: (day, tier, days silent, is a complaint); a 0-day silence is a purchase."""
     memory = AlertMemory()
-    return [decide_alert(memory, risk, day * DAY, TIERS, cooldown) for day, risk in risks_by_day]
+    decisions = []
+    for day, tier, silent, complaint in steps:
+        if silent == 0:
+            end_episode(memory)
+        decisions.append(decide_alert(memory, tier, day * DAY, silent, complaint, policy))
+    return decisions
 
 
-def test_alerts_once_on_crossing_not_on_every_event():
-    assert [d.tier if d else None for d in _run([(0, 0.3), (1, 0.55), (2, 0.6), (3, 0.58)])] == [
-        None,
-        "medium",
-        None,
-        None,
-    ]
+def test_one_alert_per_episode_however_high_the_tier_climbs():
+    decisions = _run(
+        [(10, "medium", 10, False), (20, "high", 20, False), (40, "critical", 40, True)]
+    )
+    assert [d is not None for d in decisions] == [True, False, False]
 
 
-def test_wobble_around_a_threshold_does_not_realert():
-    assert sum(d is not None for d in _run([(0, 0.55), (1, 0.45), (2, 0.55), (3, 0.48)])) == 1
+def test_a_purchase_ends_the_episode_and_rearms():
+    decisions = _run([(10, "medium", 10, False), (15, "none", 0, False), (40, "high", 25, False)])
+    assert [d.tier if d else None for d in decisions] == ["medium", None, "high"]
 
 
-def test_rearms_below_the_lower_threshold_after_cooldown():
-    decisions = _run([(0, 0.55), (1, 0.3), (20, 0.55)])
-    assert [d is not None for d in decisions] == [True, False, True]
+def test_no_alert_once_silent_for_the_horizon():
+    decisions = _run([(100, "critical", 90, False), (130, "critical", 120, False)])
+    assert decisions == [None, None]
 
 
-def test_cooldown_blocks_a_repeat_even_when_rearmed():
-    decisions = _run([(0, 0.55), (1, 0.3), (5, 0.55), (16, 0.56)])
-    assert [d is not None for d in decisions] == [True, False, False, True]
-
-
-def test_escalation_alerts_inside_the_cooldown_and_says_so():
-    decisions = _run([(0, 0.55), (1, 0.75), (2, 0.9), (3, 0.95)])
+def test_escalation_needs_a_complaint_a_higher_tier_and_the_cooldown():
+    decisions = _run(
+        [
+            (0, "medium", 20, False),
+            (5, "critical", 25, True),  # inside the cooldown
+            (20, "critical", 40, False),  # no complaint: nothing new happened
+            (21, "critical", 41, True),  # a complaint raises the tier
+            (40, "critical", 60, True),  # already critical
+        ],
+        ESCALATING,
+    )
     assert [(d.tier, d.escalation) if d else None for d in decisions] == [
         ("medium", False),
-        ("high", True),
+        None,
+        None,
         ("critical", True),
         None,
     ]
 
 
+def test_percentile_tiers_rank_risk_among_active_customers():
+    churny = PercentileTiers(tuple(0.80 + i * 0.0002 for i in range(1001)))  # an 80%-churn shop
+    loyal = PercentileTiers(tuple(0.02 + i * 0.0002 for i in range(1001)))  # a 10%-churn shop
+    assert [churny.tier_of(r) for r in (0.9, 0.97, 0.985, 0.995)] == [
+        "none",
+        "medium",
+        "high",
+        "critical",
+    ]
+    assert [loyal.tier_of(r) for r in (0.1, 0.19, 0.2, 0.5)] == [
+        "none",
+        "medium",
+        "high",
+        "critical",
+    ]
+
+
 def test_thresholds_must_be_ordered():
-    with pytest.raises(ValueError, match="rearm_below <= medium < high < critical"):
-        TierThresholds(medium=0.7, high=0.6, critical=0.9, rearm_below=0.4)
+    with pytest.raises(ValueError, match="medium < high < critical"):
+        TierThresholds(medium=0.7, high=0.6, critical=0.9)
+    with pytest.raises(ValueError, match="medium < high < critical < 100"):
+        PercentileTiers((0.5,), medium=90, high=80, critical=95)

@@ -26,7 +26,7 @@ def test_secrets_never_show_in_repr():
     "fields",
     [
         {"alert_medium": 0.8, "alert_high": 0.7},
-        {"alert_rearm_below": 0.6},
+        {"alert_percentiles": [90, 80, 95]},
         {"priority_value_bands": (10.0, 100.0)},
     ],
 )
