@@ -16,6 +16,12 @@ _ID_NAMESPACE = uuid.UUID("6c3f7a2e-1b0d-4e59-9a8e-2f51c6b0d417")
 _NAMESPACE_BYTES = _ID_NAMESPACE.bytes
 
 Probability = float
+TIER_MEANING = (
+    "Urgency: none < medium < high < critical. By default the risk's percentile among active "
+    "customers (medium from the 80th, high the 90th, critical the 95th; "
+    "CHURNWATCH_ALERT_PERCENTILES), so a tier means the same in any shop; with "
+    "CHURNWATCH_ALERT_TIERS=absolute, fixed risk thresholds."
+)
 Stage = Literal["new", "active", "at_risk", "lapsed", "reactivated"]
 
 
@@ -69,7 +75,7 @@ class RiskUpdate(_OutputEvent):
     update_id: str
     risk: Probability = Field(ge=0, le=1, description="P(no purchase within the horizon).")
     previous_risk: Probability | None = Field(None, ge=0, le=1)
-    tier: Tier
+    tier: Tier = Field(description=TIER_MEANING)
     lifecycle_stage: Stage
     previous_lifecycle_stage: Stage | None = None
     lifecycle_changed: bool = Field(description="The stage differs from the previous update's.")
@@ -78,14 +84,17 @@ class RiskUpdate(_OutputEvent):
 
 
 class ChurnAlert(_OutputEvent):
-    """An actionable warning for the retention team."""
+    """An actionable warning for the retention team: one per churn episode (purchase to
+    purchase), raised only while the customer has been silent less than the horizon."""
 
     type: Literal["churn_alert"] = "churn_alert"
     alert_id: str
     risk: Probability = Field(ge=0, le=1)
     previous_risk: Probability | None = Field(None, ge=0, le=1)
-    tier: Tier
-    escalation: bool = Field(description="True when this raises an earlier alert's tier.")
+    tier: Tier = Field(description=TIER_MEANING)
+    escalation: bool = Field(
+        description="True when a complaint raised the tier of this episode's earlier alert."
+    )
     reasons: list[Reason]
     recommended_action: str
     clv: NonNegativeFloat = Field(description="Estimated customer lifetime value.")

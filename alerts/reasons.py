@@ -22,6 +22,8 @@ REASON_OF_INPUT: dict[str, str] = {
             "recency_days",
             "log_recency",
             "log_days_overdue",
+            "silence_evidence",
+            "log_silence_evidence",
         ),
         "overdue",
     ),

@@ -45,10 +45,15 @@ def with_tiers_of(
 ) -> AssessmentConfig:
     """``config`` with the tiers a period uses: percentiles of the snapshot's active customers.
 
-    Absolute thresholds where settings ask for them, or while no snapshot has seen any
-    active customer yet (the first horizon of a new deployment).
+    Absolute thresholds where settings ask for them, or while the snapshot is cold (the first
+    horizons of a new deployment, when the few customers seen are no guide to the rest).
     """
-    if settings.alert_tiers != "percentile" or snapshot is None or not snapshot.active_risks:
+    if (
+        settings.alert_tiers != "percentile"
+        or snapshot is None
+        or not snapshot.is_warm
+        or not snapshot.active_risks
+    ):
         return config
     medium, high, critical = settings.alert_percentiles
     return replace(config, tiers=PercentileTiers(snapshot.active_risks, medium, high, critical))
