@@ -222,7 +222,7 @@ class Settings(BaseSettings):
         ),
     )
     model_window_days: float = Field(
-        365.0,
+        180.0,
         gt=0,
         description=_env(
             "model_window_days",
