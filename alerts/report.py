@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from alerts.events import ChurnAlert, CustomerRecovered, RiskUpdate
+from models.features import DAY
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -24,17 +25,61 @@ def _recapture(alerts: list[ChurnAlert], recovered_alert_ids: set[str]) -> dict[
     }
 
 
+def outcomes_by(
+    key: Callable[[ChurnAlert], str],
+    alerts: list[ChurnAlert],
+    recoveries: list[CustomerRecovered],
+    horizon_days: float,
+    now: float,
+) -> dict[str, dict[str, Any]]:
+    """Precision and recapture of the alerts whose horizon has passed, grouped by ``key``.
+
+    An alert is judged once event time ``now`` is H days past it: it was right (precision)
+    when the customer made no purchase within H, and recaptured when they did.
+
+    >>> from alerts.events import Trigger
+    >>> common = dict(risk=0.9, tier="high", escalation=False, reasons=[], clv=10.0,
+    ...     value_at_risk=9.0, priority=3, holdout=False, lifecycle_stage="at_risk",
+    ...     model_version="m", trigger=Trigger(kind="inactivity", event_id=None))
+    >>> alerts = [ChurnAlert(alert_id=str(i), customer_id=f"c{i}", recommended_action="call",
+    ...     timestamp="2025-01-01T00:00:00Z", **common) for i in range(4)]
+    >>> back = [CustomerRecovered(recovery_id="r", alert_id="0", customer_id="c0", amount=5.0,
+    ...     timestamp="2025-01-11T00:00:00Z", days_to_recovery=10.0)]
+    >>> outcomes_by(lambda a: a.tier, alerts, back, 90, now=2e9)
+    {'high': {'judged': 4, 'precision': 0.75, 'recapture_rate': 0.25}}
+    """
+    back_within = {r.alert_id for r in recoveries if r.days_to_recovery <= horizon_days}
+    groups: dict[str, list[ChurnAlert]] = {}
+    for alert in alerts:
+        if alert.timestamp.timestamp() + horizon_days * DAY <= now:
+            groups.setdefault(key(alert), []).append(alert)
+    result = {}
+    for name, judged in sorted(groups.items()):
+        recaptured = sum(a.alert_id in back_within for a in judged)
+        result[name] = {
+            "judged": len(judged),
+            "precision": _share(len(judged) - recaptured, len(judged)),
+            "recapture_rate": _share(recaptured, len(judged)),
+        }
+    return result
+
+
 def retention_report(
     alerts: Iterable[ChurnAlert],
     recoveries: Iterable[CustomerRecovered],
     risk_updates: Iterable[RiskUpdate] | None = None,
     since: float | None = None,
+    horizon_days: float | None = None,
 ) -> dict[str, Any]:
     """KPIs of the alerts raised at or after ``since`` (event time), and of their recoveries.
 
     With risk updates, churn is compared between alerted and never-alerted customers, churn
-    meaning that a customer's latest lifecycle stage is ``lapsed``.
+    meaning that a customer's latest lifecycle stage is ``lapsed``. With ``horizon_days``,
+    precision and recapture by tier and by recommended action, of the alerts whose horizon
+    the stream has passed.
     """
+    alerts, recoveries = list(alerts), list(recoveries)
+    updates = None if risk_updates is None else list(risk_updates)
     raised = [a for a in alerts if since is None or a.timestamp.timestamp() >= since]
     by_id = {a.alert_id: a for a in raised}
     answered = [r for r in recoveries if r.alert_id in by_id]
@@ -57,9 +102,24 @@ def retention_report(
             "acted": _recapture(acted, answered_ids),
             "holdout": _recapture(held_out, answered_ids),
         }
-    if risk_updates is not None:
-        report["churn"] = _churn_by_alerting(risk_updates, {a.customer_id for a in raised})
+    if horizon_days is not None:
+        now = max(
+            (e.timestamp.timestamp() for e in [*alerts, *recoveries, *(updates or [])]),
+            default=0.0,
+        )
+        for name, key in (("by_tier", _tier), ("by_action", _action)):
+            report[f"outcomes_{name}"] = outcomes_by(key, raised, answered, horizon_days, now)
+    if updates is not None:
+        report["churn"] = _churn_by_alerting(updates, {a.customer_id for a in raised})
     return report
+
+
+def _tier(alert: ChurnAlert) -> str:
+    return alert.tier
+
+
+def _action(alert: ChurnAlert) -> str:
+    return alert.recommended_action
 
 
 def _churn_by_alerting(updates: Iterable[RiskUpdate], alerted: set[str]) -> dict[str, Any]:

@@ -44,7 +44,7 @@ def build_report(
         if risk_values is not None
         else None
     )
-    return retention_report(alerts, recoveries, updates, since)
+    return retention_report(alerts, recoveries, updates, since, load_settings().horizon_days)
 
 
 def _split(events: Iterable[dict[str, Any]]) -> tuple[list[ChurnAlert], list[CustomerRecovered]]:

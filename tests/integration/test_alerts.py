@@ -120,4 +120,8 @@ def test_report_reads_the_real_topics(alerted_run):
     recovered = [a for a in result.alerts if a["type"] == "customer_recovered"]
     assert kpis["revenue_from_recovered"] == pytest.approx(sum(r["amount"] for r in recovered))
     assert set(kpis["holdout"]) == {"acted", "holdout"}
+    for grouping in ("outcomes_by_tier", "outcomes_by_action"):
+        judged = kpis[grouping].values()
+        assert 0 < sum(g["judged"] for g in judged) <= len(alerts)
+        assert all(g["precision"] + g["recapture_rate"] == pytest.approx(1) for g in judged)
     assert kpis["churn"]["alerted_customers"] + kpis["churn"]["not_alerted_customers"] == 250
