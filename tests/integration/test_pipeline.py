@@ -14,8 +14,9 @@ from streams.kafka_io import read_topic, route_lines
 from streams.runner import run_pipeline
 from streams.scores import collect_scores, scores_csv
 from streams.store import StateKeys, connect_sync, read_all_states
+from streams.synthetic import generate_events
 from streams.topics import TopicNames
-from tests.integration.conftest import INVALID_LINES
+from tests.integration.conftest import INVALID_LINES, pipeline_outcome
 
 pytestmark = pytest.mark.integration
 
@@ -127,3 +128,19 @@ def test_replaying_the_same_input_gives_identical_scores_and_alerts(settings_fac
     csvs = [scores_csv(collect_scores(settings)[1]) for settings in (first, second)]
     assert csvs[0] == csvs[1]
     assert csvs[0].startswith("customer_id,risk,tier")
+
+
+def test_events_sharing_their_second_replay_identically(settings_factory):
+    # as in real order files: every purchase of a day stamped at the same moment
+    events = [
+        {**e, "timestamp": str(e["timestamp"])[:10] + "T12:00:00Z"}
+        for e in generate_events(400, 300, seed=4)
+    ]
+    lines = [orjson.dumps(e) for e in events]
+    outcomes = []
+    for settings in (settings_factory(), settings_factory()):
+        run = run_pipeline(settings, route_lines(lines, TopicNames.from_settings(settings)))
+        outcomes.append(pipeline_outcome(settings, run.alerts))
+    assert outcomes[0]["scores"] == outcomes[1]["scores"]
+    assert outcomes[0]["alert_ids"] == outcomes[1]["alert_ids"]
+    assert outcomes[0]["states"] == outcomes[1]["states"]
