@@ -14,18 +14,13 @@ def model_table(summary: dict[str, Any], periods: ModelPeriods) -> Table:
     table = Table(title="churnwatch model", show_header=False)
     start = as_utc(periods.start(summary["period"])).date().isoformat()
     table.add_row("version", f"{summary['version']} (learned labels known before {start})")
-    table.add_row(
-        "scoring with",
-        "online model"
-        if summary["warm"]
-        else f"heuristic until {summary['min_labels']} labels of each class",
-    )
+    table.add_row("scoring with", f"{summary['serving']}: {summary['why']}")
     for outcome, count in summary["labels_seen"].items():
         table.add_row(f"labels: {outcome}", str(count))
     online_since = summary["online_since_period"]
     if online_since is not None:
         since = as_utc(periods.start(online_since)).date().isoformat()
-        table.add_row("online model since", f"period {online_since} ({since})")
+        table.add_row("learned model first served", f"period {online_since} ({since})")
     for name, value in summary["metrics"].items():
         table.add_row(f"progressive {name}", f"{value:.4f}")
     return table

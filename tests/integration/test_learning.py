@@ -61,12 +61,16 @@ def test_the_model_at_a_date_ignores_events_after_it(settings_factory):
     assert sum(later.labels_seen.values()) > sum(full.labels_seen.values())
 
 
-def test_the_online_model_takes_over_and_reports_its_metrics(settings_factory):
+def test_the_learned_model_is_judged_against_the_heuristic_and_says_who_serves(settings_factory):
     settings = settings_factory(min_labels=30)
     _replay(settings, EVENTS)
     snapshot = _snapshot(settings, 2**62)
     summary = snapshot.summary()
-    assert summary["warm"] and summary["online_since_period"] is not None
-    assert summary["version"].startswith("river-logreg.p")
-    assert min(summary["labels_seen"].values()) >= 30
+    assert summary["warm"] and min(summary["labels_seen"].values()) >= 30
     assert 0.5 < summary["metrics"]["roc_auc"] <= 1.0
+    # on this generator the hand-set heuristic is hard to beat; whichever serves says so
+    if summary["serving"] == "learned model":
+        assert summary["version"].startswith("logreg.p") and "beats" in summary["why"]
+    else:
+        assert summary["version"].startswith("heuristic-1.guarded.p")
+        assert summary["why"].startswith("the learned model does not beat the heuristic")
