@@ -436,7 +436,7 @@ class Engine:
         if self.snapshot is None or self.snapshot.period != period:
             self.snapshot = await self.models.snapshot_for(period, self._owned_partitions())
             metrics.MODEL_PERIOD.set(period)
-            metrics.MODEL_ONLINE.set(1 if self.snapshot.is_warm else 0)
+            metrics.MODEL_ONLINE.set(1 if self.snapshot.serves_model else 0)
             for outcome, count in self.snapshot.labels_seen.items():
                 metrics.LABELS_SEEN.labels(outcome).set(count)
         return self.snapshot

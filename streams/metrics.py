@@ -32,7 +32,7 @@ MODEL_PERIOD = Gauge(
 )
 MODEL_ONLINE = Gauge(
     "churnwatch_model_online",
-    "1 when the online model scores, 0 while the heuristic does.",
+    "1 when the learned model scores, 0 while the heuristic does (cold or guarded).",
     registry=REGISTRY,
 )
 WATERMARK = Gauge(
