@@ -94,7 +94,7 @@ def assess(
         state.tier,
         at,
         x["recency_days"],
-        trigger.kind == "complaint",
+        trigger.kind,
         config.policy,
     )
     if decision is None:

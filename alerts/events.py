@@ -16,6 +16,7 @@ _ID_NAMESPACE = uuid.UUID("6c3f7a2e-1b0d-4e59-9a8e-2f51c6b0d417")
 _NAMESPACE_BYTES = _ID_NAMESPACE.bytes
 
 Probability = float
+TriggerKind = Literal["purchase", "complaint", "inactivity"]
 TIER_MEANING = (
     "Urgency: none < medium < high < critical. By default the risk's percentile among active "
     "customers (medium from the 80th, high the 90th, critical the 95th; "
@@ -54,7 +55,7 @@ class Trigger(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    kind: Literal["purchase", "complaint", "inactivity"]
+    kind: TriggerKind
     event_id: str | None = Field(description="The input event, or None for inactivity.")
 
 

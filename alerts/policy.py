@@ -9,12 +9,15 @@ An alert asks a person to act, so it must come while acting is still worth it, a
 - **Only while there is time.** A customer silent for the horizon H or longer is not alerted
   in real time: that is what anyone would know, and they belong on a win-back list
   (``churnwatch scores --stage lapsed``).
+- **Not at a purchase.** A customer who has just bought is not leaving now; alerts come from
+  silence (the engine's inactivity checks) or from a complaint.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from alerts.events import TriggerKind
 from alerts.tiers import TIER_RANK, Tier
 from models.features import DAY
 from models.state import AlertMemory
@@ -55,30 +58,32 @@ def decide_alert(
     tier: Tier,
     at: float,
     silent_days: float,
-    complaint: bool,
+    trigger: TriggerKind,
     policy: AlertPolicy,
 ) -> AlertDecision | None:
-    """Decide whether ``tier`` at event time ``at`` alerts, and update ``memory``.
+    """Decide whether ``tier`` at event time ``at``, on ``trigger``, alerts; update ``memory``.
 
     >>> policy = AlertPolicy(horizon_days=90, escalate=True)
     >>> memory = AlertMemory()
-    >>> decide_alert(memory, "medium", 10 * DAY, 30.0, False, policy)
+    >>> decide_alert(memory, "medium", 10 * DAY, 30.0, "inactivity", policy)
     AlertDecision(tier='medium', escalation=False)
-    >>> decide_alert(memory, "critical", 20 * DAY, 40.0, False, policy) is None  # same episode
+    >>> decide_alert(memory, "critical", 20 * DAY, 40.0, "inactivity", policy) is None
     True
-    >>> decide_alert(memory, "critical", 30 * DAY, 50.0, True, policy)  # a complaint
+    >>> decide_alert(memory, "critical", 30 * DAY, 50.0, "complaint", policy)
     AlertDecision(tier='critical', escalation=True)
     >>> end_episode(memory)
-    >>> decide_alert(memory, "high", 200 * DAY, 95.0, False, policy) is None  # too late
+    >>> decide_alert(memory, "high", 200 * DAY, 95.0, "inactivity", policy) is None  # too late
+    True
+    >>> decide_alert(memory, "high", 201 * DAY, 0.0, "purchase", policy) is None
     True
     """
-    if tier == "none" or silent_days >= policy.horizon_days:
+    if tier == "none" or trigger == "purchase" or silent_days >= policy.horizon_days:
         return None
     if memory.armed:
         decision = AlertDecision(tier, escalation=False)
     elif (
         policy.escalate
-        and complaint
+        and trigger == "complaint"
         and TIER_RANK[tier] > TIER_RANK[memory.tier]  # type: ignore[index]
         and (memory.alerted_at is None or at - memory.alerted_at >= policy.cooldown_days * DAY)
     ):

@@ -18,7 +18,8 @@ def _run(
     for day, tier, silent, complaint in steps:
         if silent == 0:
             end_episode(memory)
-        decisions.append(decide_alert(memory, tier, day * DAY, silent, complaint, policy))
+        trigger = "purchase" if silent == 0 else "complaint" if complaint else "inactivity"
+        decisions.append(decide_alert(memory, tier, day * DAY, silent, trigger, policy))
     return decisions
 
 
@@ -81,3 +82,10 @@ def test_thresholds_must_be_ordered():
         TierThresholds(medium=0.7, high=0.6, critical=0.9)
     with pytest.raises(ValueError, match="medium < high < critical < 100"):
         PercentileTiers((0.5,), medium=90, high=80, critical=95)
+
+
+def test_a_purchase_never_alerts():
+    assert _run([(10, "critical", 0, False), (11, "critical", 1, False)]) == [
+        None,
+        AlertDecision("critical", escalation=False),
+    ]
