@@ -12,7 +12,7 @@ from alerts.actions import load_action_rules
 from alerts.assessment import Assessment, AssessmentConfig, assess
 from alerts.events import OutputEvent, Trigger
 from alerts.policy import AlertPolicy
-from alerts.tiers import PercentileTiers
+from alerts.tiers import LiftTiers, PercentileTiers, Tiers
 from models.labels import LabelledExample, label_by_purchase, label_expired
 from models.registry import ModelSnapshot
 from models.scorer import ChurnScorer
@@ -43,20 +43,25 @@ def assessment_config(settings: Settings) -> AssessmentConfig:
 def with_tiers_of(
     config: AssessmentConfig, settings: Settings, snapshot: ModelSnapshot | None
 ) -> AssessmentConfig:
-    """``config`` with the tiers a period uses: percentiles of the snapshot's active customers.
+    """``config`` with the tiers a period uses, relative to the snapshot's active customers.
 
     Absolute thresholds where settings ask for them, or while the snapshot is cold (the first
     horizons of a new deployment, when the few customers seen are no guide to the rest).
     """
     if (
-        settings.alert_tiers != "percentile"
+        settings.alert_tiers == "absolute"
         or snapshot is None
         or not snapshot.is_warm
         or not snapshot.active_risks
     ):
         return config
-    medium, high, critical = settings.alert_percentiles
-    return replace(config, tiers=PercentileTiers(snapshot.active_risks, medium, high, critical))
+    tiers: Tiers
+    if settings.alert_tiers == "lift":
+        base_rate = sum(snapshot.active_risks) / len(snapshot.active_risks)
+        tiers = LiftTiers(base_rate, *settings.alert_lifts)
+    else:
+        tiers = PercentileTiers(snapshot.active_risks, *settings.alert_percentiles)
+    return replace(config, tiers=tiers)
 
 
 INACTIVITY = Trigger(kind="inactivity", event_id=None)

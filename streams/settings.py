@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from alerts.tiers import PercentileTiers, TierThresholds
+from alerts.tiers import LiftTiers, PercentileTiers, TierThresholds
 
 Probability = Annotated[float, Field(gt=0.0, lt=1.0)]
 
@@ -79,12 +79,21 @@ class Settings(BaseSettings):
             "horizon_days", "Churn horizon H: risk is P(no purchase in the next H days)."
         ),
     )
-    alert_tiers: Literal["percentile", "absolute"] = Field(
-        "percentile",
+    alert_tiers: Literal["lift", "percentile", "absolute"] = Field(
+        "lift",
         description=_env(
             "alert_tiers",
-            "How risk becomes a tier: 'percentile' among active customers (the same meaning "
-            "whatever the shop's churn rate) or 'absolute' probability thresholds.",
+            "How risk becomes a tier: 'lift', the odds of churning against active customers' "
+            "(the same meaning whatever the shop's churn rate); 'percentile' among active "
+            "customers; or 'absolute' probability thresholds.",
+        ),
+    )
+    alert_lifts: tuple[float, float, float] = Field(
+        (2.0, 4.0, 8.0),
+        description=_env(
+            "alert_lifts",
+            "Medium, high and critical tiers as odds ratios to active customers' mean risk; a "
+            "JSON list.",
         ),
     )
     alert_percentiles: tuple[float, float, float] = Field(
@@ -280,6 +289,7 @@ class Settings(BaseSettings):
     def _thresholds_are_ordered(self) -> Settings:
         self.tiers  # noqa: B018 - building the thresholds validates their order
         PercentileTiers((0.0,), *self.alert_percentiles)  # and the percentiles theirs
+        LiftTiers(0.5, *self.alert_lifts)
         bands = self.priority_value_bands
         if list(bands) != sorted(bands, reverse=True) or any(b <= 0 for b in bands):
             raise ValueError(f"priority_value_bands must be positive and descending, got {bands}")
