@@ -106,6 +106,9 @@ class PercentileTiers:
         return "none"
 
 
+EVEN_ODDS = 0.5
+
+
 def odds(p: float) -> float:
     p = min(max(p, 1e-9), 1 - 1e-9)
     return p / (1 - p)
@@ -116,9 +119,10 @@ class LiftTiers:
     """Tiers by how much a customer's odds of churning exceed the active customers' (default).
 
     The odds ratio to the base rate means the same in any shop: where 82% of active customers
-    churn within H, medium (twice the odds) starts at a risk of 0.90; where 10% do, at 0.18.
-    With calibrated risks an alert's precision is at least about its threshold, so a tier is
-    also a promise of how often it is right.
+    churn within H, medium (twice the odds) starts at a risk of 0.90. And no tier starts below
+    even odds: an alert says the customer is more likely leaving than not, so where only 10%
+    churn, medium starts at 0.5, not at the 0.18 that twice the odds would be. With
+    calibrated risks an alert is right about as often as its risk says.
 
     Parameters
     ----------
@@ -133,8 +137,8 @@ class LiftTiers:
     >>> churny, loyal = LiftTiers(0.82), LiftTiers(0.10)
     >>> [churny.tier_of(r) for r in (0.85, 0.91, 0.95, 0.98)]
     ['none', 'medium', 'high', 'critical']
-    >>> [loyal.tier_of(r) for r in (0.15, 0.2, 0.35, 0.5)]
-    ['none', 'medium', 'high', 'critical']
+    >>> [loyal.tier_of(r) for r in (0.2, 0.45, 0.5, 0.99)]
+    ['none', 'none', 'critical', 'critical']
     """
 
     base_rate: float
@@ -150,6 +154,8 @@ class LiftTiers:
             )
 
     def tier_of(self, risk: float) -> Tier:
+        if risk < EVEN_ODDS:
+            return "none"
         lift = odds(risk) / odds(self.base_rate)
         if lift >= self.critical:
             return "critical"
