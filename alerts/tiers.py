@@ -16,16 +16,6 @@ class Tiers(Protocol):
     def tier_of(self, risk: float) -> Tier: ...
 
 
-class NoTiers:
-    """No tier for anyone: what relative tiers give while risks are not yet calibrated."""
-
-    def tier_of(self, risk: float) -> Tier:
-        return "none"
-
-
-NO_TIERS = NoTiers()
-
-
 @dataclass(frozen=True)
 class TierThresholds:
     """Absolute risk thresholds of each tier (``CHURNWATCH_ALERT_TIERS=absolute``).

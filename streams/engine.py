@@ -91,6 +91,7 @@ class Engine:
         self.merger: EventTimeMerger[tuple[str, int], Held] = EventTimeMerger()
         self.lock = asyncio.Lock()
         self.watermark: float | None = None
+        self.checked_through: float | None = None  # inactivity checks have run up to here
         self.checks_pending = False
         self.held_since: float | None = None
         # partitions given up in a rebalance still in progress: the consumer lists them as
@@ -213,7 +214,19 @@ class Engine:
                     released += self.merger.release(highwaters)
             await self._drain(released, Counter())
             if not released and self._caught_up(highwaters):
+                await self._settle()
                 await self._follow_other_workers()
+
+    async def _settle(self) -> None:
+        """Every partition is read to its end: run the checks of the latest event's second.
+
+        No event of that second can still come (a later one is applied late anyway). The
+        latest event applied may be from before a restart, which resumed at the checks' mark.
+        """
+        applied = await self.store.applied()
+        target = max((t for t in (self.watermark, applied) if t is not None), default=None)
+        if target is not None and self.checked_through != target:
+            await self._process_released([], Counter(), follow=target, settle=True)
 
     async def _partitions_with_nothing_to_deliver(
         self, highwaters: dict[tuple[str, int], int | None]
@@ -273,7 +286,7 @@ class Engine:
         target = max((t for t in (shared, done_before) if t is not None), default=None)
         if target is None or (self.watermark is not None and target <= self.watermark):
             return
-        await self._process_released([], Counter(), follow=target)
+        await self._process_released([], Counter(), follow=target, settle=True)
         await self.models.mark_progress(self._owned_partitions(), target + 1)
 
     def _decode(self, source: EventT) -> InputEvent | Rejection:
@@ -341,8 +354,15 @@ class Engine:
         intake: Counter[str],
         follow: float | None = None,
         read: AbstractSet[tuple[str, int]] = frozenset(),
+        settle: bool = False,
     ) -> None:
-        """Process ``released`` events; with ``follow``, move event time at least that far."""
+        """Process ``released`` events; with ``follow``, move event time at least that far.
+
+        Inactivity checks run up to the second before the watermark: an event of the
+        watermark's own second may still be held for another partition, and a check comes
+        after every event of its second. With ``settle`` (nothing more can arrive, or other
+        workers have finished that far), they run through the watermark itself.
+        """
         self.held_since = time.monotonic() if len(self.merger) else None
         ordered = sorted(released, key=lambda held: order_key(held.event))
         events = [held.event for held in ordered]
@@ -368,7 +388,7 @@ class Engine:
             in_period = [e for e in events if event_time(e) < period_end]
             events = events[len(in_period) :]
             progress = self._completed_offsets(touched, ordered[len(ordered) - len(events) :])
-            await self._process_period(period, in_period, partition_of, counts, progress)
+            await self._process_period(period, in_period, partition_of, counts, progress, settle)
             counts = Counter()
         for held in released:
             held.source.ack()
@@ -395,9 +415,14 @@ class Engine:
         partition_of: dict[str, int],
         counts: Counter[str],
         offsets: dict[str, int],
+        settle: bool,
     ) -> None:
         snapshot = await self._snapshot(period)
-        checks_until = min(self.watermark or 0.0, self.periods.start(period + 1) - 1)
+        watermark = self.watermark or 0.0
+        checks_until = min(
+            watermark if settle else watermark - 1, self.periods.start(period + 1) - 1
+        )
+        self.checked_through = checks_until
         config = with_tiers_of(self.config, self.settings, snapshot)
         step = Step(period, snapshot.scorer(), config, checks_until, partition_of)
         work: list[Work] = [*events, *await self._due_checks(checks_until, partition_of)]
@@ -430,6 +455,7 @@ class Engine:
             offsets,
             self.models.label_buckets(result.labels, not_before=step.period),
             self._owned_partitions(),
+            applied=self.watermark,
         )
 
     async def _snapshot(self, period: int) -> ModelSnapshot:

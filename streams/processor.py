@@ -12,7 +12,7 @@ from alerts.actions import load_action_rules
 from alerts.assessment import Assessment, AssessmentConfig, assess
 from alerts.events import OutputEvent, Trigger
 from alerts.policy import AlertPolicy
-from alerts.tiers import NO_TIERS, LiftTiers, PercentileTiers, Tiers
+from alerts.tiers import LiftTiers, PercentileTiers, Tiers
 from models.labels import LabelledExample, label_by_purchase, label_expired
 from models.registry import ModelSnapshot
 from models.scorer import ChurnScorer
@@ -45,15 +45,17 @@ def with_tiers_of(
 ) -> AssessmentConfig:
     """``config`` with the tiers a period uses, relative to the snapshot's active customers.
 
-    Relative tiers need calibrated risks: while the heuristic serves (the model is cold, or
-    guarded), no customer is given a tier and nobody is alerted, since the heuristic's
-    probabilities are hand-set and an alert's tier would promise what they cannot keep.
-    Absolute thresholds where settings ask for them.
+    Relative tiers need calibrated risks, which only the learned model gives: while the
+    heuristic serves (the model is cold, or guarded), and where settings ask for them, the
+    absolute thresholds apply.
     """
-    if settings.alert_tiers == "absolute":
+    if (
+        settings.alert_tiers == "absolute"
+        or snapshot is None
+        or not snapshot.serves_model
+        or not snapshot.active_risks
+    ):
         return config
-    if snapshot is None or not snapshot.serves_model or not snapshot.active_risks:
-        return replace(config, tiers=NO_TIERS)
     tiers: Tiers
     if settings.alert_tiers == "lift":
         base_rate = sum(snapshot.active_risks) / len(snapshot.active_risks)

@@ -89,14 +89,17 @@ def events_done(stats: dict[str, int]) -> int:
 
 
 def checks_behind_watermark(client: redis.Redis, settings: Settings) -> int:
-    """Inactivity checks already due at the watermark but not yet run."""
+    """Inactivity checks due by the latest event applied that have not run yet.
+
+    Checks due in the second of the latest event wait until nothing more can arrive in it
+    (the engine then saves its watermark through that second); until then they count here.
+    """
     keys = StateKeys(settings.redis_namespace)
-    watermark = client.zscore(keys.watermark, "event_time")
-    if watermark is None:
+    checked, applied = client.zmscore(keys.watermark, ["event_time", "applied"])
+    if applied is None:
         return 0
-    return sum(
-        int(client.zcount(keys.due(p), "-inf", watermark)) for p in range(settings.partitions)
-    )
+    due = sum(int(client.zcount(keys.due(p), "-inf", applied)) for p in range(settings.partitions))
+    return max(due, 1 if checked is None or checked < applied else 0)
 
 
 class PipelineIncomplete(RuntimeError):

@@ -113,6 +113,11 @@ class CustomerStore:
         score = await self.client.zscore(self.keys.watermark, "event_time")
         return None if score is None else float(score)
 
+    async def applied(self) -> float | None:
+        """The event time of the latest event any worker has applied."""
+        score = await self.client.zscore(self.keys.watermark, "applied")
+        return None if score is None else float(score)
+
     async def resume_point(self, partitions: Iterable[int]) -> float | None:
         """Where event time resumes for a worker given ``partitions``: the least of their
         saved watermarks, each how far its last owner had applied events and run checks.
@@ -159,11 +164,13 @@ class CustomerStore:
         completed_offsets: Mapping[str, int] | None = None,
         set_members: Mapping[str, list[bytes]] | None = None,
         owned_partitions: Iterable[int] = (),
+        applied: float | None = None,
     ) -> None:
         """Write states, schedules, counters and input progress atomically (MULTI/EXEC).
 
         ``states`` pairs each customer with the input partition their events arrive on.
-        ``watermark`` is saved as the worker's and as each of ``owned_partitions``'s.
+        ``watermark`` (how far checks have run) is saved as the worker's and as each of
+        ``owned_partitions``'s; ``applied`` is the event time of the latest event applied.
         Progress and state land together, so a restart never re-applies what was saved.
         """
         scheduled: dict[int, dict[str, float]] = {}
@@ -196,6 +203,8 @@ class CustomerStore:
                 per_partition: RedisMapping = dict.fromkeys(map(str, owned_partitions), watermark)
                 if per_partition:
                     pipe.zadd(self.keys.partition_watermarks, per_partition, gt=True)
+            if applied is not None:
+                pipe.zadd(self.keys.watermark, {"applied": applied}, gt=True)
             await pipe.execute()
 
 
