@@ -48,6 +48,7 @@ class Assessment:
     risk_update: RiskUpdate
     alert: ChurnAlert | None = None
     recovered: CustomerRecovered | None = None
+    silent_days: float = 0.0  # at the assessment: how long since the last purchase
 
 
 def assess(
@@ -122,7 +123,7 @@ def assess(
         trigger=trigger,
     )
     state.alert.alert_id = state.alert.open_alert_id = alert.alert_id
-    return Assessment(update, alert=alert, recovered=recovered)
+    return Assessment(update, alert=alert, recovered=recovered, silent_days=x["recency_days"])
 
 
 def _earliest(*moments: float | None) -> float | None:

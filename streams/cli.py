@@ -175,18 +175,32 @@ def replay(path: str, rate: float | None) -> None:
     help="Only customers in this lifecycle stage; 'lapsed' is the win-back list: customers "
     "silent longer than the horizon, whom real-time alerts no longer cover.",
 )
-def scores(as_of: str | None, out: str | None, stage: str | None) -> None:
+@click.option(
+    "--deferred",
+    is_flag=True,
+    help="List the alert candidates a daily capacity (CHURNWATCH_ALERT_DAILY_CAPACITY) has "
+    "deferred, in the order they would be chosen, instead of scores.",
+)
+def scores(as_of: str | None, out: str | None, stage: str | None, deferred: bool) -> None:
     """Score every customer as of a moment, as CSV (riskiest value first with --stage)."""
-    from streams.scores import collect_scores, scores_csv
+    from streams.scores import collect_scores, deferred_csv, scores_csv
 
+    if deferred:
+        with _service_errors():
+            text = deferred_csv(load_settings())
+        _write_or_echo(text, out)
+        return
     with _service_errors():
         _, rows = collect_scores(load_settings(), parse_time(as_of))
     if stage:
         rows = sorted((r for r in rows if r.lifecycle_stage == stage), key=_most_value_first)
-    text = scores_csv(rows)
+    _write_or_echo(scores_csv(rows), out)
+
+
+def _write_or_echo(text: str, out: str | None) -> None:
     if out:
         Path(out).write_text(text)
-        console.print(f"wrote {len(rows)} scores to {out}")
+        console.print(f"wrote {text.count(chr(10)) - 1} rows to {out}")
     else:
         click.echo(text, nl=False)
 

@@ -16,13 +16,15 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from faust.types import TP, AppT, EventT, TopicT
 
 from alerts.assessment import AssessmentConfig
-from alerts.events import OutputEvent, as_utc
+from alerts.events import ChurnAlert, OutputEvent, as_utc
 from models.registry import ModelSnapshot
 from models.scorer import ChurnScorer
 from streams import metrics
+from streams.alert_days import AlertDays, candidate_fields, candidate_of
 from streams.apply import InputEvent, event_time, order_key
 from streams.dead_letters import dead_letter
 from streams.events import Rejection, decode_event
@@ -99,6 +101,7 @@ class Engine:
         self.revoked: set[tuple[str, int]] = set()
         self._store: CustomerStore | None = None
         self._models: ModelStore | None = None
+        self._alert_days: AlertDays | None = None
         self.snapshot: ModelSnapshot | None = None
         self.periods = ModelPeriods(settings.model_update_days)
 
@@ -440,11 +443,19 @@ class Engine:
     ) -> None:
         states = await self.store.load(item.customer_id for item in work)
         result = process_batch(states, work, step.scorer, step.config, step.checks_until)
+        alerts, candidates = result.alerts, []
+        if self.settings.alert_daily_capacity is not None:  # alerts wait for their day's end
+            alerts = [a for a in result.alerts if not isinstance(a, ChurnAlert)]
+            candidates = [
+                candidate_of(a, result.silent_days[a.alert_id])
+                for a in result.alerts
+                if isinstance(a, ChurnAlert)
+            ]
         await publish(
             self.app.producer,
             [
                 *_outgoing(self.outputs.risk, result.risk_updates),
-                *_outgoing(self.outputs.alerts, result.alerts),
+                *_outgoing(self.outputs.alerts, alerts),
             ],
         )
         metrics.record_counts(result.counts + counts)
@@ -456,6 +467,29 @@ class Engine:
             self.models.label_buckets(result.labels, not_before=step.period),
             self._owned_partitions(),
             applied=self.watermark,
+            hash_fields=candidate_fields(self.store.keys, candidates),
+        )
+        if self.settings.alert_daily_capacity is not None:
+            await self.alert_days.seal(self._publish_alerts)
+
+    @property
+    def alert_days(self) -> AlertDays:
+        if self._alert_days is None:
+            self._alert_days = AlertDays(
+                self.store.client,
+                self.store.keys,
+                self.store,
+                self.settings.alert_daily_capacity or 0,
+                self.settings.horizon_days,
+                self.settings.partitions,
+            )
+        return self._alert_days
+
+    async def _publish_alerts(self, payloads: list[bytes]) -> None:
+        topic = self.outputs.alerts.get_topic_name()
+        await publish(
+            self.app.producer,
+            [Outgoing(topic, orjson.loads(p)["customer_id"].encode(), p) for p in payloads],
         )
 
     async def _snapshot(self, period: int) -> ModelSnapshot:

@@ -97,9 +97,12 @@ class BatchResult:
     alerts: list[OutputEvent] = field(default_factory=list)
     labels: list[LabelledExample] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
+    silent_days: dict[str, float] = field(default_factory=dict)  # by alert id
 
     def record(self, assessment: Assessment) -> None:
         self.risk_updates.append(assessment.risk_update)
+        if assessment.alert is not None:
+            self.silent_days[assessment.alert.alert_id] = assessment.silent_days
         for event in (assessment.alert, assessment.recovered):
             if event is not None:
                 self.alerts.append(event)

@@ -9,8 +9,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from alerts.assessment import CustomerScore, score_customer
+from alerts.events import as_utc
 from models.heuristic import HeuristicScorer
 from models.scorer import ChurnScorer
+from streams.alert_days import waiting
 from streams.model_store import snapshot_as_of
 from streams.processor import assessment_config, with_tiers_of
 from streams.settings import Settings
@@ -51,4 +53,22 @@ def scores_csv(rows: Sequence[CustomerScore]) -> str:
     writer.writerow(SCORE_COLUMNS)
     for row in rows:
         writer.writerow(dataclasses.astuple(row))
+    return buffer.getvalue()
+
+
+def deferred_csv(settings: Settings) -> str:
+    """Alert candidates a daily capacity has not published yet, in the order they would be
+    chosen: ``deferred`` past their day, or ``pending`` until their day is over."""
+    client = connect_sync(settings)
+    try:
+        candidates = waiting(client, StateKeys(settings.redis_namespace))
+    finally:
+        client.close()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    header = ["alert_id", "customer_id", "raised_at", "priority", "value_at_risk", "standing"]
+    writer.writerow(header)
+    for standing, c in candidates:
+        raised = as_utc(c.raised_at).isoformat()
+        writer.writerow([c.alert_id, c.customer_id, raised, c.priority, c.value_at_risk, standing])
     return buffer.getvalue()

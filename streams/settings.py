@@ -113,6 +113,15 @@ class Settings(BaseSettings):
     alert_critical: Probability = Field(
         0.85, description=_env("alert_critical", "Critical tier, with absolute tiers.")
     )
+    alert_daily_capacity: int | None = Field(
+        None,
+        ge=1,
+        description=_env(
+            "alert_daily_capacity",
+            "Most alerts per event-time day, the highest priority and value at risk first; the "
+            "rest are deferred to a later day of their episode. Unset: no limit.",
+        ),
+    )
     alert_escalate: bool = Field(
         False,
         description=_env(

@@ -39,6 +39,23 @@ class StateKeys:
         self.progress = f"{namespace}:progress"
         self.models = f"{namespace}:models"
 
+    def alert_candidates(self, day: int) -> str:
+        """Hash of one event-time day's alert candidates (with a daily capacity): id -> JSON."""
+        return f"{self.namespace}:alerts:day:{day}"
+
+    @property
+    def deferred_alerts(self) -> str:
+        """Hash of candidates deferred past their day by the capacity: id -> JSON."""
+        return f"{self.namespace}:alerts:deferred"
+
+    @property
+    def sealed_day(self) -> str:
+        """The last event-time day whose alerts were selected."""
+        return f"{self.namespace}:alerts:sealed"
+
+    def seal_lock(self, day: int) -> str:
+        return f"{self.namespace}:alerts:seal-lock:{day}"
+
     def model(self, period: int) -> str:
         return f"{self.namespace}:model:{period}"
 
@@ -165,6 +182,7 @@ class CustomerStore:
         set_members: Mapping[str, list[bytes]] | None = None,
         owned_partitions: Iterable[int] = (),
         applied: float | None = None,
+        hash_fields: Mapping[str, Mapping[str, bytes]] | None = None,
     ) -> None:
         """Write states, schedules, counters and input progress atomically (MULTI/EXEC).
 
@@ -194,6 +212,9 @@ class CustomerStore:
                     pipe.hincrby(self.keys.stats, name, amount)
             for key, members in (set_members or {}).items():
                 pipe.sadd(key, *members)
+            for key, fields in (hash_fields or {}).items():
+                mapping: RedisMapping = dict(fields)
+                pipe.hset(key, mapping=mapping)
             if completed_offsets:
                 progress: RedisMapping = dict(completed_offsets)
                 pipe.hset(self.keys.offsets, mapping=progress)

@@ -125,3 +125,37 @@ def test_report_reads_the_real_topics(alerted_run):
         assert 0 < sum(g["judged"] for g in judged) <= len(alerts)
         assert all(g["precision"] + g["recapture_rate"] == pytest.approx(1) for g in judged)
     assert kpis["churn"]["alerted_customers"] + kpis["churn"]["not_alerted_customers"] == 250
+
+
+def test_a_daily_capacity_caps_every_day_defers_the_rest_and_lists_them(services, alerted_run):
+    settings = unique_settings(
+        services, holdout_share=HOLDOUT_SHARE, min_labels=50, alert_daily_capacity=1
+    )
+    events = [orjson.dumps(e) for e in EVENTS]
+    result = run_pipeline(settings, route_lines(events, TopicNames.from_settings(settings)))
+    capped = _churn_alerts(result)
+    uncapped = {a.alert_id: a for a in _churn_alerts(alerted_run[1]) if not a.escalation}
+
+    per_day = Counter(a.timestamp.date() for a in capped)
+    assert capped and max(per_day.values()) == 1
+    assert len(capped) < len(uncapped)
+    assert {a.alert_id for a in capped} <= set(uncapped)
+    deferred = [a for a in capped if a.timestamp > uncapped[a.alert_id].timestamp]
+    assert deferred, "the capacity never deferred an alert to a later day"
+    for alert in deferred:  # published on a later day, still before the horizon's silence
+        assert alert.timestamp.time().isoformat() == "00:00:00"
+
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CHURNWATCH_")}
+    environment.update(settings.as_environment())
+    listing = subprocess.run(
+        [sys.executable, "-m", "streams.cli", "scores", "--deferred"],
+        env=environment,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert listing.returncode == 0, listing.stderr.decode()
+    rows = listing.stdout.decode().splitlines()
+    assert rows[0] == "alert_id,customer_id,raised_at,priority,value_at_risk,standing"
+    published = {a.alert_id for a in capped}
+    assert not {row.split(",")[0] for row in rows[1:]} & published
