@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -10,8 +11,10 @@ import orjson
 
 from alerts.events import ChurnAlert, CustomerRecovered, RiskUpdate
 from alerts.report import retention_report
+from streams.alert_days import waiting
 from streams.kafka_io import read_topic
 from streams.settings import Settings
+from streams.store import connect_sync
 from streams.topics import TopicNames
 
 
@@ -44,7 +47,16 @@ def build_report(
         if risk_values is not None
         else None
     )
-    return retention_report(alerts, recoveries, updates, since, load_settings().horizon_days)
+    report = retention_report(alerts, recoveries, updates, since, load_settings().horizon_days)
+    if settings is not None and settings.alert_daily_capacity is not None:
+        client = connect_sync(settings)
+        try:
+            report["capacity_waiting"] = dict(
+                Counter(s for s, _ in waiting(client, _keys(settings)))
+            )
+        finally:
+            client.close()
+    return report
 
 
 def _split(events: Iterable[dict[str, Any]]) -> tuple[list[ChurnAlert], list[CustomerRecovered]]:
