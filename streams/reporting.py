@@ -51,9 +51,8 @@ def build_report(
     if settings is not None and settings.alert_daily_capacity is not None:
         client = connect_sync(settings)
         try:
-            report["capacity_waiting"] = dict(
-                Counter(s for s, _ in waiting(client, _keys(settings)))
-            )
+            candidates = waiting(client, StateKeys(settings.redis_namespace))
+            report["capacity_waiting"] = dict(Counter(standing for standing, _ in candidates))
         finally:
             client.close()
     return report
