@@ -14,7 +14,7 @@ from alerts.report import retention_report
 from streams.alert_days import waiting
 from streams.kafka_io import read_topic
 from streams.settings import Settings
-from streams.store import connect_sync
+from streams.store import StateKeys, connect_sync
 from streams.topics import TopicNames
 
 
