@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from river import metrics
 
+from models.calibration import CalibratedScorer, Calibration
 from models.guard import ScorerGuard
 from models.heuristic import HeuristicScorer
 from models.online import INPUT_NAMES, LogisticChurnModel
@@ -74,6 +75,7 @@ class ModelSnapshot:
     online_since_period: int | None = None
     # quantiles of the serving scorer's risk over the active customers of the training window
     active_risks: tuple[float, ...] = ()
+    heuristic_calibration: Calibration = field(default_factory=Calibration)
 
     @property
     def is_warm(self) -> bool:
@@ -112,6 +114,7 @@ class ModelSnapshot:
             self.labels_seen["retained"] += len(bucket) - churned
             if window.churned.any() and not window.churned.all():
                 self.model.fit(window.rows, window.churned)
+            self.heuristic_calibration = Calibration.fit(window.heuristic, window.churned)
             self.active_risks = self._active_risks(window)
         self.period = period
         if self.serves_model and self.online_since_period is None:
@@ -125,19 +128,23 @@ class ModelSnapshot:
         risks = (
             self.model.predict_proba_rows(window.rows[active])
             if self.serves_model
-            else window.heuristic[active]
+            else self.heuristic_calibration.apply(window.heuristic[active])
         )
         return quantiles(risks.tolist())
 
     def _validate(self, bucket: Bucket) -> None:
         model = self.model.predict_proba_rows(bucket.rows)
-        self.guard.compare(bucket.churned, model, bucket.heuristic, self.period_days)
+        heuristic = self.heuristic_calibration.apply(bucket.heuristic)
+        self.guard.compare(bucket.churned, model, heuristic, self.period_days)
         for churned, risk in zip(bucket.churned.tolist(), model.tolist(), strict=True):
             self.metrics.update(churned, {False: 1.0 - risk, True: risk})
 
     def scorer(self) -> ChurnScorer:
         """The scorer of this snapshot, named with its version for every event it scores."""
-        return VersionedScorer(self.model if self.serves_model else HeuristicScorer(), self.version)
+        if self.serves_model:
+            return VersionedScorer(self.model, self.version)
+        heuristic = CalibratedScorer(HeuristicScorer(), self.heuristic_calibration)
+        return VersionedScorer(heuristic, self.version)
 
     def summary(self) -> dict[str, object]:
         return {
