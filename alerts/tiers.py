@@ -3,11 +3,37 @@
 from __future__ import annotations
 
 import bisect
+import math
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
 Tier = Literal["none", "medium", "high", "critical"]
 TIER_RANK: dict[Tier, int] = {"none": 0, "medium": 1, "high": 2, "critical": 3}
+
+
+def ladder(value: float, medium: float, high: float, critical: float) -> Tier:
+    """The highest tier whose lower bound ``value`` reaches.
+
+    >>> ladder(0.72, 0.5, 0.7, 0.85), ladder(0.2, 0.5, 0.7, 0.85)
+    ('high', 'none')
+    """
+    if value >= critical:
+        return "critical"
+    if value >= high:
+        return "high"
+    if value >= medium:
+        return "medium"
+    return "none"
+
+
+def check_order(what: str, low: float, bounds: tuple[float, float, float], high: float) -> None:
+    """Refuse tier bounds that are not strictly increasing inside (low, high)."""
+    medium, high_, critical = bounds
+    if not low < medium < high_ < critical < high:
+        raise ValueError(
+            f"{what} must satisfy {low:g} < medium < high < critical < {high:g}, "
+            f"got medium={medium:g}, high={high_:g}, critical={critical:g}"
+        )
 
 
 class Tiers(Protocol):
@@ -39,21 +65,11 @@ class TierThresholds:
     critical: float = 0.85
 
     def __post_init__(self) -> None:
-        if not 0 < self.medium < self.high < self.critical < 1:
-            raise ValueError(
-                "tier thresholds must satisfy 0 < medium < high < critical < 1, "
-                f"got medium={self.medium}, high={self.high}, critical={self.critical}"
-            )
+        check_order("tier thresholds", 0.0, (self.medium, self.high, self.critical), 1.0)
 
     def tier_of(self, risk: float) -> Tier:
         """The highest tier whose threshold ``risk`` reaches."""
-        if risk >= self.critical:
-            return "critical"
-        if risk >= self.high:
-            return "high"
-        if risk >= self.medium:
-            return "medium"
-        return "none"
+        return ladder(risk, self.medium, self.high, self.critical)
 
 
 @dataclass(frozen=True)
@@ -85,25 +101,14 @@ class PercentileTiers:
     critical: float = 95.0
 
     def __post_init__(self) -> None:
-        if not 0 < self.medium < self.high < self.critical < 100:
-            raise ValueError(
-                "tier percentiles must satisfy 0 < medium < high < critical < 100, "
-                f"got medium={self.medium}, high={self.high}, critical={self.critical}"
-            )
+        check_order("tier percentiles", 0.0, (self.medium, self.high, self.critical), 100.0)
 
     def percentile_of(self, risk: float) -> float:
         """The share of active customers' risks at or below ``risk``, in percent."""
         return 100.0 * bisect.bisect_right(self.active_risks, risk) / len(self.active_risks)
 
     def tier_of(self, risk: float) -> Tier:
-        percentile = self.percentile_of(risk)
-        if percentile >= self.critical:
-            return "critical"
-        if percentile >= self.high:
-            return "high"
-        if percentile >= self.medium:
-            return "medium"
-        return "none"
+        return ladder(self.percentile_of(risk), self.medium, self.high, self.critical)
 
 
 EVEN_ODDS = 0.5
@@ -147,20 +152,10 @@ class LiftTiers:
     critical: float = 8.0
 
     def __post_init__(self) -> None:
-        if not 1 < self.medium < self.high < self.critical:
-            raise ValueError(
-                "tier odds ratios must satisfy 1 < medium < high < critical, "
-                f"got medium={self.medium}, high={self.high}, critical={self.critical}"
-            )
+        check_order("tier odds ratios", 1.0, (self.medium, self.high, self.critical), math.inf)
 
     def tier_of(self, risk: float) -> Tier:
         if risk < EVEN_ODDS:
             return "none"
         lift = odds(risk) / odds(self.base_rate)
-        if lift >= self.critical:
-            return "critical"
-        if lift >= self.high:
-            return "high"
-        if lift >= self.medium:
-            return "medium"
-        return "none"
+        return ladder(lift, self.medium, self.high, self.critical)

@@ -52,6 +52,14 @@ def _episode_of(purchases: list[float], at: float) -> int:
     return bisect.bisect_right(purchases, at)
 
 
+def _cli(settings, *args: str) -> subprocess.CompletedProcess:
+    """`churnwatch ARGS` as a user runs it, configured by the environment only."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CHURNWATCH_")}
+    environment.update(settings.as_environment())
+    command = [sys.executable, "-m", "streams.cli", *args]
+    return subprocess.run(command, env=environment, capture_output=True, timeout=120, check=False)
+
+
 def _churn_alerts(result) -> list[ChurnAlert]:
     return [ChurnAlert.model_validate(a) for a in result.alerts if a["type"] == "churn_alert"]
 
@@ -103,15 +111,7 @@ def test_holdout_is_decided_by_customer_id(alerted_run):
 
 def test_report_reads_the_real_topics(alerted_run):
     settings, result = alerted_run
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("CHURNWATCH_")}
-    environment.update(settings.as_environment())
-    done = subprocess.run(
-        [sys.executable, "-m", "streams.cli", "report", "--json"],
-        env=environment,
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
+    done = _cli(settings, "report", "--json")
     assert done.returncode == 0, done.stderr.decode()
     kpis = orjson.loads(done.stdout)
     alerts = _churn_alerts(result)
@@ -145,15 +145,7 @@ def test_a_daily_capacity_caps_every_day_defers_the_rest_and_lists_them(services
     for alert in deferred:  # published on a later day, still before the horizon's silence
         assert alert.timestamp.time().isoformat() == "00:00:00"
 
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("CHURNWATCH_")}
-    environment.update(settings.as_environment())
-    listing = subprocess.run(
-        [sys.executable, "-m", "streams.cli", "scores", "--deferred"],
-        env=environment,
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
+    listing = _cli(settings, "scores", "--deferred")
     assert listing.returncode == 0, listing.stderr.decode()
     rows = listing.stdout.decode().splitlines()
     assert rows[0] == "alert_id,customer_id,raised_at,priority,value_at_risk,standing"
