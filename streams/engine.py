@@ -209,12 +209,13 @@ class Engine:
             highwaters = self._highwaters()
             self._report_lag(highwaters)
             released = self.merger.release(highwaters)
-            if len(self.merger):
-                idle = await self._partitions_with_nothing_to_deliver(highwaters)
-                if idle:
-                    log.info("partitions with nothing to deliver stop holding others: %s", idle)
-                    self.merger.mark_unseen_caught_up(idle)
-                    released += self.merger.release(highwaters)
+            # also with nothing held: a worker restarted after its last event must still see
+            # that it is caught up, and settle the checks of that event's second
+            idle = await self._partitions_with_nothing_to_deliver(highwaters)
+            if idle:
+                log.info("partitions with nothing to deliver stop holding others: %s", idle)
+                self.merger.mark_unseen_caught_up(idle)
+                released += self.merger.release(highwaters)
             await self._drain(released, Counter())
             if not released and self._caught_up(highwaters):
                 await self._settle()
@@ -265,12 +266,14 @@ class Engine:
         return idle
 
     def _caught_up(self, highwaters: dict[tuple[str, int], int | None]) -> bool:
-        """Nothing held, and every assigned partition read to its end."""
+        """Nothing held, and every assigned partition read to its end (or known to have
+        nothing to deliver, as after a restart with everything applied)."""
         return (
             bool(highwaters)
             and not len(self.merger)
             and all(
-                high is not None and self.merger.next_offset(tp) >= high
+                high is not None
+                and (self.merger.next_offset(tp) >= high or self.merger.is_passed(tp))
                 for tp, high in highwaters.items()
             )
         )
