@@ -277,13 +277,10 @@ async def offer_live(
                 acks.append(await producer.send(line.topic, key=line.key, value=line.value))
             await asyncio.sleep(BURST_SECONDS)
         await producer.flush()
-        last_offsets: dict[str, int] = {}
-        for metadata in await asyncio.gather(*acks):
-            field = f"{metadata.topic}:{metadata.partition}"
-            last_offsets[field] = max(last_offsets.get(field, -1), metadata.offset)
+        metadata = await asyncio.gather(*acks)
     finally:
         await producer.stop()
-    return sent_at, Produced(len(sent_at), last_offsets)
+    return sent_at, Produced.of((m.topic, m.partition, m.offset) for m in metadata)
 
 
 def latency_ms(

@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import orjson
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
@@ -114,10 +113,29 @@ def _event_time_order(line: InputLine) -> float:
 
 @dataclass(frozen=True)
 class Produced:
-    """Where the broker put what was sent: the last offset written to each input partition."""
+    """Where the broker put what was sent: per ``topic:partition``, the first and last offset.
+
+    >>> sent = Produced.of([("p", 0, 7), ("p", 0, 9), ("c", 1, 0)])
+    >>> sent.count, sent.first_offsets["p:0"], sent.last_offsets["p:0"]
+    (3, 7, 9)
+    """
 
     count: int
-    last_offsets: dict[str, int]  # "topic:partition" -> offset of the last message sent there
+    first_offsets: dict[str, int]
+    last_offsets: dict[str, int]
+
+    @classmethod
+    def of(cls, acknowledged: Iterable[tuple[str, int, int]]) -> Produced:
+        """From the (topic, partition, offset) of every acknowledged message."""
+        first: dict[str, int] = {}
+        last: dict[str, int] = {}
+        count = 0
+        for topic, partition, offset in acknowledged:
+            field = f"{topic}:{partition}"
+            first[field] = min(first.get(field, offset), offset)
+            last[field] = max(last.get(field, offset), offset)
+            count += 1
+        return cls(count, first, last)
 
 
 def produce_lines(
@@ -135,18 +153,11 @@ def produce_lines(
         retries=5,
         max_request_size=max(1_048_576, 2 * settings.max_message_bytes),
     )
-    last_offsets: dict[str, int] = {}
-
-    def acknowledged(metadata: Any) -> None:
-        field = f"{metadata.topic}:{metadata.partition}"
-        last_offsets[field] = max(last_offsets.get(field, -1), metadata.offset)
-
     started = time.monotonic()
     try:
         futures = []
         for index, line in enumerate(lines, start=1):
             futures.append(producer.send(line.topic, key=line.key, value=line.value))
-            futures[-1].add_callback(acknowledged)
             if rate:
                 ahead = index / rate - (time.monotonic() - started)
                 if ahead > 0:
@@ -154,13 +165,13 @@ def produce_lines(
             if on_progress and index % 500 == 0:
                 on_progress(500)
         producer.flush()
-        for future in futures:
-            future.get()  # raises what the broker refused, instead of losing it quietly
+        # get() raises what the broker refused, instead of losing it quietly
+        acknowledged = [future.get() for future in futures]
         if on_progress:
             on_progress(len(lines) % 500)
     finally:
         producer.close()
-    return Produced(len(lines), last_offsets)
+    return Produced.of((m.topic, m.partition, m.offset) for m in acknowledged)
 
 
 class ReadStalled(TimeoutError):

@@ -115,9 +115,10 @@ class Completion:
 
     @property
     def accounted(self) -> int:
-        """Messages at or below their partition's saved offset: applied, duplicate or dead."""
+        """Messages sent that are at or below their partition's saved offset."""
+        first = self.sent.first_offsets
         return sum(
-            min(self.saved.get(field, -1), last) + 1
+            max(0, min(self.saved.get(field, -1), last) - first[field] + 1)
             for field, last in self.sent.last_offsets.items()
         )
 
