@@ -115,6 +115,10 @@ class AlertDays:
             return 0
         raw = cast(bytes | None, await self.client.get(self.keys.sealed_day))
         start = int(raw) + 1 if raw is not None else await self._first_day(through)
+        if start > through:
+            if raw is None:  # no candidate yet: remember how far, and never scan again
+                await self.client.set(self.keys.sealed_day, through)
+            return 0
         published = 0
         for day in range(start, through + 1):
             if not await self.client.set(
