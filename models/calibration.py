@@ -12,9 +12,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize
 
 from models.features import Features
+from models.logistic import fit_logistic, sigmoid, sigmoid_one
 from models.scorer import ChurnScorer
 
 EPSILON = 1e-6
@@ -45,20 +45,12 @@ class Calibration:
     def fit(cls, risk: np.ndarray, churned: np.ndarray) -> Calibration:
         if not len(churned) or churned.all() or not churned.any():
             return cls()
-        z, y = log_odds(risk), churned.astype(float)
-
-        def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
-            s = w[0] * z + w[1]
-            residual = 1.0 / (1.0 + np.exp(-s)) - y
-            value = np.mean(np.logaddexp(0.0, s) - y * s)
-            return float(value), np.array([np.mean(residual * z), np.mean(residual)])
-
-        solution = minimize(loss, np.array([1.0, 0.0]), jac=True, method="L-BFGS-B")
-        return cls(float(solution.x[0]), float(solution.x[1]))
+        design = log_odds(risk).reshape(-1, 1)
+        slope, intercept = fit_logistic(design, churned.astype(float), np.array([1.0, 0.0]), 0.0)
+        return cls(float(slope), float(intercept))
 
     def apply(self, risk: np.ndarray) -> np.ndarray:
-        s = self.slope * log_odds(risk) + self.intercept
-        return 1.0 / (1.0 + np.exp(-np.clip(s, -50.0, 50.0)))
+        return sigmoid(self.slope * log_odds(risk) + self.intercept)
 
 
 class CalibratedScorer:
@@ -76,7 +68,7 @@ class CalibratedScorer:
         p = self.inner.predict_proba_one(x)[True]
         clipped = min(max(p, EPSILON), 1 - EPSILON)
         s = self.calibration.slope * math.log(clipped / (1 - clipped)) + self.calibration.intercept
-        q = 1.0 / (1.0 + math.exp(-min(max(s, -50.0), 50.0)))
+        q = sigmoid_one(s)
         return {False: 1.0 - q, True: q}
 
     def contributions(self, x: Features) -> dict[str, float]:

@@ -15,9 +15,9 @@ import math
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.optimize import minimize
 
 from models.features import Features
+from models.logistic import fit_logistic, sigmoid, sigmoid_one
 
 # Days added to tenure and to the time to the last purchase before taking their ratio, so
 # that a customer seen for a few days is not "infinitely" silent (BG/NBD's alpha plays this part).
@@ -98,10 +98,6 @@ def model_inputs(x: Features) -> list[float]:
     ]
 
 
-def _sigmoid(z: float) -> float:
-    return 1.0 / (1.0 + math.exp(-min(max(z, -50.0), 50.0)))
-
-
 class LogisticChurnModel:
     """L2-regularised logistic regression on standardized model inputs, fitted in batch.
 
@@ -145,34 +141,25 @@ class LogisticChurnModel:
         z = (inputs - mean) / scale
         # warm start: the current model's weights, re-expressed on the new standardization
         start = np.append(self.weights * scale / self.scale, self._intercept_for(mean, scale))
-        solution = minimize(self._loss, start, args=(z, y), jac=True, method="L-BFGS-B")
+        solution = fit_logistic(z, y, start, self.l2)
         self.mean, self.scale = mean, scale
-        self.weights, self.intercept = solution.x[:-1], float(solution.x[-1])
+        self.weights, self.intercept = solution[:-1], float(solution[-1])
         return self
 
     def _intercept_for(self, mean: np.ndarray, scale: np.ndarray) -> float:
         """The intercept that keeps the current model's log-odds under a new standardization."""
         return self.intercept + float(self.weights @ ((mean - self.mean) / self.scale))
 
-    def _loss(self, w: np.ndarray, z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-        log_odds = z @ w[:-1] + w[-1]
-        loss = np.mean(np.logaddexp(0.0, log_odds) - y * log_odds)
-        residual = 1.0 / (1.0 + np.exp(-log_odds)) - y
-        gradient = np.append(z.T @ residual, residual.sum()) / len(y)
-        gradient[:-1] += self.l2 * w[:-1]
-        return float(loss + 0.5 * self.l2 * w[:-1] @ w[:-1]), gradient
-
     def _standardized(self, x: Features) -> np.ndarray:
         return (np.asarray(model_inputs(x)) - self.mean) / self.scale
 
     def predict_proba_one(self, x: Features) -> dict[bool, float]:
-        p = _sigmoid(float(self._standardized(x) @ self.weights) + self.intercept)
+        p = sigmoid_one(float(self._standardized(x) @ self.weights) + self.intercept)
         return {False: 1.0 - p, True: p}
 
     def predict_proba_rows(self, rows: np.ndarray) -> np.ndarray:
         """P(churn) of many rows of :func:`model_inputs` at once."""
-        log_odds = ((rows - self.mean) / self.scale) @ self.weights + self.intercept
-        return 1.0 / (1.0 + np.exp(-np.clip(log_odds, -50.0, 50.0)))
+        return sigmoid(((rows - self.mean) / self.scale) @ self.weights + self.intercept)
 
     def contributions(self, x: Features) -> dict[str, float]:
         """Each input's push on the log-odds: its weight times its standardized value."""
