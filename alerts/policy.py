@@ -11,6 +11,9 @@ An alert asks a person to act, so it must come while acting is still worth it, a
   (``churnwatch scores --stage lapsed``).
 - **Not at a purchase.** A customer who has just bought is not leaving now; alerts come from
   silence (the engine's inactivity checks) or from a complaint.
+- **Not on unchecked risks.** While the scorer is cold (no outcomes yet to calibrate it
+  against), its risks are a guess; alerts wait (``withheld``) and the customer stays armed, so
+  the first calibrated period alerts those still worth it.
 """
 
 from __future__ import annotations
@@ -41,11 +44,14 @@ class AlertPolicy:
         Whether a complaint that raises the tier alerts again within the episode.
     cooldown_days
         Least event time between two alerts of one episode (escalations only).
+    withheld
+        Raise no alerts (the period's risks are uncalibrated); memory is left as it is.
     """
 
     horizon_days: float
     escalate: bool = False
     cooldown_days: float = 14.0
+    withheld: bool = False
 
 
 def end_episode(memory: AlertMemory) -> None:
@@ -76,8 +82,13 @@ def decide_alert(
     True
     >>> decide_alert(memory, "high", 201 * DAY, 0.0, "purchase", policy) is None
     True
+    >>> cold = AlertPolicy(horizon_days=90, withheld=True)
+    >>> decide_alert(memory, "high", 202 * DAY, 30.0, "inactivity", cold), memory.armed
+    (None, True)
     """
-    if tier == "none" or trigger == "purchase" or silent_days >= policy.horizon_days:
+    if policy.withheld or tier == "none" or trigger == "purchase":
+        return None
+    if silent_days >= policy.horizon_days:  # too late for a person to act: the win-back list
         return None
     if memory.armed:
         decision = AlertDecision(tier, escalation=False)

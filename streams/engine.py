@@ -30,7 +30,7 @@ from streams.dead_letters import dead_letter
 from streams.events import Rejection, decode_event
 from streams.model_store import ModelPeriods, ModelStore
 from streams.ordering import EventTimeMerger
-from streams.processor import Work, assessment_config, process_batch, with_tiers_of
+from streams.processor import Work, assessment_config, for_period, process_batch
 from streams.publishing import Outgoing, publish
 from streams.settings import Settings
 from streams.store import CustomerStore
@@ -429,7 +429,7 @@ class Engine:
             watermark if settle else watermark - 1, self.periods.start(period + 1) - 1
         )
         self.checked_through = checks_until
-        config = with_tiers_of(self.config, self.settings, snapshot)
+        config = for_period(self.config, self.settings, snapshot)
         step = Step(period, snapshot.scorer(), config, checks_until, partition_of)
         work: list[Work] = [*events, *await self._due_checks(checks_until, partition_of)]
         while True:

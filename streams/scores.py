@@ -14,7 +14,7 @@ from models.heuristic import HeuristicScorer
 from models.scorer import ChurnScorer
 from streams.alert_days import waiting
 from streams.model_store import snapshot_as_of
-from streams.processor import assessment_config, with_tiers_of
+from streams.processor import assessment_config, for_period
 from streams.settings import Settings
 from streams.store import StateKeys, connect_sync, read_all_states
 
@@ -41,7 +41,7 @@ def collect_scores(
     finally:
         client.close()
     scorer = scorer or (snapshot.scorer() if snapshot else HeuristicScorer())
-    config = with_tiers_of(assessment_config(settings), settings, snapshot)
+    config = for_period(assessment_config(settings), settings, snapshot)
     rows = [score_customer(state, cut, scorer, config) for state in states]
     return cut, sorted(rows, key=lambda row: row.customer_id)
 

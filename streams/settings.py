@@ -129,6 +129,15 @@ class Settings(BaseSettings):
             "Alert again within an episode when a complaint raises the tier (once per tier).",
         ),
     )
+    alert_while_cold: bool = Field(
+        False,
+        description=_env(
+            "alert_while_cold",
+            "Alert while the scorer is cold (fewer than CHURNWATCH_MIN_LABELS outcomes of each "
+            "kind): its risks are then unchecked guesses. Off, alerts start with the first "
+            "calibrated period, about the horizon after the stream's first events.",
+        ),
+    )
     alert_cooldown_days: float = Field(
         14.0,
         ge=0,
