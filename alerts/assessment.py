@@ -97,6 +97,7 @@ def assess(
         x["recency_days"],
         trigger.kind,
         config.policy,
+        overdue=x["recency_days"] / x["mean_interval_days"],
     )
     if decision is None:
         return Assessment(update, recovered=recovered)

@@ -11,13 +11,14 @@ An alert asks a person to act, so it must come while acting is still worth it, a
   (``churnwatch scores --stage lapsed``).
 - **Not at a purchase.** A customer who has just bought is not leaving now; alerts come from
   silence (the engine's inactivity checks) or from a complaint.
-- **Not on unchecked risks.** While the scorer is cold (no outcomes yet to calibrate it
-  against), its risks are a guess; alerts wait (``withheld``) and the customer stays armed, so
-  the first calibrated period alerts those still worth it.
+- **Not on unchecked risks alone.** While the scorer is cold (no outcomes yet to check its
+  risks against), an alert also needs the customer to be overdue: silent ``min_overdue`` times
+  their mean gap between purchases. Until then they stay armed.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from alerts.events import TriggerKind
@@ -44,14 +45,14 @@ class AlertPolicy:
         Whether a complaint that raises the tier alerts again within the episode.
     cooldown_days
         Least event time between two alerts of one episode (escalations only).
-    withheld
-        Raise no alerts (the period's risks are uncalibrated); memory is left as it is.
+    min_overdue
+        Least silence, in multiples of the customer's mean gap between purchases, for an alert.
     """
 
     horizon_days: float
     escalate: bool = False
     cooldown_days: float = 14.0
-    withheld: bool = False
+    min_overdue: float = 0.0
 
 
 def end_episode(memory: AlertMemory) -> None:
@@ -66,6 +67,7 @@ def decide_alert(
     silent_days: float,
     trigger: TriggerKind,
     policy: AlertPolicy,
+    overdue: float = math.inf,
 ) -> AlertDecision | None:
     """Decide whether ``tier`` at event time ``at``, on ``trigger``, alerts; update ``memory``.
 
@@ -82,11 +84,12 @@ def decide_alert(
     True
     >>> decide_alert(memory, "high", 201 * DAY, 0.0, "purchase", policy) is None
     True
-    >>> cold = AlertPolicy(horizon_days=90, withheld=True)
-    >>> decide_alert(memory, "high", 202 * DAY, 30.0, "inactivity", cold), memory.armed
-    (None, True)
+    >>> cold = AlertPolicy(horizon_days=90, min_overdue=2.0)
+    >>> decide_alert(memory, "high", 202 * DAY, 30.0, "inactivity", cold, overdue=1.5)
+    >>> memory.armed
+    True
     """
-    if policy.withheld or tier == "none" or trigger == "purchase":
+    if overdue < policy.min_overdue or tier == "none" or trigger == "purchase":
         return None
     if silent_days >= policy.horizon_days:  # too late for a person to act: the win-back list
         return None

@@ -48,11 +48,13 @@ def for_period(
 
     Relative tiers need calibrated risks, which only the learned model gives: while the
     heuristic serves (the model is cold, or guarded), and where settings ask for them, the
-    absolute thresholds apply. While cold, no outcome has yet checked the heuristic's risks:
-    on a generated population its alerts were right 19% of the time, the learned model's 55%.
+    absolute thresholds apply. While cold, no outcome has yet checked the heuristic's risks
+    (on a generated population its alerts were right 19% of the time, the learned model's
+    55%), so an alert also needs the customer to be overdue.
     """
-    if snapshot is not None and not snapshot.is_warm and not settings.alert_while_cold:
-        config = replace(config, policy=replace(config.policy, withheld=True))
+    if snapshot is not None and not snapshot.is_warm:
+        cold = replace(config.policy, min_overdue=settings.alert_cold_overdue)
+        config = replace(config, policy=cold)
     if (
         settings.alert_tiers == "absolute"
         or snapshot is None

@@ -129,13 +129,15 @@ class Settings(BaseSettings):
             "Alert again within an episode when a complaint raises the tier (once per tier).",
         ),
     )
-    alert_while_cold: bool = Field(
-        False,
+    alert_cold_overdue: float = Field(
+        2.0,
+        ge=0,
         description=_env(
-            "alert_while_cold",
-            "Alert while the scorer is cold (fewer than CHURNWATCH_MIN_LABELS outcomes of each "
-            "kind): its risks are then unchecked guesses. Off, alerts start with the first "
-            "calibrated period, about the horizon after the stream's first events.",
+            "alert_cold_overdue",
+            "While the scorer is cold (fewer than CHURNWATCH_MIN_LABELS outcomes of each kind, "
+            "so its risks are unchecked guesses), an alert also needs silence of this many "
+            "times the customer's mean gap between purchases (30 days' gap after a single "
+            "purchase). 0: the heuristic's tier alone.",
         ),
     )
     alert_cooldown_days: float = Field(
