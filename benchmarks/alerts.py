@@ -35,11 +35,11 @@ from rich.table import Table
 from benchmarks.cdnow import as_events, cdnow_transactions, replicate
 from benchmarks.replay import event_seconds
 from models.features import DAY
-from streams.demo import demo_settings
-from streams.kafka_io import route_lines
-from streams.runner import run_pipeline
+from streams.clients.kafka_io import route_lines
+from streams.dev.demo import demo_settings
+from streams.dev.runner import run_pipeline
+from streams.dev.synthetic import generate_events
 from streams.settings import Settings
-from streams.synthetic import generate_events
 
 NAIVE_GAPS = 2.0
 NAIVE_ONE_PURCHASE_DAYS = 60.0
@@ -123,7 +123,7 @@ def judge(alerts: list[tuple[str, float]], purchases: Purchases, horizon: float)
 
 def engine_alerts(settings: Settings, events: Sequence[dict[str, Any]]) -> list[tuple[str, float]]:
     with demo_settings(settings) as run_settings:
-        from streams.topics import TopicNames
+        from streams.clients.topics import TopicNames
 
         lines = route_lines(
             (orjson.dumps(e) for e in events), TopicNames.from_settings(run_settings)

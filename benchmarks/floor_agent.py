@@ -15,10 +15,10 @@ import mode.loop
 from faust import Stream
 from faust.types import StreamT
 
-from streams.app import group_options, run_worker, shorten_fetch_wait
+from streams.clients.topics import TopicNames
 from streams.settings import Settings
-from streams.store import StateKeys, connect
-from streams.topics import TopicNames
+from streams.storage.customers import StateKeys, connect
+from streams.worker.app import group_options, run_worker, shorten_fetch_wait
 
 settings = Settings()
 mode.loop.use(settings.event_loop)

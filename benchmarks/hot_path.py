@@ -23,12 +23,12 @@ from typing import Any
 
 from benchmarks.throughput import population, print_report
 from models.registry import ModelSnapshot
-from streams.apply import InputEvent, order_key
-from streams.embedded import EmbeddedRedis
-from streams.events import Rejection, decode_event
-from streams.processor import Work, assessment_config, process_batch
+from streams.dev.embedded import EmbeddedRedis
+from streams.pipeline.apply import InputEvent, order_key
+from streams.pipeline.events import Rejection, decode_event
+from streams.pipeline.processor import Work, assessment_config, process_batch
 from streams.settings import Settings
-from streams.store import CustomerStore, StateKeys, connect
+from streams.storage.customers import CustomerStore, StateKeys, connect
 
 STAGES = ("decode", "load", "process", "serialise", "save")
 PARTITION = 0

@@ -20,8 +20,8 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 
 from benchmarks.replay import CutResult, churned_after, event_seconds, replay_until
 from models.features import DAY
+from streams.dev.synthetic import generate_events
 from streams.settings import Settings
-from streams.synthetic import generate_events
 
 
 def judge(result: CutResult, truth: dict[str, bool]) -> dict[str, Any]:

@@ -32,10 +32,10 @@ from models.labels import LabelledExample
 from models.online import INPUT_NAMES, model_inputs
 from models.state import CustomerState
 from models.training import learning_order
-from streams.events import decode_event
-from streams.processor import assessment_config, process_batch
+from streams.dev.synthetic import generate_events
+from streams.pipeline.events import decode_event
+from streams.pipeline.processor import assessment_config, process_batch
 from streams.settings import Settings
-from streams.synthetic import generate_events
 
 
 class Learner(Protocol):

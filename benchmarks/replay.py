@@ -15,14 +15,14 @@ import orjson
 from alerts.assessment import CustomerScore
 from models.features import DAY
 from models.heuristic import HeuristicScorer
-from streams.demo import demo_settings
-from streams.kafka_io import route_lines
-from streams.model_store import snapshot_as_of
-from streams.runner import run_pipeline
-from streams.scores import collect_scores
+from streams.cli.scores import collect_scores
+from streams.clients.kafka_io import route_lines
+from streams.clients.topics import TopicNames
+from streams.dev.demo import demo_settings
+from streams.dev.runner import run_pipeline
 from streams.settings import Settings
-from streams.store import connect_sync
-from streams.topics import TopicNames
+from streams.storage.customers import connect_sync
+from streams.storage.models import snapshot_as_of
 
 
 @dataclass

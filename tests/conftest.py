@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from streams.events import ComplaintEvent, PurchaseEvent
+from streams.pipeline.events import ComplaintEvent, PurchaseEvent
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
 _ids = itertools.count()

@@ -19,13 +19,13 @@ from pathlib import Path
 import orjson
 import pytest
 
-from streams.codec import encode_state
-from streams.embedded import embedded_services
-from streams.runner import WorkerProcess, engine_stats, events_done
-from streams.scores import collect_scores, scores_csv
+from streams.cli.scores import collect_scores, scores_csv
+from streams.dev.embedded import embedded_services
+from streams.dev.runner import WorkerProcess, engine_stats, events_done
+from streams.dev.synthetic import generate_events
 from streams.settings import Settings
-from streams.store import StateKeys, connect_sync, read_all_states
-from streams.synthetic import generate_events
+from streams.storage.codec import encode_state
+from streams.storage.customers import StateKeys, connect_sync, read_all_states
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,10 @@ from alerts.events import ChurnAlert
 from alerts.priority import in_holdout
 from benchmarks.replay import event_seconds
 from models.features import DAY
-from streams.kafka_io import route_lines
-from streams.runner import run_pipeline
-from streams.synthetic import generate_events
-from streams.topics import TopicNames
+from streams.clients.kafka_io import route_lines
+from streams.clients.topics import TopicNames
+from streams.dev.runner import run_pipeline
+from streams.dev.synthetic import generate_events
 from tests.integration.conftest import unique_settings
 
 pytestmark = pytest.mark.integration
@@ -56,7 +56,7 @@ def _cli(settings, *args: str) -> subprocess.CompletedProcess:
     """`churnwatch ARGS` as a user runs it, configured by the environment only."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("CHURNWATCH_")}
     environment.update(settings.as_environment())
-    command = [sys.executable, "-m", "streams.cli", *args]
+    command = [sys.executable, "-m", "streams.cli.main", *args]
     return subprocess.run(command, env=environment, capture_output=True, timeout=120, check=False)
 
 

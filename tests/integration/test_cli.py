@@ -10,9 +10,9 @@ import sys
 import orjson
 import pytest
 
-from streams.kafka_io import route_lines
-from streams.runner import run_pipeline
-from streams.topics import TopicNames
+from streams.clients.kafka_io import route_lines
+from streams.clients.topics import TopicNames
+from streams.dev.runner import run_pipeline
 
 pytestmark = pytest.mark.integration
 
@@ -22,7 +22,7 @@ def _churnwatch(*args: str, settings=None, timeout: float = 300) -> subprocess.C
     if settings is not None:
         environment.update(settings.as_environment())
     return subprocess.run(
-        [sys.executable, "-m", "streams.cli", *args],
+        [sys.executable, "-m", "streams.cli.main", *args],
         env=environment,
         capture_output=True,
         timeout=timeout,

@@ -9,10 +9,16 @@ import time
 import orjson
 import pytest
 
-from streams.kafka_io import InputLine, ensure_topics, produce_lines, read_records, route_lines
-from streams.runner import PipelineIncomplete, WorkerProcess, wait_until_processed
-from streams.synthetic import generate_events
-from streams.topics import TopicNames
+from streams.clients.kafka_io import (
+    InputLine,
+    ensure_topics,
+    produce_lines,
+    read_records,
+    route_lines,
+)
+from streams.clients.topics import TopicNames
+from streams.dev.runner import PipelineIncomplete, WorkerProcess, wait_until_processed
+from streams.dev.synthetic import generate_events
 
 pytestmark = pytest.mark.integration
 

@@ -15,12 +15,12 @@ import sys
 import orjson
 import pytest
 
-from streams.kafka_io import route_lines
-from streams.model_store import snapshot_at_most
-from streams.runner import run_pipeline
-from streams.store import connect_sync
-from streams.synthetic import generate_events
-from streams.topics import TopicNames
+from streams.clients.kafka_io import route_lines
+from streams.clients.topics import TopicNames
+from streams.dev.runner import run_pipeline
+from streams.dev.synthetic import generate_events
+from streams.storage.customers import connect_sync
+from streams.storage.models import snapshot_at_most
 from tests.integration.conftest import pipeline_outcome
 
 pytestmark = pytest.mark.integration

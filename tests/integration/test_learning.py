@@ -8,12 +8,12 @@ import orjson
 import pytest
 
 from models.features import DAY, FEATURE_NAMES
-from streams.kafka_io import route_lines
-from streams.model_store import ModelPeriods, snapshot_at_most
-from streams.runner import run_pipeline
-from streams.store import connect_sync
-from streams.synthetic import generate_events
-from streams.topics import TopicNames
+from streams.clients.kafka_io import route_lines
+from streams.clients.topics import TopicNames
+from streams.dev.runner import run_pipeline
+from streams.dev.synthetic import generate_events
+from streams.storage.customers import connect_sync
+from streams.storage.models import ModelPeriods, snapshot_at_most
 
 pytestmark = pytest.mark.integration
 

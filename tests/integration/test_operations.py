@@ -11,13 +11,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from streams.dead_letters import DeadLetter
-from streams.erasure import erase_customer
-from streams.kafka_io import ensure_topics, produce_lines, read_records, read_topic, route_lines
-from streams.runner import WorkerProcess, engine_stats, run_pipeline, wait_until_processed
-from streams.store import StateKeys, connect_sync, read_all_states
-from streams.synthetic import generate_events
-from streams.topics import TopicNames
+from streams.clients.kafka_io import (
+    ensure_topics,
+    produce_lines,
+    read_records,
+    read_topic,
+    route_lines,
+)
+from streams.clients.topics import TopicNames
+from streams.dev.runner import WorkerProcess, engine_stats, run_pipeline, wait_until_processed
+from streams.dev.synthetic import generate_events
+from streams.pipeline.dead_letters import DeadLetter
+from streams.storage.customers import StateKeys, connect_sync, read_all_states
+from streams.storage.erasure import erase_customer
 from tests.integration.conftest import unique_settings
 
 pytestmark = pytest.mark.integration

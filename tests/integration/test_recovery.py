@@ -17,8 +17,7 @@ import orjson
 import pytest
 from kafka import KafkaConsumer, TopicPartition
 
-from streams.embedded import EmbeddedKafka, EmbeddedRedis, free_port
-from streams.kafka_io import (
+from streams.clients.kafka_io import (
     Produced,
     ensure_topics,
     produce_lines,
@@ -26,10 +25,11 @@ from streams.kafka_io import (
     route_lines,
     servers,
 )
-from streams.runner import WorkerProcess, run_pipeline, wait_until_processed
+from streams.clients.topics import TopicNames
+from streams.dev.embedded import EmbeddedKafka, EmbeddedRedis, free_port
+from streams.dev.runner import WorkerProcess, run_pipeline, wait_until_processed
+from streams.dev.synthetic import generate_events
 from streams.settings import Settings
-from streams.synthetic import generate_events
-from streams.topics import TopicNames
 from tests.integration.conftest import pipeline_outcome, wait_for_progress
 
 pytestmark = pytest.mark.integration

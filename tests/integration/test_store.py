@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from streams.settings import Settings
-from streams.store import CustomerStore, StateKeys, connect
+from streams.storage.customers import CustomerStore, StateKeys, connect
 
 pytestmark = pytest.mark.integration
 

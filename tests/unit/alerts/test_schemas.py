@@ -5,7 +5,7 @@ from pathlib import Path
 import orjson
 
 from alerts.schemas import json_schemas
-from streams.dead_letters import DeadLetter
+from streams.pipeline.dead_letters import DeadLetter
 
 SCHEMAS = Path(__file__).resolve().parents[3] / "schemas"
 

@@ -1,7 +1,7 @@
 import pytest
 from click.testing import CliRunner
 
-from streams.cli import main
+from streams.cli.main import main
 
 COMMANDS = ["demo", "generate", "worker", "replay", "scores", "inspect", "tail", "services"]
 

@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 from models.features import DAY, FEATURE_NAMES
 from models.labels import take_snapshot
 from models.state import CustomerState, apply_complaint, apply_purchase
-from streams.codec import decode_state, encode_state
+from streams.storage.codec import decode_state, encode_state
 
 days = st.integers(0, 800)
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from faust.types import TP
 
-from streams.engine import Engine, OutputTopics
 from streams.settings import Settings
+from streams.worker.engine import Engine, OutputTopics
 
 
 class _Consumer:

@@ -1,7 +1,7 @@
 import orjson
 import pytest
 
-from streams.events import ComplaintEvent, PurchaseEvent, Rejection, decode_event
+from streams.pipeline.events import ComplaintEvent, PurchaseEvent, Rejection, decode_event
 from tests.conftest import complaint_fields, purchase_fields
 
 

@@ -3,7 +3,7 @@ import random
 from hypothesis import given
 from hypothesis import strategies as st
 
-from streams.ordering import EventTimeMerger
+from streams.pipeline.ordering import EventTimeMerger
 
 
 @given(

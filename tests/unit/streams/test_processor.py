@@ -9,12 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from models.heuristic import HeuristicScorer
-from streams.apply import event_time
-from streams.codec import decode_state, encode_state
-from streams.events import PurchaseEvent, decode_event
-from streams.processor import DueCheck, assessment_config, process_batch, work_order
+from streams.dev.synthetic import generate_events
+from streams.pipeline.apply import event_time
+from streams.pipeline.events import PurchaseEvent, decode_event
+from streams.pipeline.processor import DueCheck, assessment_config, process_batch, work_order
 from streams.settings import Settings
-from streams.synthetic import generate_events
+from streams.storage.codec import decode_state, encode_state
 
 CONFIG = assessment_config(Settings())
 EVENTS = [decode_event(orjson.dumps(e), 10_000) for e in generate_events(40, 300, seed=3)]

@@ -2,8 +2,8 @@ import asyncio
 
 import pytest
 
-from streams import publishing
-from streams.publishing import Outgoing, publish
+from streams.worker import publishing
+from streams.worker.publishing import Outgoing, publish
 
 
 class FlakyProducer:

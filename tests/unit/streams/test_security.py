@@ -1,6 +1,6 @@
 import faust
 
-from streams.security import faust_credentials, kafka_client_options, redis_client_options
+from streams.clients.security import faust_credentials, kafka_client_options, redis_client_options
 from streams.settings import Settings
 
 

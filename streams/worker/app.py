@@ -12,14 +12,14 @@ from faust import Stream, Worker
 from faust.types import StreamT
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from streams.engine import Engine, OutputTopics
-from streams.gc_tuning import tune_gc
-from streams.metrics import REGISTRY
-from streams.model_store import ModelStore
-from streams.security import faust_credentials
+from streams.clients.security import faust_credentials
+from streams.clients.topics import TopicNames
 from streams.settings import Settings
-from streams.store import CustomerStore, StateKeys, connect
-from streams.topics import TopicNames
+from streams.storage.customers import CustomerStore, StateKeys, connect
+from streams.storage.models import ModelStore
+from streams.worker.engine import Engine, OutputTopics
+from streams.worker.gc_tuning import tune_gc
+from streams.worker.metrics import REGISTRY
 
 log = logging.getLogger(__name__)
 

@@ -19,11 +19,11 @@ from pathlib import Path
 import orjson
 import redis
 
-from streams.embedded import free_port
-from streams.kafka_io import InputLine, Produced, ensure_topics, produce_lines, read_topic
+from streams.clients.kafka_io import InputLine, Produced, ensure_topics, produce_lines, read_topic
+from streams.clients.topics import TopicNames
+from streams.dev.embedded import free_port
 from streams.settings import Settings
-from streams.store import StateKeys, connect_sync
-from streams.topics import TopicNames
+from streams.storage.customers import StateKeys, connect_sync
 
 
 class WorkerProcess:
@@ -39,7 +39,7 @@ class WorkerProcess:
         environment = {**os.environ, **self.settings.as_environment()}
         with self.log_path.open("ab") as log_file:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "streams.cli", "worker"],
+                [sys.executable, "-m", "streams.cli.main", "worker"],
                 env=environment,
                 stdout=log_file,
                 stderr=subprocess.STDOUT,

@@ -7,9 +7,9 @@ from typing import Any
 
 from alerts.events import as_utc
 from models.features import extract_features
-from streams.codec import decode_state
 from streams.settings import Settings
-from streams.store import StateKeys, connect_sync
+from streams.storage.codec import decode_state
+from streams.storage.customers import StateKeys, connect_sync
 
 
 def describe_customer(settings: Settings, customer_id: str) -> dict[str, Any] | None:

@@ -17,13 +17,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from alerts.events import as_utc
-from streams.embedded import embedded_services
-from streams.kafka_io import InputLine, read_topic, route_lines
-from streams.runner import PipelineRun, run_pipeline
-from streams.scores import collect_scores, scores_csv
+from streams.cli.scores import collect_scores, scores_csv
+from streams.clients.kafka_io import InputLine, read_topic, route_lines
+from streams.clients.topics import TopicNames
+from streams.dev.embedded import embedded_services
+from streams.dev.runner import PipelineRun, run_pipeline
+from streams.dev.synthetic import generate_events
 from streams.settings import Settings
-from streams.synthetic import generate_events
-from streams.topics import TopicNames
 
 
 @contextmanager

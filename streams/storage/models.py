@@ -25,7 +25,7 @@ from models.labels import LabelledExample
 from models.registry import ModelSnapshot
 from models.training import TrainingWindow
 from streams.settings import Settings
-from streams.store import StateKeys
+from streams.storage.customers import StateKeys
 
 log = logging.getLogger(__name__)
 # Short, and refreshed while the trainer waits at the barrier: a trainer killed mid-period

@@ -17,7 +17,7 @@ from models.labels import LabelledExample, label_by_purchase, label_expired
 from models.registry import ModelSnapshot
 from models.scorer import ChurnScorer
 from models.state import CustomerState
-from streams.apply import InputEvent, apply_event, event_time, order_key, trigger_of
+from streams.pipeline.apply import InputEvent, apply_event, event_time, order_key, trigger_of
 from streams.settings import Settings
 
 

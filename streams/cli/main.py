@@ -96,7 +96,7 @@ def demo(
     as_json: bool,
 ) -> None:
     """Run the whole pipeline on embedded (or configured) services and summarise it."""
-    from streams.demo import DemoRequest, run_demo
+    from streams.dev.demo import DemoRequest, run_demo
 
     request = DemoRequest(
         input_path, customers, days, seed, parse_time(as_of), scores_out, alerts_out, risk_out
@@ -114,7 +114,7 @@ def demo(
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="JSONL to write.")
 def generate(customers: int, days: int, seed: int, out: str) -> None:
     """Generate a synthetic population's purchases and complaints, in event-time order."""
-    from streams.synthetic import generate_events, write_jsonl
+    from streams.dev.synthetic import generate_events, write_jsonl
 
     count = write_jsonl(generate_events(customers, days, seed), out)
     console.print(f"wrote {count} events for {customers} customers to {out}")
@@ -125,8 +125,8 @@ def worker() -> None:
     """Run a worker: consume the input topics until stopped (Ctrl-C or SIGTERM)."""
     import mode.loop
 
-    from streams.app import create_app, run_worker
-    from streams.kafka_io import ensure_topics
+    from streams.clients.kafka_io import ensure_topics
+    from streams.worker.app import create_app, run_worker
 
     settings = load_settings()
     try:
@@ -152,8 +152,8 @@ def worker() -> None:
 )
 def replay(path: str, rate: float | None) -> None:
     """Produce a JSONL file into the input topics in event-time order."""
-    from streams.kafka_io import ensure_topics, produce_lines, route_lines
-    from streams.topics import TopicNames
+    from streams.clients.kafka_io import ensure_topics, produce_lines, route_lines
+    from streams.clients.topics import TopicNames
 
     settings = load_settings()
     with open(path, "rb") as lines:
@@ -183,7 +183,7 @@ def replay(path: str, rate: float | None) -> None:
 )
 def scores(as_of: str | None, out: str | None, stage: str | None, deferred: bool) -> None:
     """Score every customer as of a moment, as CSV (riskiest value first with --stage)."""
-    from streams.scores import collect_scores, deferred_csv, scores_csv
+    from streams.cli.scores import collect_scores, deferred_csv, scores_csv
 
     if deferred:
         with _service_errors():
@@ -228,8 +228,8 @@ def report(
     since: str | None, alerts_file: str | None, risk_file: str | None, as_json: bool
 ) -> None:
     """Retention KPIs: alerts by tier, recapture rate, days to recovery, value recovered."""
-    from streams.presentation import report_table
-    from streams.reporting import build_report
+    from streams.cli.presentation import report_table
+    from streams.cli.reporting import build_report
 
     start = parse_time(since)
     with _service_errors():
@@ -253,7 +253,7 @@ def report(
 def schema(out: str) -> None:
     """Export the JSON Schemas of every event churnwatch publishes."""
     from alerts.schemas import json_schemas, write_schemas
-    from streams.dead_letters import DeadLetter
+    from streams.pipeline.dead_letters import DeadLetter
 
     for path in write_schemas(Path(out), json_schemas({"dead_letter": DeadLetter})):
         console.print(f"wrote {path}")
@@ -263,8 +263,8 @@ def schema(out: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def model(as_json: bool) -> None:
     """Show the online model: version, labels seen per class, progressive metrics."""
-    from streams.model_store import snapshot_at_most
-    from streams.store import connect_sync
+    from streams.storage.customers import connect_sync
+    from streams.storage.models import snapshot_at_most
 
     settings = load_settings()
     with _service_errors():
@@ -279,8 +279,8 @@ def model(as_json: bool) -> None:
     if as_json:
         click.echo(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
         return
-    from streams.model_store import ModelPeriods
-    from streams.presentation import model_table
+    from streams.cli.presentation import model_table
+    from streams.storage.models import ModelPeriods
 
     console.print(model_table(summary, ModelPeriods(settings.model_update_days)))
 
@@ -289,7 +289,7 @@ def model(as_json: bool) -> None:
 @click.argument("customer_id")
 def inspect(customer_id: str) -> None:
     """Show what the engine knows about one customer."""
-    from streams.inspection import describe_customer
+    from streams.cli.inspection import describe_customer
 
     with _service_errors():
         description = describe_customer(load_settings(), customer_id)
@@ -302,7 +302,7 @@ def inspect(customer_id: str) -> None:
 @click.argument("customer_id")
 def erase(customer_id: str) -> None:
     """Forget a customer: state, schedule, unlearned examples; tombstone on customer-risk."""
-    from streams.erasure import erase_customer
+    from streams.storage.erasure import erase_customer
 
     with _service_errors():
         erasure = erase_customer(load_settings(), customer_id)
@@ -320,8 +320,8 @@ def erase(customer_id: str) -> None:
 @click.option("--from-beginning", is_flag=True, help="Start at the oldest message.")
 def tail(stream: str, from_beginning: bool) -> None:
     """Print an output topic's messages as they arrive, one JSON per line."""
-    from streams.kafka_io import follow_topic
-    from streams.topics import TopicNames
+    from streams.clients.kafka_io import follow_topic
+    from streams.clients.topics import TopicNames
 
     settings = load_settings()
     topic = TopicNames.from_settings(settings).by_short_name(stream)
@@ -335,7 +335,7 @@ def services() -> None:
     """Start an embedded broker and Valkey, print their URLs, and keep them up until Ctrl-C."""
     import time
 
-    from streams.embedded import embedded_services
+    from streams.dev.embedded import embedded_services
 
     with embedded_services() as (kafka, redis_server):
         assert kafka and redis_server
@@ -352,7 +352,7 @@ def _service_errors() -> Iterator[None]:
     """Turn unreachable or unconfigured services into one clear line instead of a traceback."""
     from kafka.errors import KafkaError
 
-    from streams.kafka_io import ReadStalled
+    from streams.clients.kafka_io import ReadStalled
 
     try:
         yield

@@ -19,7 +19,7 @@ from alerts.capacity import Candidate, day_of, select
 from alerts.events import ChurnAlert, as_utc
 from models.features import DAY
 from models.state import CustomerState
-from streams.store import CustomerStore, StateKeys
+from streams.storage.customers import CustomerStore, StateKeys
 
 SEAL_LOCK_SECONDS = 30
 

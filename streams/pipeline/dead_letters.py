@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from alerts.events import SCHEMA_VERSION, deterministic_id
-from streams.events import Rejection
+from streams.pipeline.events import Rejection
 
 
 class DeadLetter(BaseModel):

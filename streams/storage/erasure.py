@@ -14,11 +14,11 @@ from dataclasses import dataclass
 import orjson
 from kafka import KafkaProducer
 
-from streams.kafka_io import servers
-from streams.security import kafka_client_options
+from streams.clients.kafka_io import servers
+from streams.clients.security import kafka_client_options
+from streams.clients.topics import TopicNames
 from streams.settings import Settings
-from streams.store import StateKeys, connect_sync
-from streams.topics import TopicNames
+from streams.storage.customers import StateKeys, connect_sync
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,10 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
 from models.state import CustomerState
-from streams.codec import decode_state, encode_state
-from streams.processor import DueCheck
-from streams.security import redis_client_options
+from streams.clients.security import redis_client_options
+from streams.pipeline.processor import DueCheck
 from streams.settings import Settings
+from streams.storage.codec import decode_state, encode_state
 
 # what redis-py's stubs accept as a hash mapping
 RedisMapping = Mapping[Any, Any]

@@ -23,17 +23,17 @@ from alerts.assessment import AssessmentConfig
 from alerts.events import ChurnAlert, OutputEvent, as_utc
 from models.registry import ModelSnapshot
 from models.scorer import ChurnScorer
-from streams import metrics
-from streams.alert_days import AlertDays, candidate_fields, candidate_of
-from streams.apply import InputEvent, event_time, order_key
-from streams.dead_letters import dead_letter
-from streams.events import Rejection, decode_event
-from streams.model_store import ModelPeriods, ModelStore
-from streams.ordering import EventTimeMerger
-from streams.processor import Work, assessment_config, for_period, process_batch
-from streams.publishing import Outgoing, publish
+from streams.pipeline.apply import InputEvent, event_time, order_key
+from streams.pipeline.dead_letters import dead_letter
+from streams.pipeline.events import Rejection, decode_event
+from streams.pipeline.ordering import EventTimeMerger
+from streams.pipeline.processor import Work, assessment_config, for_period, process_batch
 from streams.settings import Settings
-from streams.store import CustomerStore
+from streams.storage.alert_days import AlertDays, candidate_fields, candidate_of
+from streams.storage.customers import CustomerStore
+from streams.storage.models import ModelPeriods, ModelStore
+from streams.worker import metrics
+from streams.worker.publishing import Outgoing, publish
 
 log = logging.getLogger(__name__)
 

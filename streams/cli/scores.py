@@ -12,11 +12,11 @@ from alerts.assessment import CustomerScore, score_customer
 from alerts.events import as_utc
 from models.heuristic import HeuristicScorer
 from models.scorer import ChurnScorer
-from streams.alert_days import waiting
-from streams.model_store import snapshot_as_of
-from streams.processor import assessment_config, for_period
+from streams.pipeline.processor import assessment_config, for_period
 from streams.settings import Settings
-from streams.store import StateKeys, connect_sync, read_all_states
+from streams.storage.alert_days import waiting
+from streams.storage.customers import StateKeys, connect_sync, read_all_states
+from streams.storage.models import snapshot_as_of
 
 SCORE_COLUMNS = [f.name for f in dataclasses.fields(CustomerScore)]
 

@@ -13,9 +13,9 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
-from streams.security import kafka_client_options
+from streams.clients.security import kafka_client_options
+from streams.clients.topics import TopicNames
 from streams.settings import Settings
-from streams.topics import TopicNames
 
 
 def bootstrap_servers(kafka_url: str) -> list[str]:
