@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from alerts.events import ChurnAlert
 from models.features import DAY
 
 
@@ -83,3 +84,17 @@ def select(
     ]
     ranked = sorted(alive, key=lambda c: c.rank)
     return ranked[:capacity], ranked[capacity:]
+
+
+def candidate_of(alert: ChurnAlert, silent_days: float) -> Candidate:
+    """``alert`` as a candidate; the customer had been silent ``silent_days`` when it was raised."""
+    at = alert.timestamp.timestamp()
+    return Candidate(
+        alert_id=alert.alert_id,
+        customer_id=alert.customer_id,
+        raised_at=at,
+        silent_since=at - silent_days * DAY,
+        priority=alert.priority,
+        value_at_risk=alert.value_at_risk,
+        payload=alert.model_dump_json().encode(),
+    )

@@ -123,7 +123,7 @@ def judge(alerts: list[tuple[str, float]], purchases: Purchases, horizon: float)
 
 def engine_alerts(settings: Settings, events: Sequence[dict[str, Any]]) -> list[tuple[str, float]]:
     with demo_settings(settings) as run_settings:
-        from streams.clients.topics import TopicNames
+        from streams.topics import TopicNames
 
         lines = route_lines(
             (orjson.dumps(e) for e in events), TopicNames.from_settings(run_settings)

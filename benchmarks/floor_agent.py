@@ -15,10 +15,12 @@ import mode.loop
 from faust import Stream
 from faust.types import StreamT
 
-from streams.clients.topics import TopicNames
 from streams.settings import Settings
-from streams.storage.customers import StateKeys, connect
-from streams.worker.app import group_options, run_worker, shorten_fetch_wait
+from streams.storage.connection import connect
+from streams.storage.keys import StateKeys
+from streams.topics import TopicNames
+from streams.worker.app import group_options, run_worker
+from streams.worker.transport import use_bounded_fetch_wait
 
 settings = Settings()
 mode.loop.use(settings.event_loop)
@@ -29,6 +31,7 @@ app = faust.App(
     **group_options(settings),
     web_enabled=False,
 )
+use_bounded_fetch_wait(app, settings.fetch_max_wait_ms)
 inputs = app.topic(
     *TopicNames.from_settings(settings).inputs, value_serializer="raw", key_serializer="raw"
 )
@@ -42,11 +45,6 @@ async def count(stream: StreamT) -> None:
         settings.batch_max_events, within=settings.batch_max_wait_ms / 1000
     ):
         await client.hincrby(counter, "processed", len(batch))
-
-
-@app.on_partitions_assigned.connect
-async def shorten_waits(sender: object, /, *_: object, **__: object) -> None:
-    shorten_fetch_wait(app, settings.fetch_max_wait_ms)
 
 
 if __name__ == "__main__":

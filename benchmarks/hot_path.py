@@ -26,9 +26,11 @@ from models.registry import ModelSnapshot
 from streams.dev.embedded import EmbeddedRedis
 from streams.pipeline.apply import InputEvent, order_key
 from streams.pipeline.events import Rejection, decode_event
+from streams.pipeline.ports import Changes
 from streams.pipeline.processor import Work, assessment_config, process_batch
 from streams.settings import Settings
-from streams.storage.customers import CustomerStore, StateKeys, connect
+from streams.storage.connection import connect
+from streams.storage.customers import RedisCustomerStore
 
 STAGES = ("decode", "load", "process", "serialise", "save")
 PARTITION = 0
@@ -54,8 +56,11 @@ async def replay(lines: list[bytes], batch: int, redis_url: str) -> tuple[StageC
     settings = Settings()
     config = assessment_config(settings)
     scorer = ModelSnapshot(period=0, min_labels=0).scorer()  # warm: every score goes to River
-    client = connect(settings.model_copy(update={"redis_url": redis_url}))
-    store = CustomerStore(client, StateKeys(f"hot:{uuid.uuid4().hex[:6]}"))
+    settings = settings.model_copy(
+        update={"redis_url": redis_url, "redis_namespace": f"hot:{uuid.uuid4().hex[:6]}"}
+    )
+    client = connect(settings)
+    store = RedisCustomerStore(client, settings)
     clock, outputs, watermark = StageClock(), 0, 0.0
     for start in range(0, len(lines), batch):
         with clock.stage("decode"):
@@ -78,9 +83,8 @@ async def replay(lines: list[bytes], batch: int, redis_url: str) -> tuple[StageC
                 e.model_dump_json().encode() for e in (*result.risk_updates, *result.alerts)
             ]
         with clock.stage("save"):
-            await store.save(
-                ((PARTITION, s) for s in result.states.values()), result.counts, watermark
-            )
+            saved = [(PARTITION, s) for s in result.states.values()]
+            await store.save(Changes(saved, result.counts, checks_through=watermark))
         outputs += len(messages)
     await client.aclose()
     return clock, outputs

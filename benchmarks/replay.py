@@ -17,12 +17,11 @@ from models.features import DAY
 from models.heuristic import HeuristicScorer
 from streams.cli.scores import collect_scores
 from streams.clients.kafka_io import route_lines
-from streams.clients.topics import TopicNames
 from streams.dev.demo import demo_settings
 from streams.dev.runner import run_pipeline
 from streams.settings import Settings
-from streams.storage.customers import connect_sync
-from streams.storage.models import snapshot_as_of
+from streams.storage.model_store import snapshot_as_of
+from streams.topics import TopicNames
 
 
 @dataclass
@@ -51,11 +50,7 @@ def replay_until(settings: Settings, events: Sequence[dict[str, object]], cut: f
         at = datetime.fromtimestamp(cut).astimezone()
         _, engine_scores = collect_scores(run_settings, at)
         _, heuristic = collect_scores(run_settings, at, HeuristicScorer())
-        client = connect_sync(run_settings)
-        try:
-            snapshot = snapshot_as_of(client, run_settings, cut)
-        finally:
-            client.close()
+        snapshot = snapshot_as_of(run_settings, cut)
     return CutResult(
         cut, engine_scores, heuristic, snapshot.summary() if snapshot else None, run.elapsed_s
     )

@@ -9,7 +9,8 @@ from alerts.events import as_utc
 from models.features import extract_features
 from streams.settings import Settings
 from streams.storage.codec import decode_state
-from streams.storage.customers import StateKeys, connect_sync
+from streams.storage.connection import connect_sync
+from streams.storage.keys import StateKeys
 
 
 def describe_customer(settings: Settings, customer_id: str) -> dict[str, Any] | None:

@@ -153,7 +153,7 @@ def worker() -> None:
 def replay(path: str, rate: float | None) -> None:
     """Produce a JSONL file into the input topics in event-time order."""
     from streams.clients.kafka_io import ensure_topics, produce_lines, route_lines
-    from streams.clients.topics import TopicNames
+    from streams.topics import TopicNames
 
     settings = load_settings()
     with open(path, "rb") as lines:
@@ -263,16 +263,11 @@ def schema(out: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def model(as_json: bool) -> None:
     """Show the online model: version, labels seen per class, progressive metrics."""
-    from streams.storage.customers import connect_sync
-    from streams.storage.models import snapshot_at_most
+    from streams.storage.model_store import snapshot_at_most
 
     settings = load_settings()
     with _service_errors():
-        client = connect_sync(settings)
-        try:
-            snapshot = snapshot_at_most(client, settings, period=2**62)
-        finally:
-            client.close()
+        snapshot = snapshot_at_most(settings, period=2**62)
     if snapshot is None:
         raise click.ClickException("no model snapshot yet: run a worker on some events first")
     summary = snapshot.summary()
@@ -280,7 +275,7 @@ def model(as_json: bool) -> None:
         click.echo(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
         return
     from streams.cli.presentation import model_table
-    from streams.storage.models import ModelPeriods
+    from streams.pipeline.periods import ModelPeriods
 
     console.print(model_table(summary, ModelPeriods(settings.model_update_days)))
 
@@ -321,7 +316,7 @@ def erase(customer_id: str) -> None:
 def tail(stream: str, from_beginning: bool) -> None:
     """Print an output topic's messages as they arrive, one JSON per line."""
     from streams.clients.kafka_io import follow_topic
-    from streams.clients.topics import TopicNames
+    from streams.topics import TopicNames
 
     settings = load_settings()
     topic = TopicNames.from_settings(settings).by_short_name(stream)

@@ -7,7 +7,7 @@ from typing import Any
 from rich.table import Table
 
 from alerts.events import as_utc
-from streams.storage.models import ModelPeriods
+from streams.pipeline.periods import ModelPeriods
 
 
 def model_table(summary: dict[str, Any], periods: ModelPeriods) -> Table:

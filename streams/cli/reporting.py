@@ -12,10 +12,11 @@ import orjson
 from alerts.events import ChurnAlert, CustomerRecovered, RiskUpdate
 from alerts.report import retention_report
 from streams.clients.kafka_io import read_topic
-from streams.clients.topics import TopicNames
 from streams.settings import Settings
 from streams.storage.alert_days import waiting
-from streams.storage.customers import StateKeys, connect_sync
+from streams.storage.connection import connect_sync
+from streams.storage.keys import StateKeys
+from streams.topics import TopicNames
 
 
 def _lines(path: str) -> list[bytes]:

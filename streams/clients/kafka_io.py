@@ -14,8 +14,8 @@ from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from streams.clients.security import kafka_client_options
-from streams.clients.topics import TopicNames
 from streams.settings import Settings
+from streams.topics import TopicNames
 
 
 def bootstrap_servers(kafka_url: str) -> list[str]:

@@ -19,11 +19,11 @@ from rich.table import Table
 from alerts.events import as_utc
 from streams.cli.scores import collect_scores, scores_csv
 from streams.clients.kafka_io import InputLine, read_topic, route_lines
-from streams.clients.topics import TopicNames
 from streams.dev.embedded import embedded_services
 from streams.dev.runner import PipelineRun, run_pipeline
 from streams.dev.synthetic import generate_events
 from streams.settings import Settings
+from streams.topics import TopicNames
 
 
 @contextmanager

@@ -20,10 +20,11 @@ import orjson
 import redis
 
 from streams.clients.kafka_io import InputLine, Produced, ensure_topics, produce_lines, read_topic
-from streams.clients.topics import TopicNames
 from streams.dev.embedded import free_port
 from streams.settings import Settings
-from streams.storage.customers import StateKeys, connect_sync
+from streams.storage.connection import connect_sync
+from streams.storage.keys import StateKeys
+from streams.topics import TopicNames
 
 
 class WorkerProcess:

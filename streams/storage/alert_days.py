@@ -9,66 +9,21 @@ same order, give the same alerts however the work was spread or cut.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
-import orjson
 import redis.asyncio as aioredis
 
 from alerts.capacity import Candidate, day_of, select
 from alerts.events import ChurnAlert, as_utc
 from models.features import DAY
 from models.state import CustomerState
-from streams.storage.customers import CustomerStore, StateKeys
+from streams.pipeline.ports import CustomerStore
+from streams.settings import Settings
+from streams.storage.keys import StateKeys
+from streams.storage.records import decode_candidate, encode_candidate
 
 SEAL_LOCK_SECONDS = 30
-
-
-def candidate_of(alert: ChurnAlert, silent_days: float) -> Candidate:
-    at = alert.timestamp.timestamp()
-    return Candidate(
-        alert_id=alert.alert_id,
-        customer_id=alert.customer_id,
-        raised_at=at,
-        silent_since=at - silent_days * DAY,
-        priority=alert.priority,
-        value_at_risk=alert.value_at_risk,
-        payload=alert.model_dump_json().encode(),
-    )
-
-
-def encode_candidate(candidate: Candidate) -> bytes:
-    c = candidate
-    return orjson.dumps(
-        [
-            c.alert_id,
-            c.customer_id,
-            c.raised_at,
-            c.silent_since,
-            c.priority,
-            c.value_at_risk,
-            c.payload.decode(),
-        ]
-    )
-
-
-def decode_candidate(raw: bytes) -> Candidate:
-    alert_id, customer_id, raised_at, silent_since, priority, value, payload = orjson.loads(raw)
-    return Candidate(
-        alert_id, customer_id, raised_at, silent_since, priority, value, payload.encode()
-    )
-
-
-def candidate_fields(
-    keys: StateKeys, candidates: Iterable[Candidate]
-) -> dict[str, dict[str, bytes]]:
-    """Hash fields to save with a batch: each candidate under its day."""
-    fields: dict[str, dict[str, bytes]] = {}
-    for c in candidates:
-        fields.setdefault(keys.alert_candidates(day_of(c.raised_at)), {})[c.alert_id] = (
-            encode_candidate(c)
-        )
-    return fields
 
 
 def bought_after(state: CustomerState, start: float, end: float) -> float | None:
@@ -76,24 +31,18 @@ def bought_after(state: CustomerState, start: float, end: float) -> float | None
     return next((p.at for p in state.recent_purchases if start < p.at <= end), None)
 
 
-class AlertDays:
+class RedisAlertDays:
     """Seals event-time days: selects each day's alerts within the capacity."""
 
     def __init__(
-        self,
-        client: aioredis.Redis,
-        keys: StateKeys,
-        store: CustomerStore,
-        capacity: int,
-        horizon_days: float,
-        partitions: int,
+        self, client: aioredis.Redis, settings: Settings, capacity: int, store: CustomerStore
     ) -> None:
         self.client = client
-        self.keys = keys
+        self.keys = StateKeys(settings.redis_namespace)
         self.store = store
         self.capacity = capacity
-        self.horizon_days = horizon_days
-        self.partitions = partitions
+        self.horizon_days = settings.horizon_days
+        self.partitions = settings.partitions
         self.token = uuid.uuid4().bytes
 
     async def sealable_through(self) -> int | None:

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import orjson
 from kafka import KafkaProducer
 
 from streams.clients.kafka_io import servers
 from streams.clients.security import kafka_client_options
-from streams.clients.topics import TopicNames
 from streams.settings import Settings
-from streams.storage.customers import StateKeys, connect_sync
+from streams.storage.connection import connect_sync
+from streams.storage.keys import StateKeys
+from streams.storage.records import label_customer
+from streams.topics import TopicNames
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def erase_customer(settings: Settings, customer_id: str) -> Erasure:
         )
         labels = 0
         for bucket in client.scan_iter(match=keys.label_bucket_pattern()):
-            mine = [m for m in client.sscan_iter(bucket) if orjson.loads(m)[0] == customer_id]
+            mine = [m for m in client.sscan_iter(bucket) if label_customer(m) == customer_id]
             if mine:
                 labels += int(client.srem(bucket, *mine))
     finally:

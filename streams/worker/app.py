@@ -13,13 +13,19 @@ from faust.types import StreamT
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from streams.clients.security import faust_credentials
-from streams.clients.topics import TopicNames
+from streams.pipeline.engine import Engine
 from streams.settings import Settings
-from streams.storage.customers import CustomerStore, StateKeys, connect
-from streams.storage.models import ModelStore
-from streams.worker.engine import Engine, OutputTopics
+from streams.storage.alert_days import RedisAlertDays
+from streams.storage.connection import connect
+from streams.storage.customers import RedisCustomerStore
+from streams.storage.model_store import RedisModelStore
+from streams.topics import TopicNames
+from streams.worker.consumer import FaustConsumer
 from streams.worker.gc_tuning import tune_gc
-from streams.worker.metrics import REGISTRY
+from streams.worker.metrics import REGISTRY, MetricsObserver
+from streams.worker.publishing import publish
+from streams.worker.runtime import WorkerRuntime
+from streams.worker.transport import use_bounded_fetch_wait
 
 log = logging.getLogger(__name__)
 
@@ -49,32 +55,10 @@ def create_app(settings: Settings) -> faust.App:
         web_bind=settings.metrics_host,
         web_host=settings.metrics_host,
     )
+    use_bounded_fetch_wait(app, settings.fetch_max_wait_ms)
     names = TopicNames.from_settings(settings)
-
-    def raw_topic(name: str, **options: Any) -> faust.TopicT:
-        return app.topic(
-            name,
-            key_type=bytes,
-            value_type=bytes,
-            value_serializer="raw",
-            key_serializer="raw",
-            partitions=settings.partitions,
-            **options,
-        )
-
-    outputs = OutputTopics(
-        alerts=raw_topic(names.alerts),
-        risk=raw_topic(names.risk, compacting=True),
-        dead_letters=raw_topic(names.dead_letters),
-    )
-    engine = Engine(
-        app,
-        settings,
-        store_factory=lambda: CustomerStore(connect(settings), StateKeys(settings.redis_namespace)),
-        model_store_factory=lambda: ModelStore(connect(settings), settings),
-        outputs=outputs,
-        input_topics=names.inputs,
-    )
+    consumer = FaustConsumer(app, names.inputs)
+    runtime = WorkerRuntime(consumer, lambda: _redis_engine(app, settings, consumer))
     inputs = app.topic(
         *names.inputs,
         key_type=bytes,
@@ -89,25 +73,24 @@ def create_app(settings: Settings) -> faust.App:
         async for batch in cast(Stream, stream).take_events(
             settings.batch_max_events, within=settings.batch_max_wait_ms / 1000
         ):
-            await engine.intake(batch)
+            await runtime.intake(batch)
 
     @app.timer(interval=settings.batch_max_wait_ms / 1000)
     async def release_held_events() -> None:
-        await engine.tick()
+        await runtime.tick()
 
     @app.on_partitions_revoked.connect
     async def forget_revoked(sender: Any, /, *args: Any, signal: Any, **_: Any) -> None:
         (revoked,) = args
-        await engine.on_partitions_revoked(revoked)
+        await runtime.on_partitions_revoked(revoked)
 
     @app.on_partitions_assigned.connect
     async def take_assignment(sender: Any, /, *_: Any, signal: Any, **__: Any) -> None:
-        await engine.on_partitions_assigned()
-        shorten_fetch_wait(app, settings.fetch_max_wait_ms)
+        await runtime.on_partitions_assigned()
 
     @app.page("/health")
     async def health(web: Any, request: Any) -> Any:
-        return web.json({**engine.health(), "fetch_max_wait_ms": fetch_wait_ms(app)})
+        return web.json({**runtime.health(), "fetch_max_wait_ms": settings.fetch_max_wait_ms})
 
     @app.page("/metrics")
     async def metrics(web: Any, request: Any) -> Any:
@@ -138,29 +121,18 @@ def run_worker(app: faust.App, loglevel: str) -> None:
     runner.execute_from_commandline()
 
 
-def shorten_fetch_wait(app: faust.App, wait_ms: int) -> None:
-    """Bound how long a fetch may wait at the broker for new data.
-
-    faust-streaming builds its consumer with ``fetch_max_wait_ms=1500`` and no setting for it.
-    A broker that answers a waiting fetch only when the wait ends (Tansu does) then adds up to
-    1.5 s to every event's latency: measured on the embedded Tansu, a plain consumer's p50 /
-    p99 delivery latency is 383 / 744 ms at 1500 and 27 / 52 ms at 100. The fetcher reads the
-    value for every request, so setting it once the consumer runs is enough.
-    """
-    fetcher = _fetcher(app)
-    if fetcher is None:
-        log.warning("could not bound the consumer's fetch wait: faust or aiokafka changed")
-        return
-    fetcher._fetch_max_wait_ms = wait_ms
-
-
-def fetch_wait_ms(app: faust.App) -> int | None:
-    """The consumer's fetch wait now in force, for /health."""
-    fetcher = _fetcher(app)
-    return None if fetcher is None else int(fetcher._fetch_max_wait_ms)
-
-
-def _fetcher(app: faust.App) -> Any:
-    consumer = getattr(getattr(app.consumer, "_thread", None), "_consumer", None)
-    fetcher = getattr(consumer, "_fetcher", None)
-    return fetcher if hasattr(fetcher, "_fetch_max_wait_ms") else None
+def _redis_engine(app: faust.App, settings: Settings, consumer: FaustConsumer) -> Engine:
+    """The engine on Redis stores, publishing through the app's producer."""
+    store = RedisCustomerStore(connect(settings), settings)
+    capacity = settings.alert_daily_capacity
+    return Engine(
+        settings,
+        store,
+        RedisModelStore(connect(settings), settings),
+        lambda messages: publish(app.producer, messages),
+        alert_days=(
+            None if capacity is None else RedisAlertDays(store.client, settings, capacity, store)
+        ),
+        acks=consumer,
+        observer=MetricsObserver(),
+    )

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter as CounterOf
 from collections.abc import Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from models.registry import ModelSnapshot
+from streams.pipeline.engine import Observer
 
 REGISTRY = CollectorRegistry()
 
@@ -66,3 +70,16 @@ def record_counts(counts: Mapping[str, int]) -> None:
             DEAD_LETTERS.labels(detail).inc(amount)
         elif kind == "alerts" and detail:
             ALERTS.labels(detail).inc(amount)
+
+
+class MetricsObserver(Observer):
+    """The engine's reports as Prometheus metrics."""
+
+    def counted(self, counts: CounterOf[str]) -> None:
+        record_counts(counts)
+
+    def serving(self, snapshot: ModelSnapshot) -> None:
+        MODEL_PERIOD.set(snapshot.period)
+        MODEL_ONLINE.set(1 if snapshot.serves_model else 0)
+        for outcome, count in snapshot.labels_seen.items():
+            LABELS_SEEN.labels(outcome).set(count)

@@ -9,21 +9,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from faust.types import ProducerT
+
+from streams.pipeline.ports import Outgoing
 
 log = logging.getLogger(__name__)
 
 FIRST_RETRY_SECONDS = 0.1
 LONGEST_RETRY_SECONDS = 5.0
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    topic: str
-    key: bytes | None
-    value: bytes
 
 
 async def publish(producer: ProducerT, messages: Sequence[Outgoing]) -> None:

@@ -25,7 +25,9 @@ from streams.dev.runner import WorkerProcess, engine_stats, events_done
 from streams.dev.synthetic import generate_events
 from streams.settings import Settings
 from streams.storage.codec import encode_state
-from streams.storage.customers import StateKeys, connect_sync, read_all_states
+from streams.storage.connection import connect_sync
+from streams.storage.customers import read_all_states
+from streams.storage.keys import StateKeys
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from alerts.priority import in_holdout
 from benchmarks.replay import event_seconds
 from models.features import DAY
 from streams.clients.kafka_io import route_lines
-from streams.clients.topics import TopicNames
 from streams.dev.runner import run_pipeline
 from streams.dev.synthetic import generate_events
+from streams.topics import TopicNames
 from tests.integration.conftest import unique_settings
 
 pytestmark = pytest.mark.integration

@@ -11,8 +11,8 @@ import orjson
 import pytest
 
 from streams.clients.kafka_io import route_lines
-from streams.clients.topics import TopicNames
 from streams.dev.runner import run_pipeline
+from streams.topics import TopicNames
 
 pytestmark = pytest.mark.integration
 

@@ -16,9 +16,9 @@ from streams.clients.kafka_io import (
     read_records,
     route_lines,
 )
-from streams.clients.topics import TopicNames
 from streams.dev.runner import PipelineIncomplete, WorkerProcess, wait_until_processed
 from streams.dev.synthetic import generate_events
+from streams.topics import TopicNames
 
 pytestmark = pytest.mark.integration
 

@@ -16,11 +16,10 @@ import orjson
 import pytest
 
 from streams.clients.kafka_io import route_lines
-from streams.clients.topics import TopicNames
 from streams.dev.runner import run_pipeline
 from streams.dev.synthetic import generate_events
-from streams.storage.customers import connect_sync
-from streams.storage.models import snapshot_at_most
+from streams.storage.model_store import snapshot_at_most
+from streams.topics import TopicNames
 from tests.integration.conftest import pipeline_outcome
 
 pytestmark = pytest.mark.integration
@@ -49,11 +48,7 @@ def _outcome(settings, events):
 
 def _learned(settings) -> tuple[dict, bytes]:
     """The last model snapshot: what it says of itself, and its exact weights."""
-    client = connect_sync(settings)
-    try:
-        snapshot = snapshot_at_most(client, settings, period=2**62)
-    finally:
-        client.close()
+    snapshot = snapshot_at_most(settings, period=2**62)
     assert snapshot is not None
     model = snapshot.model
     return snapshot.summary(), model.weights.tobytes() + model.mean.tobytes()

@@ -9,11 +9,11 @@ import pytest
 
 from models.features import DAY, FEATURE_NAMES
 from streams.clients.kafka_io import route_lines
-from streams.clients.topics import TopicNames
 from streams.dev.runner import run_pipeline
 from streams.dev.synthetic import generate_events
-from streams.storage.customers import connect_sync
-from streams.storage.models import ModelPeriods, snapshot_at_most
+from streams.pipeline.periods import ModelPeriods
+from streams.storage.model_store import snapshot_at_most
+from streams.topics import TopicNames
 
 pytestmark = pytest.mark.integration
 
@@ -36,11 +36,7 @@ def _replay(settings, events) -> None:
 
 
 def _snapshot(settings, period: int):
-    client = connect_sync(settings)
-    try:
-        return snapshot_at_most(client, settings, period)
-    finally:
-        client.close()
+    return snapshot_at_most(settings, period)
 
 
 def test_the_model_at_a_date_ignores_events_after_it(settings_factory):

@@ -11,11 +11,13 @@ import pytest
 from alerts.events import ChurnAlert, CustomerRecovered, RiskUpdate
 from streams.cli.scores import collect_scores, scores_csv
 from streams.clients.kafka_io import read_topic, route_lines
-from streams.clients.topics import TopicNames
 from streams.dev.runner import run_pipeline
 from streams.dev.synthetic import generate_events
 from streams.pipeline.dead_letters import DeadLetter
-from streams.storage.customers import StateKeys, connect_sync, read_all_states
+from streams.storage.connection import connect_sync
+from streams.storage.customers import read_all_states
+from streams.storage.keys import StateKeys
+from streams.topics import TopicNames
 from tests.integration.conftest import INVALID_LINES, pipeline_outcome
 
 pytestmark = pytest.mark.integration

@@ -10,10 +10,10 @@ import orjson
 import pytest
 
 from streams.clients.kafka_io import ensure_topics, produce_lines, read_topic, route_lines
-from streams.clients.topics import TopicNames
 from streams.dev.runner import WorkerProcess, run_pipeline, wait_until_processed
 from streams.dev.synthetic import generate_events
 from streams.settings import Settings
+from streams.topics import TopicNames
 from tests.integration.conftest import pipeline_outcome, wait_for_progress
 
 pytestmark = pytest.mark.integration

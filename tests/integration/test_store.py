@@ -6,19 +6,21 @@ import asyncio
 
 import pytest
 
+from streams.pipeline.ports import Changes
 from streams.settings import Settings
-from streams.storage.customers import CustomerStore, StateKeys, connect
+from streams.storage.connection import connect
+from streams.storage.customers import RedisCustomerStore
 
 pytestmark = pytest.mark.integration
 
 
 async def _resume_points(settings: Settings) -> dict[str, float | None]:
     client = connect(settings)
-    store = CustomerStore(client, StateKeys(settings.redis_namespace))
+    store = RedisCustomerStore(client, settings)
     try:
-        await store.save((), {}, watermark=100.0, owned_partitions={0, 1})
-        await store.save((), {}, watermark=500.0, owned_partitions={2})  # a worker ahead
-        await store.save((), {}, watermark=50.0, owned_partitions={0})  # never backwards
+        await store.save(Changes(checks_through=100.0, owned=frozenset({0, 1})))
+        await store.save(Changes(checks_through=500.0, owned=frozenset({2})))  # a worker ahead
+        await store.save(Changes(checks_through=50.0, owned=frozenset({0})))  # never backwards
         return {
             "furthest": await store.watermark(),
             "taking over 0 and 2": await store.resume_point([0, 2]),

@@ -2,8 +2,9 @@ import asyncio
 
 import pytest
 
+from streams.pipeline.ports import Outgoing
 from streams.worker import publishing
-from streams.worker.publishing import Outgoing, publish
+from streams.worker.publishing import publish
 
 
 class FlakyProducer:

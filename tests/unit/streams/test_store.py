@@ -1,4 +1,4 @@
-from streams.storage.customers import StateKeys
+from streams.storage.keys import StateKeys
 
 
 def test_customer_keys_carry_a_cluster_hash_tag():

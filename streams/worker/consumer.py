@@ -1,0 +1,93 @@
+"""The one place that touches Faust's consumer and events.
+
+Which partitions are this worker's, how far each has been written, where the consumer is,
+which fetched events are of the current group generation, and holding and acknowledging
+events: through Faust's and aiokafka's public API only (``consumer.assignment()``,
+``highwater()``, ``position()``, ``app.consumer_generation_id``, ``Message.incref()``,
+``Event.ack()``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from faust.types import TP, AppT, EventT
+
+from streams.pipeline.partitions import Partition
+from streams.pipeline.ports import Message
+
+log = logging.getLogger(__name__)
+
+
+class FaustConsumer:
+    """The engine's view of the worker's consumer.
+
+    Partitions given up in a rebalance still in progress are not this worker's: the consumer
+    lists them as assigned until the group has agreed on the new assignment.
+    """
+
+    def __init__(self, app: AppT, input_topics: Iterable[str]) -> None:
+        self.app = app
+        self.input_topics = frozenset(input_topics)
+        self.revoked: set[Partition] = set()
+
+    def assigned(self) -> list[Partition]:
+        return [
+            Partition(tp.topic, tp.partition)
+            for tp in self.app.consumer.assignment()
+            if tp.topic in self.input_topics
+            and Partition(tp.topic, tp.partition) not in self.revoked
+        ]
+
+    def highwaters(self) -> dict[Partition, int | None]:
+        """The offset after each assigned partition's last message (None until known)."""
+        return {p: self.app.consumer.highwater(TP(*p)) for p in self.assigned()}
+
+    async def position(self, partition: Partition) -> int | None:
+        """The offset the consumer will fetch next from ``partition``."""
+        position = await self.app.consumer.position(TP(*partition))
+        return None if position is None else int(position)
+
+    def current(self, batch: Sequence[EventT]) -> list[Message]:
+        """``batch`` as messages, without events of partitions this worker may no longer own.
+
+        Events fetched before a rebalance (an older generation), or of a partition revoked
+        since (its new generation id is only known once partitions are assigned again), wait
+        in the agent's batch while their partition is taken away; its owner reads them again
+        from the last committed offset, so they are left unacked here. Applied anyway, they
+        would also save progress for a partition another worker now owns.
+        """
+        generation = self.app.consumer_generation_id
+        owned = set(self.assigned())
+        messages = [
+            _message(event)
+            for event in batch
+            if event.message.generation_id in (None, generation)
+            and Partition(event.message.topic, event.message.partition) in owned
+        ]
+        if len(messages) < len(batch):
+            log.info(
+                "%s events fetched before a rebalance left to their partitions' owner",
+                len(batch) - len(messages),
+            )
+        return messages
+
+    def hold(self, handle: Any) -> None:
+        handle.message.incref()  # the offset stays uncommitted until the event is acked
+
+    def ack(self, handle: Any) -> None:
+        handle.ack()
+
+
+def _message(event: EventT) -> Message:
+    message = event.message
+    value = message.value
+    return Message(
+        partition=Partition(message.topic, message.partition),
+        offset=message.offset,
+        key=message.key if isinstance(message.key, bytes) else None,
+        value=bytes(value) if isinstance(value, bytes | bytearray) else None,
+        handle=event,
+    )
