@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from alerts.actions import DEFAULT_ACTION_RULES, ActionRule, recommend_action
 from alerts.events import (
@@ -17,9 +17,7 @@ from alerts.policy import AlertPolicy, decide_alert, end_episode
 from alerts.priority import DEFAULT_VALUE_BANDS, in_holdout, priority_of
 from alerts.reasons import build_reasons
 from alerts.tiers import Tiers
-from models.features import DAY, extract_features
-from models.inactivity import next_check_time
-from models.labels import next_label_due, take_snapshot
+from models.features import DAY, Features, extract_features
 from models.lifecycle import lifecycle_stage
 from models.scorer import ChurnScorer, churn_probability
 from models.state import CustomerState
@@ -48,7 +46,12 @@ class Assessment:
     risk_update: RiskUpdate
     alert: ChurnAlert | None = None
     recovered: CustomerRecovered | None = None
-    silent_days: float = 0.0  # at the assessment: how long since the last purchase
+    features: Features = field(default_factory=dict)  # the customer's, as of the assessment
+
+    @property
+    def silent_days(self) -> float:
+        """How long since the last purchase, at the assessment."""
+        return self.features.get("recency_days", 0.0)
 
 
 def assess(
@@ -59,7 +62,11 @@ def assess(
     config: AssessmentConfig,
     purchase_amount: float | None = None,
 ) -> Assessment:
-    """Rescore ``state`` as of event time ``at`` and update what it remembers of alerts."""
+    """Rescore ``state`` as of event time ``at`` and update what it remembers of alerts.
+
+    What the customer's state should remember for learning, and when to look again, is the
+    pipeline step's to decide (``streams.pipeline.processor``), from the features returned.
+    """
     recovered = _recovery(state, at, trigger, purchase_amount)
     if trigger.kind == "purchase":
         end_episode(state.alert)
@@ -69,13 +76,6 @@ def assess(
     previous_risk, previous_stage = state.risk, state.stage
     state.risk, state.stage = risk, stage
     state.tier = config.tiers.tier_of(risk)
-    take_snapshot(state, x, at, config.example_every_days)
-    state.next_check = _earliest(
-        next_check_time(
-            state, at, config.horizon_days, x["interval_days"], config.example_every_days
-        ),
-        next_label_due(state, config.horizon_days, config.lateness_s),
-    )
     source = trigger.event_id or f"inactivity@{at:.0f}"
     update = RiskUpdate(
         update_id=deterministic_id(state.customer_id, "risk", source),
@@ -100,7 +100,7 @@ def assess(
         overdue=x["recency_days"] / x["mean_interval_days"],
     )
     if decision is None:
-        return Assessment(update, recovered=recovered)
+        return Assessment(update, recovered=recovered, features=x)
     reasons = build_reasons(scorer.contributions(x), state, x)
     clv = round(clv_estimate(x, config.clv_years), 2)
     alert = ChurnAlert(
@@ -124,11 +124,7 @@ def assess(
         trigger=trigger,
     )
     state.alert.alert_id = state.alert.open_alert_id = alert.alert_id
-    return Assessment(update, alert=alert, recovered=recovered, silent_days=x["recency_days"])
-
-
-def _earliest(*moments: float | None) -> float | None:
-    return min((m for m in moments if m is not None), default=None)
+    return Assessment(update, alert=alert, recovered=recovered, features=x)
 
 
 def _recovery(

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, NonNegativeFloat
 
 from alerts.tiers import Tier
+from models.lifecycle import Stage
 
 SCHEMA_VERSION = 1
 _ID_NAMESPACE = uuid.UUID("6c3f7a2e-1b0d-4e59-9a8e-2f51c6b0d417")
@@ -23,7 +24,6 @@ TIER_MEANING = (
     "CHURNWATCH_ALERT_PERCENTILES), so a tier means the same in any shop; with "
     "CHURNWATCH_ALERT_TIERS=absolute, fixed risk thresholds."
 )
-Stage = Literal["new", "active", "at_risk", "lapsed", "reactivated"]
 
 
 def deterministic_id(*parts: str) -> str:

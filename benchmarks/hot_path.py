@@ -24,10 +24,11 @@ from typing import Any
 from benchmarks.throughput import population, print_report
 from models.registry import ModelSnapshot
 from streams.dev.embedded import EmbeddedRedis
-from streams.pipeline.apply import InputEvent, order_key
-from streams.pipeline.events import Rejection, decode_event
+from streams.pipeline.apply import order_key
+from streams.pipeline.config import assessment_config
+from streams.pipeline.events import InputEvent, Rejection, decode_event
 from streams.pipeline.ports import Changes
-from streams.pipeline.processor import Work, assessment_config, process_batch
+from streams.pipeline.processor import Work, process_batch
 from streams.settings import Settings
 from streams.storage.connection import connect
 from streams.storage.customers import RedisCustomerStore

@@ -33,8 +33,9 @@ from models.online import INPUT_NAMES, model_inputs
 from models.state import CustomerState
 from models.training import learning_order
 from streams.dev.synthetic import generate_events
+from streams.pipeline.config import assessment_config
 from streams.pipeline.events import decode_event
-from streams.pipeline.processor import assessment_config, process_batch
+from streams.pipeline.processor import process_batch
 from streams.settings import Settings
 
 

@@ -43,11 +43,12 @@ from alerts.events import as_utc
 from benchmarks.replay import event_seconds
 from streams.clients.kafka_io import Produced, ensure_topics, produce_lines, route_lines, servers
 from streams.dev.embedded import embedded_services
-from streams.dev.runner import WorkerProcess, engine_stats, events_done, wait_until_processed
+from streams.dev.runner import WorkerProcess, wait_until_processed
 from streams.dev.synthetic import generate_events
 from streams.settings import Settings
 from streams.storage.connection import connect_sync
 from streams.storage.keys import StateKeys
+from streams.storage.progress import engine_stats, events_done
 from streams.topics import TopicNames
 
 

@@ -3,28 +3,26 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from alerts.tiers import LiftTiers, PercentileTiers, TierThresholds
-
-Probability = Annotated[float, Field(gt=0.0, lt=1.0)]
-
-
-def _env(name: str, text: str) -> str:
-    return f"{text} Env: CHURNWATCH_{name.upper()}."
+from streams.alert_settings import AlertSettings, env
 
 
-class Settings(BaseSettings):
-    """Settings for the worker, the CLI and the demo; each field names its environment variable."""
+class Settings(AlertSettings):
+    """Settings for the worker, the CLI and the demo; each field names its environment variable.
+
+    The alert policy's fields are declared in :class:`~streams.alert_settings.AlertSettings`.
+    """
 
     model_config = SettingsConfigDict(env_prefix="CHURNWATCH_", frozen=True, extra="ignore")
 
     kafka_url: str | None = Field(
         None,
-        description=_env(
+        description=env(
             "kafka_url",
             "Kafka bootstrap URL, e.g. kafka://127.0.0.1:9092. Unset: `demo` starts an "
             "embedded broker; other commands refuse to guess.",
@@ -32,163 +30,67 @@ class Settings(BaseSettings):
     )
     redis_url: str | None = Field(
         None,
-        description=_env(
+        description=env(
             "redis_url",
             "Redis URL, e.g. redis://127.0.0.1:6379/0. Unset: `demo` starts an embedded Valkey.",
         ),
     )
     redis_password: SecretStr | None = Field(
-        None, description=_env("redis_password", "Redis password (never logged).")
+        None, description=env("redis_password", "Redis password (never logged).")
     )
     redis_username: str | None = Field(
-        None, description=_env("redis_username", "Redis ACL user (with the password).")
+        None, description=env("redis_username", "Redis ACL user (with the password).")
     )
     redis_ca_file: str | None = Field(
-        None, description=_env("redis_ca_file", "CA bundle for a rediss:// (TLS) Redis URL.")
+        None, description=env("redis_ca_file", "CA bundle for a rediss:// (TLS) Redis URL.")
     )
     kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
-        "PLAINTEXT", description=_env("kafka_security_protocol", "How to talk to Kafka.")
+        "PLAINTEXT", description=env("kafka_security_protocol", "How to talk to Kafka.")
     )
     kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = Field(
-        "PLAIN", description=_env("kafka_sasl_mechanism", "SASL mechanism for SASL_* protocols.")
+        "PLAIN", description=env("kafka_sasl_mechanism", "SASL mechanism for SASL_* protocols.")
     )
-    kafka_username: str | None = Field(None, description=_env("kafka_username", "SASL user name."))
+    kafka_username: str | None = Field(None, description=env("kafka_username", "SASL user name."))
     kafka_password: SecretStr | None = Field(
-        None, description=_env("kafka_password", "SASL password (never logged).")
+        None, description=env("kafka_password", "SASL password (never logged).")
     )
     kafka_ca_file: str | None = Field(
-        None, description=_env("kafka_ca_file", "CA bundle for SSL and SASL_SSL.")
+        None, description=env("kafka_ca_file", "CA bundle for SSL and SASL_SSL.")
     )
     topic_prefix: str = Field(
-        "", description=_env("topic_prefix", "Prefix for every topic name, e.g. 'shop1.'.")
+        "", description=env("topic_prefix", "Prefix for every topic name, e.g. 'shop1.'.")
     )
     redis_namespace: str = Field(
         "churnwatch",
-        description=_env("redis_namespace", "Prefix of every Redis key the engine writes."),
+        description=env("redis_namespace", "Prefix of every Redis key the engine writes."),
     )
     app_id: str = Field(
-        "churnwatch", description=_env("app_id", "Faust app id, also the Kafka consumer group.")
+        "churnwatch", description=env("app_id", "Faust app id, also the Kafka consumer group.")
     )
     partitions: int = Field(
-        4, ge=1, description=_env("partitions", "Partitions of every topic churnwatch creates.")
+        4, ge=1, description=env("partitions", "Partitions of every topic churnwatch creates.")
     )
     horizon_days: int = Field(
         90,
         ge=1,
-        description=_env(
+        description=env(
             "horizon_days", "Churn horizon H: risk is P(no purchase in the next H days)."
         ),
     )
-    alert_tiers: Literal["lift", "percentile", "absolute"] = Field(
-        "lift",
-        description=_env(
-            "alert_tiers",
-            "How risk becomes a tier: 'lift', the odds of churning against active customers' "
-            "(the same meaning whatever the shop's churn rate); 'percentile' among active "
-            "customers; or 'absolute' probability thresholds.",
-        ),
-    )
-    alert_lifts: tuple[float, float, float] = Field(
-        (2.0, 4.0, 8.0),
-        description=_env(
-            "alert_lifts",
-            "Medium, high and critical tiers as odds ratios to active customers' mean risk; a "
-            "JSON list.",
-        ),
-    )
-    alert_percentiles: tuple[float, float, float] = Field(
-        (80.0, 90.0, 95.0),
-        description=_env(
-            "alert_percentiles",
-            "Medium, high and critical tiers as percentiles of active customers' risk; a JSON "
-            "list.",
-        ),
-    )
-    alert_medium: Probability = Field(
-        0.5, description=_env("alert_medium", "Medium tier, with absolute tiers.")
-    )
-    alert_high: Probability = Field(
-        0.7, description=_env("alert_high", "High tier, with absolute tiers.")
-    )
-    alert_critical: Probability = Field(
-        0.85, description=_env("alert_critical", "Critical tier, with absolute tiers.")
-    )
-    alert_daily_capacity: int | None = Field(
-        None,
-        ge=1,
-        description=_env(
-            "alert_daily_capacity",
-            "Most alerts per event-time day, the highest priority and value at risk first; the "
-            "rest are deferred to a later day of their episode. Unset: no limit.",
-        ),
-    )
-    alert_escalate: bool = Field(
-        False,
-        description=_env(
-            "alert_escalate",
-            "Alert again within an episode when a complaint raises the tier (once per tier).",
-        ),
-    )
-    alert_cold_overdue: float = Field(
-        2.0,
-        ge=0,
-        description=_env(
-            "alert_cold_overdue",
-            "While the scorer is cold (fewer than CHURNWATCH_MIN_LABELS outcomes of each kind, "
-            "so its risks are unchecked guesses), an alert also needs silence of this many "
-            "times the customer's mean gap between purchases (30 days' gap after a single "
-            "purchase). 0: the heuristic's tier alone.",
-        ),
-    )
-    alert_cooldown_days: float = Field(
-        14.0,
-        ge=0,
-        description=_env(
-            "alert_cooldown_days", "Least event-time days between two alerts of one episode."
-        ),
-    )
-    holdout_share: float = Field(
-        0.0,
-        ge=0,
-        le=1,
-        description=_env(
-            "holdout_share",
-            "Share of customers whose alerts are marked holdout (control group), by customer id.",
-        ),
-    )
-    priority_value_bands: tuple[float, ...] = Field(
-        (1000.0, 250.0, 50.0),
-        description=_env(
-            "priority_value_bands",
-            "Value at risk at which alerts get priority 1, 2, 3...; a JSON list, descending.",
-        ),
-    )
-    actions_file: str | None = Field(
-        None,
-        description=_env(
-            "actions_file",
-            "JSON list of action rules replacing the default table (see alerts/actions.py).",
-        ),
-    )
-    clv_years: float = Field(
-        2.0,
-        gt=0,
-        description=_env("clv_years", "Years of future spend counted in the CLV estimate."),
-    )
     batch_max_events: int = Field(
-        1000, ge=1, description=_env("batch_max_events", "Most events taken in one batch.")
+        1000, ge=1, description=env("batch_max_events", "Most events taken in one batch.")
     )
     batch_max_wait_ms: int = Field(
         50,
         ge=1,
-        description=_env(
+        description=env(
             "batch_max_wait_ms", "Longest an event waits for its batch to fill, in ms."
         ),
     )
     fetch_max_wait_ms: int = Field(
         50,
         gt=0,
-        description=_env(
+        description=env(
             "fetch_max_wait_ms",
             "Longest a consumer fetch waits at the broker for new data, in ms (Faust's own "
             "1500 adds that much latency on brokers that do not answer early).",
@@ -197,7 +99,7 @@ class Settings(BaseSettings):
     fetch_max_bytes: int = Field(
         1_048_576,
         ge=1024,
-        description=_env(
+        description=env(
             "fetch_max_bytes",
             "Most bytes a consumer fetch returns per partition (Faust's consumer_max_fetch_size).",
         ),
@@ -205,12 +107,12 @@ class Settings(BaseSettings):
     max_message_bytes: int = Field(
         65536,
         ge=256,
-        description=_env("max_message_bytes", "Larger input messages are dead-lettered."),
+        description=env("max_message_bytes", "Larger input messages are dead-lettered."),
     )
     max_future_skew_hours: float = Field(
         48.0,
         ge=0,
-        description=_env(
+        description=env(
             "max_future_skew_hours",
             "Events stamped this far past the wall clock are dead-lettered (a broken clock). "
             "The only use of the wall clock: validation, never business logic.",
@@ -219,7 +121,7 @@ class Settings(BaseSettings):
     allowed_lateness_minutes: float = Field(
         60.0,
         ge=0,
-        description=_env(
+        description=env(
             "allowed_lateness_minutes",
             "How long past its horizon a pending example waits for a late purchase before it "
             "is labelled churned.",
@@ -228,7 +130,7 @@ class Settings(BaseSettings):
     example_every_days: float = Field(
         28.0,
         gt=0,
-        description=_env(
+        description=env(
             "example_every_days",
             "Calendar spacing of training examples: every customer not long dormant is "
             "snapshotted at each such tick (days since the epoch), then labelled by what follows.",
@@ -237,7 +139,7 @@ class Settings(BaseSettings):
     model_update_days: float = Field(
         7.0,
         gt=0,
-        description=_env(
+        description=env(
             "model_update_days",
             "Event-time length of a model period: every worker scores a period with the model "
             "that learned all labels known before it.",
@@ -246,14 +148,14 @@ class Settings(BaseSettings):
     min_labels: int = Field(
         200,
         ge=1,
-        description=_env(
+        description=env(
             "min_labels", "Labels of each class before the learned model may replace the heuristic."
         ),
     )
     model_window_days: float = Field(
         180.0,
         gt=0,
-        description=_env(
+        description=env(
             "model_window_days",
             "Event time of labels each model period's fit sees: the labels that became known "
             "in the last this many days.",
@@ -262,7 +164,7 @@ class Settings(BaseSettings):
     model_labels_per_period: int = Field(
         5000,
         ge=100,
-        description=_env(
+        description=env(
             "model_labels_per_period",
             "Most labels of one model period a fit uses (a deterministic uniform sample beyond "
             "it), so the cost of learning is bounded at any population size.",
@@ -271,34 +173,34 @@ class Settings(BaseSettings):
     max_due_checks_per_batch: int = Field(
         2000,
         ge=1,
-        description=_env(
+        description=env(
             "max_due_checks_per_batch", "Most inactivity checks per partition in one batch."
         ),
     )
     broker_session_timeout_s: float = Field(
         6.0,
         gt=0,
-        description=_env("broker_session_timeout_s", "Kafka consumer session timeout, seconds."),
+        description=env("broker_session_timeout_s", "Kafka consumer session timeout, seconds."),
     )
     broker_rebalance_timeout_s: float = Field(
         3.0,
         gt=0,
-        description=_env("broker_rebalance_timeout_s", "Kafka rebalance timeout, seconds."),
+        description=env("broker_rebalance_timeout_s", "Kafka rebalance timeout, seconds."),
     )
     metrics_port: int = Field(
         6066,
         ge=1,
         le=65535,
-        description=_env("metrics_port", "Port of the worker's /health and /metrics pages."),
+        description=env("metrics_port", "Port of the worker's /health and /metrics pages."),
     )
     metrics_host: str = Field(
         "127.0.0.1",
-        description=_env("metrics_host", "Address the /health and /metrics pages listen on."),
+        description=env("metrics_host", "Address the /health and /metrics pages listen on."),
     )
-    log_level: str = Field("warn", description=_env("log_level", "crit|error|warn|info|debug."))
+    log_level: str = Field("warn", description=env("log_level", "crit|error|warn|info|debug."))
     event_loop: Literal["uvloop", "aio"] = Field(
         "uvloop",
-        description=_env(
+        description=env(
             "event_loop",
             "The worker's asyncio event loop: uvloop (measured: 6 to 32% less worker CPU per "
             "event) or aio, Python's own (uvloop has no Windows build).",

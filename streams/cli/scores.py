@@ -14,7 +14,7 @@ from models.heuristic import HeuristicScorer
 from models.registry import ModelSnapshot
 from models.scorer import ChurnScorer
 from models.state import CustomerState
-from streams.pipeline.processor import assessment_config, for_period
+from streams.pipeline.config import assessment_config, for_period
 from streams.settings import Settings
 from streams.storage.alert_days import waiting
 from streams.storage.connection import connect_sync

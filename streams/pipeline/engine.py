@@ -13,13 +13,10 @@ messages through :class:`Acks`.
 
 from __future__ import annotations
 
-import logging
-import time
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from typing import Any, Protocol
 
 from alerts.assessment import AssessmentConfig
 from alerts.capacity import candidate_of
@@ -28,57 +25,30 @@ from models.registry import ModelSnapshot
 from models.scorer import ChurnScorer
 from streams.pipeline.apply import event_time, order_key
 from streams.pipeline.checkpoint import Checkpoint, outgoing
-from streams.pipeline.dead_letters import dead_letter
-from streams.pipeline.events import InputEvent, Rejection, decode_event
+from streams.pipeline.config import assessment_config, for_period
+from streams.pipeline.events import InputEvent, Rejection
+from streams.pipeline.intake import decode, letter_of
 from streams.pipeline.ordering import EventTimeMerger
 from streams.pipeline.partitions import Partition
 from streams.pipeline.periods import ModelPeriods
 from streams.pipeline.ports import (
+    Acks,
     AlertDays,
     Changes,
     CustomerStore,
     Held,
     Message,
     ModelStore,
+    NoAcks,
+    Observer,
     Outgoing,
     Publish,
 )
-from streams.pipeline.processor import Work, assessment_config, for_period, process_batch
+from streams.pipeline.processor import Work, process_batch
 from streams.settings import Settings
 from streams.topics import TopicNames
 
-log = logging.getLogger(__name__)
-
-EARLIEST_EVENT_TIME = 0.0  # 1970
 Highwaters = Mapping[Partition, int | None]
-
-
-class Acks(Protocol):
-    """Holding a message keeps its offset uncommitted until it is acknowledged."""
-
-    def hold(self, handle: Any) -> None: ...
-
-    def ack(self, handle: Any) -> None: ...
-
-
-class NoAcks:
-    """For a runtime with no offsets to commit (the in-process driver)."""
-
-    def hold(self, handle: Any) -> None:
-        pass
-
-    def ack(self, handle: Any) -> None:
-        pass
-
-
-class Observer:
-    """What the engine reports as it works; the worker turns it into metrics."""
-
-    def counted(self, counts: Counter[str]) -> None:
-        pass
-
-    def serving(self, snapshot: ModelSnapshot) -> None:
-        pass
 
 
 @dataclass(frozen=True)
@@ -137,12 +107,12 @@ class Engine:
                 intake["redelivered"] += 1  # applied before a restart: acked, not redone
                 self.merger.observe(message.partition, message.offset)
                 continue
-            outcome = self.decode(message)
+            outcome = decode(message, self.settings)
             if isinstance(outcome, Rejection):
                 self.merger.observe(message.partition, message.offset)
                 intake["dead_letters"] += 1
                 intake[f"dead_letters:{outcome.code}"] += 1
-                letters.append(self._dead_letter(message, outcome))
+                letters.append(letter_of(message, outcome, self.topics.dead_letters))
                 lettered.add(message.partition)
                 continue
             self.acks.hold(message.handle)  # uncommitted until the event is applied
@@ -152,35 +122,6 @@ class Engine:
         await self.publish(letters)  # before their offsets can count as done
         await self.drain(self.merger.release(highwaters), intake, lettered)
         return intake
-
-    def decode(self, message: Message) -> InputEvent | Rejection:
-        if message.value is None:
-            return Rejection("malformed_json", "message has no value")
-        decoded = decode_event(message.value, self.settings.max_message_bytes)
-        if isinstance(decoded, Rejection):
-            return decoded
-        at = event_time(decoded)
-        # a plausibility bound on input, not business logic: event time drives everything else
-        latest_plausible = time.time() + self.settings.max_future_skew_hours * 3600
-        if not EARLIEST_EVENT_TIME <= at <= latest_plausible:
-            return Rejection(
-                "timestamp_out_of_range",
-                f"{decoded.timestamp.isoformat()} is before 1970 or more than "
-                f"{self.settings.max_future_skew_hours:g} h in the future",
-            )
-        return decoded
-
-    def _dead_letter(self, message: Message, rejection: Rejection) -> Outgoing:
-        topic, partition = message.partition
-        letter = dead_letter(message.value or b"", rejection, topic, partition, message.offset)
-        log.info(
-            "dead letter %s from %s@%s: %s",
-            rejection.code,
-            message.partition,
-            message.offset,
-            rejection.detail,
-        )
-        return Outgoing(self.topics.dead_letters, message.key, letter.model_dump_json().encode())
 
     async def drain(
         self,
@@ -355,8 +296,3 @@ class Engine:
         for partition, check in due:
             partition_of.setdefault(check.customer_id, partition)
         return [check for _, check in due]
-
-
-def numbers(partitions: Collection[Partition]) -> frozenset[int]:
-    """The partition numbers (customer shards) of ``partitions``."""
-    return frozenset(p.partition for p in partitions)

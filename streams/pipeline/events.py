@@ -59,8 +59,10 @@ class ComplaintEvent(_InputEvent):
     satisfaction: OneToFive | None = Field(None, description="Customer rating, 1 to 5.")
 
 
-InputEvent = Annotated[PurchaseEvent | ComplaintEvent, Field(discriminator="type")]
-_INPUT_EVENT: TypeAdapter[PurchaseEvent | ComplaintEvent] = TypeAdapter(InputEvent)
+InputEvent = PurchaseEvent | ComplaintEvent
+_INPUT_EVENT: TypeAdapter[InputEvent] = TypeAdapter(
+    Annotated[InputEvent, Field(discriminator="type")]
+)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import NamedTuple
 
 
@@ -27,3 +28,8 @@ class Partition(NamedTuple):
     def parse(cls, text: str) -> Partition:
         topic, _, number = text.rpartition(":")
         return cls(topic, int(number))
+
+
+def numbers(partitions: Iterable[Partition]) -> frozenset[int]:
+    """The partition numbers (customer shards) of ``partitions``."""
+    return frozenset(p.partition for p in partitions)

@@ -117,3 +117,31 @@ class AlertDays(Protocol):
 
     async def seal(self, publish: Callable[[list[bytes]], Awaitable[None]]) -> int:
         """Select every day all partitions have passed; publish its alerts; return how many."""
+
+
+class Acks(Protocol):
+    """Holding a message keeps its offset uncommitted until it is acknowledged."""
+
+    def hold(self, handle: Any) -> None: ...
+
+    def ack(self, handle: Any) -> None: ...
+
+
+class NoAcks:
+    """For a runtime with no offsets to commit (the in-process driver)."""
+
+    def hold(self, handle: Any) -> None:
+        pass
+
+    def ack(self, handle: Any) -> None:
+        pass
+
+
+class Observer:
+    """What the engine reports as it works; the worker turns it into metrics."""
+
+    def counted(self, counts: Counter[str]) -> None:
+        pass
+
+    def serving(self, snapshot: ModelSnapshot) -> None:
+        pass

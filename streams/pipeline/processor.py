@@ -5,71 +5,23 @@ from __future__ import annotations
 import heapq
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from alerts.actions import load_action_rules
 from alerts.assessment import Assessment, AssessmentConfig, assess
 from alerts.events import OutputEvent, Trigger
-from alerts.policy import AlertPolicy
-from alerts.tiers import LiftTiers, PercentileTiers, Tiers
-from models.labels import LabelledExample, label_by_purchase, label_expired
-from models.registry import ModelSnapshot
+from models.inactivity import next_check_time
+from models.labels import (
+    LabelledExample,
+    label_by_purchase,
+    label_expired,
+    next_label_due,
+    take_snapshot,
+)
 from models.scorer import ChurnScorer
 from models.state import CustomerState
-from streams.pipeline.apply import InputEvent, apply_event, event_time, order_key, trigger_of
-from streams.settings import Settings
-
-
-def assessment_config(settings: Settings) -> AssessmentConfig:
-    """The assessment knobs of ``settings``, with absolute tiers (see :func:`for_period`)."""
-    return AssessmentConfig(
-        tiers=settings.tiers,
-        policy=AlertPolicy(
-            horizon_days=settings.horizon_days,
-            escalate=settings.alert_escalate,
-            cooldown_days=settings.alert_cooldown_days,
-        ),
-        horizon_days=settings.horizon_days,
-        clv_years=settings.clv_years,
-        example_every_days=settings.example_every_days,
-        lateness_s=settings.allowed_lateness_minutes * 60,
-        action_rules=load_action_rules(settings.actions_file),
-        priority_bands=settings.priority_value_bands,
-        holdout_share=settings.holdout_share,
-    )
-
-
-def for_period(
-    config: AssessmentConfig, settings: Settings, snapshot: ModelSnapshot | None
-) -> AssessmentConfig:
-    """``config`` as a period uses it: tiers relative to the snapshot's active customers, and
-    alerts withheld while the snapshot is cold.
-
-    Relative tiers need calibrated risks, which only the learned model gives: while the
-    heuristic serves (the model is cold, or guarded), and where settings ask for them, the
-    absolute thresholds apply. While cold, no outcome has yet checked the heuristic's risks
-    (on a generated population its alerts were right 19% of the time, the learned model's
-    55%), so an alert also needs the customer to be overdue.
-    """
-    if snapshot is not None and not snapshot.is_warm:
-        cold = replace(config.policy, min_overdue=settings.alert_cold_overdue)
-        config = replace(config, policy=cold)
-    if (
-        settings.alert_tiers == "absolute"
-        or snapshot is None
-        or not snapshot.serves_model
-        or not snapshot.active_risks
-    ):
-        return config
-    tiers: Tiers
-    if settings.alert_tiers == "lift":
-        base_rate = sum(snapshot.active_risks) / len(snapshot.active_risks)
-        tiers = LiftTiers(base_rate, *settings.alert_lifts)
-    else:
-        tiers = PercentileTiers(snapshot.active_risks, *settings.alert_percentiles)
-    return replace(config, tiers=tiers)
-
+from streams.pipeline.apply import apply_event, event_time, order_key, trigger_of
+from streams.pipeline.events import InputEvent
 
 INACTIVITY = Trigger(kind="inactivity", event_id=None)
 
@@ -146,7 +98,7 @@ def process_batch(
                 continue
             result.counts["scheduled_checks"] += 1
             result.labels += label_expired(state, item.due, config.horizon_days, config.lateness_s)
-            result.record(assess(state, item.due, INACTIVITY, scorer, config))
+            result.record(step(state, item.due, INACTIVITY, scorer, config))
         else:
             result.counts["processed"] += 1
             if not apply_event(state, item):
@@ -159,11 +111,37 @@ def process_batch(
                 )
             # a late event is scored at the customer's own clock, never before what we know
             as_of = max(event_time(item), state.last_seen or 0.0)
-            result.record(assess(state, as_of, trigger_of(item), scorer, config, amount))
+            result.record(step(state, as_of, trigger_of(item), scorer, config, amount))
         if checks_until is not None and _due(state, checks_until):
             check = _check_of(state)
             heapq.heappush(queue, (work_order(check), check))
     return result
+
+
+def step(
+    state: CustomerState,
+    at: float,
+    trigger: Trigger,
+    scorer: ChurnScorer,
+    config: AssessmentConfig,
+    amount: float | None = None,
+) -> Assessment:
+    """Assess the customer at ``at``; then keep a training snapshot if one is due, and
+    schedule the next look: an inactivity check, or the moment a snapshot's label is due."""
+    assessment = assess(state, at, trigger, scorer, config, amount)
+    x = assessment.features
+    take_snapshot(state, x, at, config.example_every_days)
+    state.next_check = _earliest(
+        next_check_time(
+            state, at, config.horizon_days, x["interval_days"], config.example_every_days
+        ),
+        next_label_due(state, config.horizon_days, config.lateness_s),
+    )
+    return assessment
+
+
+def _earliest(*moments: float | None) -> float | None:
+    return min((m for m in moments if m is not None), default=None)
 
 
 def _due(state: CustomerState, until: float) -> bool:

@@ -69,6 +69,19 @@ class RedisCustomerStore:
         values = await self.client.hmget(self.keys.offsets, [str(p) for p in wanted])
         return {p: int(v) for p, v in zip(wanted, values, strict=True) if v is not None}
 
+    async def stats(self) -> dict[str, int]:
+        """The engine's counters, as saved with the work they count."""
+        raw: dict[Any, Any] = await self.client.hgetall(self.keys.stats)
+        return {k.decode(): int(v) for k, v in raw.items()}
+
+    async def checks_due(self, partitions: Iterable[int], up_to: float) -> int:
+        """How many inactivity checks are due by ``up_to`` in ``partitions``."""
+        async with self.client.pipeline(transaction=False) as pipe:
+            for partition in partitions:
+                pipe.zcount(self.keys.due(partition), "-inf", up_to)
+            counts: list[int] = await pipe.execute()
+        return sum(counts)
+
     async def due_checks(
         self, partitions: Iterable[int], up_to: float, limit: int
     ) -> list[tuple[int, DueCheck]]:

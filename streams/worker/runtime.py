@@ -17,8 +17,8 @@ from typing import Any
 from faust.types import EventT
 
 from alerts.events import as_utc
-from streams.pipeline.engine import Engine, Highwaters, numbers
-from streams.pipeline.partitions import Partition
+from streams.pipeline.engine import Engine, Highwaters
+from streams.pipeline.partitions import Partition, numbers
 from streams.worker import metrics
 from streams.worker.consumer import FaustConsumer
 

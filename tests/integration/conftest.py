@@ -21,13 +21,14 @@ import pytest
 
 from streams.cli.scores import collect_scores, scores_csv
 from streams.dev.embedded import embedded_services
-from streams.dev.runner import WorkerProcess, engine_stats, events_done
+from streams.dev.runner import WorkerProcess
 from streams.dev.synthetic import generate_events
 from streams.settings import Settings
 from streams.storage.codec import encode_state
 from streams.storage.connection import connect_sync
 from streams.storage.customers import read_all_states
 from streams.storage.keys import StateKeys
+from streams.storage.progress import engine_stats, events_done
 
 
 @dataclass(frozen=True)

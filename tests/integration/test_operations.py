@@ -18,13 +18,14 @@ from streams.clients.kafka_io import (
     read_topic,
     route_lines,
 )
-from streams.dev.runner import WorkerProcess, engine_stats, run_pipeline, wait_until_processed
+from streams.dev.runner import WorkerProcess, run_pipeline, wait_until_processed
 from streams.dev.synthetic import generate_events
 from streams.pipeline.dead_letters import DeadLetter
 from streams.storage.connection import connect_sync
 from streams.storage.customers import read_all_states
 from streams.storage.erasure import erase_customer
 from streams.storage.keys import StateKeys
+from streams.storage.progress import engine_stats
 from streams.topics import TopicNames
 from tests.integration.conftest import unique_settings
 

@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 from models.heuristic import HeuristicScorer
 from streams.dev.synthetic import generate_events
 from streams.pipeline.apply import event_time
+from streams.pipeline.config import assessment_config
 from streams.pipeline.events import PurchaseEvent, decode_event
-from streams.pipeline.processor import DueCheck, assessment_config, process_batch, work_order
+from streams.pipeline.processor import DueCheck, process_batch, work_order
 from streams.settings import Settings
 from streams.storage.codec import decode_state, encode_state
 
