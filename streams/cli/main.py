@@ -47,6 +47,13 @@ def main() -> None:
 @click.option("--scores-out", type=click.Path(dir_okay=False), help="Write scores CSV here.")
 @click.option("--alerts-out", type=click.Path(dir_okay=False), help="Write alerts JSONL here.")
 @click.option("--risk-out", type=click.Path(dir_okay=False), help="Write risk updates JSONL here.")
+@click.option(
+    "--in-process",
+    "in_process",
+    is_flag=True,
+    help="Run the engine in this process on in-memory stores: no broker, Redis or worker. "
+    "Same scores and alerts as the broker run, several times faster.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON summary instead of tables.")
 def demo(
     input_path: str | None,
@@ -57,13 +64,22 @@ def demo(
     scores_out: str | None,
     alerts_out: str | None,
     risk_out: str | None,
+    in_process: bool,
     as_json: bool,
 ) -> None:
     """Run the whole pipeline on embedded (or configured) services and summarise it."""
     from streams.dev.demo import DemoRequest, run_demo
 
     request = DemoRequest(
-        input_path, customers, days, seed, parse_time(as_of), scores_out, alerts_out, risk_out
+        input_path,
+        customers,
+        days,
+        seed,
+        parse_time(as_of),
+        scores_out,
+        alerts_out,
+        risk_out,
+        in_process,
     )
     with service_errors():
         summary = run_demo(load_settings(), request, console=None if as_json else console)
@@ -128,6 +144,52 @@ def replay(path: str, rate: float | None) -> None:
             task = bar.add_task("replaying", total=len(routed))
             produce_lines(settings, routed, rate, on_progress=lambda n: bar.advance(task, n))
     console.print(f"replayed {len(routed)} events from {path}")
+
+
+@main.command()
+@click.option(
+    "--topics",
+    default="purchases,complaints",
+    show_default=True,
+    help="Comma-separated topics to record (short names get CHURNWATCH_TOPIC_PREFIX).",
+)
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="JSONL to write.")
+@click.option(
+    "--from-beginning", is_flag=True, help="Record from the oldest message (default: new ones)."
+)
+@click.option(
+    "--until-idle",
+    "until_idle",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Stop once no message has arrived for this many seconds.",
+)
+def record(topics: str, out: str, from_beginning: bool, until_idle: float) -> None:
+    """Record input topics into a JSONL file that `demo` and `replay` take back.
+
+    Every message is kept, valid or not, as its bytes, in event-time order; one that cannot
+    be one line is kept as one line (see the README, "Testing with churnwatch").
+    """
+    from pathlib import Path
+
+    from streams.clients.recording import record as record_topics
+
+    settings = load_settings()
+    names = [settings.topic(t.strip()) for t in topics.split(",") if t.strip()]
+    if not names:
+        raise click.BadParameter("name at least one topic", param_hint="--topics")
+    with service_errors(), progress_bar() as bar:
+        task = bar.add_task("recording", total=None)
+        done = record_topics(
+            settings, names, Path(out), from_beginning, until_idle, lambda n: bar.advance(task, n)
+        )
+    rewritten = done.compacted + done.escaped + done.empty
+    console.print(
+        f"recorded {done.messages} messages from {len(done.partitions)} partitions of "
+        f"{', '.join(names)} to {out}"
+        + (f" ({rewritten} rewritten to fit one line)" if rewritten else "")
+    )
 
 
 @main.command()

@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 )
 def scores(as_of: str | None, out: str | None, stage: str | None, deferred: bool) -> None:
     """Score every customer as of a moment, as CSV (riskiest value first with --stage)."""
-    from streams.cli.scores import collect_scores, deferred_csv, scores_csv
+    from streams.cli.scores import collect_scores, deferred_csv
+    from streams.pipeline.scoring import scores_csv
 
     if deferred:
         with service_errors():

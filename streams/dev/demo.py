@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -16,12 +17,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from alerts.assessment import CustomerScore
 from alerts.events import as_utc
-from streams.cli.scores import collect_scores, scores_csv
+from streams.cli.scores import collect_scores
 from streams.clients.kafka_io import InputLine, read_topic, route_lines
 from streams.dev.embedded import embedded_services
+from streams.dev.inprocess import replay_lines
 from streams.dev.runner import PipelineRun, run_pipeline
 from streams.dev.synthetic import generate_events
+from streams.pipeline.scoring import scores_csv
 from streams.settings import Settings
 from streams.topics import TopicNames
 
@@ -60,6 +64,7 @@ class DemoRequest:
     scores_out: str | None = None
     alerts_out: str | None = None
     risk_out: str | None = None
+    in_process: bool = False
 
 
 def demo_input(settings: Settings, request: DemoRequest) -> list[InputLine]:
@@ -73,18 +78,23 @@ def demo_input(settings: Settings, request: DemoRequest) -> list[InputLine]:
 
 def run_demo(settings: Settings, request: DemoRequest, console: Console | None) -> dict[str, Any]:
     """Run the demo and return its summary; with a console, show progress and tables too."""
-    with demo_settings(settings) as run_settings:
-        lines = demo_input(run_settings, request)
-        if console:
-            console.print(
-                f"replaying {len(lines)} events through a worker "
-                f"(broker {run_settings.kafka_url}, redis {run_settings.redis_url})"
-            )
-        run = _run_with_progress(run_settings, lines, console)
-        cut, scores = collect_scores(run_settings, request.as_of)
-        if request.risk_out:
-            risk = read_topic(run_settings, TopicNames.from_settings(run_settings).risk)
-            Path(request.risk_out).write_bytes(b"".join(v + b"\n" for v in risk))
+    risk: list[bytes] = []
+    if request.in_process:
+        run, cut, scores, risk = _in_process(settings, request, console)
+    else:
+        with demo_settings(settings) as run_settings:
+            lines = demo_input(run_settings, request)
+            if console:
+                console.print(
+                    f"replaying {len(lines)} events through a worker "
+                    f"(broker {run_settings.kafka_url}, redis {run_settings.redis_url})"
+                )
+            run = _run_with_progress(run_settings, lines, console)
+            cut, scores = collect_scores(run_settings, request.as_of)
+            if request.risk_out:
+                risk = read_topic(run_settings, TopicNames.from_settings(run_settings).risk)
+    if request.risk_out:
+        Path(request.risk_out).write_bytes(b"".join(v + b"\n" for v in risk))
     if request.scores_out:
         Path(request.scores_out).write_text(scores_csv(scores))
     if request.alerts_out:
@@ -94,6 +104,28 @@ def run_demo(settings: Settings, request: DemoRequest, console: Console | None) 
         console.print(summary_table(summary))
         console.print(top_alerts_table(run.alerts))
     return summary
+
+
+def _in_process(
+    settings: Settings, request: DemoRequest, console: Console | None
+) -> tuple[PipelineRun, float | None, list[CustomerScore], list[bytes]]:
+    """The same run on the in-process driver: no broker, Redis or worker."""
+    started = time.monotonic()
+    if request.input_path:
+        with open(request.input_path, "rb") as file:
+            lines = list(file)  # split as the broker run splits it: at newlines only
+    else:
+        events = generate_events(request.customers, request.days, request.seed)
+        lines = [orjson.dumps(e) for e in events]
+    if console:
+        console.print(f"replaying {len(lines)} lines through the engine in this process")
+    replay = replay_lines(lines, settings)
+    as_of = request.as_of.timestamp() if request.as_of else None
+    cut, scores = replay.scores(as_of)
+    risk = replay.published.get(replay.topics.risk, [])
+    events_in = sum(1 for line in lines if line.strip())
+    elapsed = round(time.monotonic() - started, 2)
+    return PipelineRun(events_in, replay.stats, replay.alerts, elapsed), cut, scores, risk
 
 
 def _run_with_progress(

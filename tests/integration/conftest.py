@@ -19,10 +19,11 @@ from pathlib import Path
 import orjson
 import pytest
 
-from streams.cli.scores import collect_scores, scores_csv
+from streams.cli.scores import collect_scores
 from streams.dev.embedded import embedded_services
 from streams.dev.runner import WorkerProcess
 from streams.dev.synthetic import generate_events
+from streams.pipeline.scoring import scores_csv
 from streams.settings import Settings
 from streams.storage.codec import encode_state
 from streams.storage.connection import connect_sync

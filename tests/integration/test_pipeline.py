@@ -9,11 +9,12 @@ import orjson
 import pytest
 
 from alerts.events import ChurnAlert, CustomerRecovered, RiskUpdate
-from streams.cli.scores import collect_scores, scores_csv
+from streams.cli.scores import collect_scores
 from streams.clients.kafka_io import read_topic, route_lines
 from streams.dev.runner import run_pipeline
 from streams.dev.synthetic import generate_events
 from streams.pipeline.dead_letters import DeadLetter
+from streams.pipeline.scoring import scores_csv
 from streams.storage.connection import connect_sync
 from streams.storage.customers import read_all_states
 from streams.storage.keys import StateKeys
