@@ -28,6 +28,15 @@ class Settings(AlertSettings):
             "embedded broker; other commands refuse to guess.",
         ),
     )
+    embedded_broker: Literal["tansu", "apache-kafka"] = Field(
+        "tansu",
+        description=env(
+            "embedded_broker",
+            "The broker `demo` and `services` start when CHURNWATCH_KAFKA_URL is unset: "
+            "'tansu' (needs nothing else) or 'apache-kafka' (Apache Kafka from Maven Central "
+            "jars; needs Java 17 and Maven).",
+        ),
+    )
     redis_url: str | None = Field(
         None,
         description=env(

@@ -29,6 +29,13 @@ def main() -> None:
     """
 
 
+BROKER = click.option(
+    "--broker",
+    type=click.Choice(["tansu", "apache-kafka"]),
+    help="Embedded broker to start [default: CHURNWATCH_EMBEDDED_BROKER, else tansu].",
+)
+
+
 @main.command()
 @click.option(
     "--input",
@@ -54,6 +61,7 @@ def main() -> None:
     help="Run the engine in this process on in-memory stores: no broker, Redis or worker. "
     "Same scores and alerts as the broker run, several times faster.",
 )
+@BROKER
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON summary instead of tables.")
 def demo(
     input_path: str | None,
@@ -65,6 +73,7 @@ def demo(
     alerts_out: str | None,
     risk_out: str | None,
     in_process: bool,
+    broker: str | None,
     as_json: bool,
 ) -> None:
     """Run the whole pipeline on embedded (or configured) services and summarise it."""
@@ -82,7 +91,10 @@ def demo(
         in_process,
     )
     with service_errors():
-        summary = run_demo(load_settings(), request, console=None if as_json else console)
+        settings = load_settings()
+        if broker:
+            settings = settings.model_copy(update={"embedded_broker": broker})
+        summary = run_demo(settings, request, console=None if as_json else console)
     if as_json:
         click.echo(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
 
@@ -208,13 +220,15 @@ def tail(stream: str, from_beginning: bool) -> None:
 
 
 @main.command()
-def services() -> None:
+@BROKER
+def services(broker: str | None) -> None:
     """Start an embedded broker and Valkey, print their URLs, and keep them up until Ctrl-C."""
     import time
 
     from streams.dev.embedded import embedded_services
 
-    with embedded_services() as (kafka, redis_server):
+    chosen = broker or load_settings().embedded_broker
+    with service_errors(), embedded_services(broker=chosen) as (kafka, redis_server):
         assert kafka and redis_server
         click.echo(f"export CHURNWATCH_KAFKA_URL={kafka.url}")
         click.echo(f"export CHURNWATCH_REDIS_URL={redis_server.url}")

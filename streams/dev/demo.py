@@ -45,7 +45,8 @@ def demo_settings(settings: Settings) -> Iterator[Settings]:
             "app_id": f"{settings.app_id}-demo-{run}",
         }
     )
-    with embedded_services(not settings.kafka_url, not settings.redis_url) as (kafka, redis):
+    needs = (not settings.kafka_url, not settings.redis_url)
+    with embedded_services(*needs, broker=settings.embedded_broker) as (kafka, redis):
         yield fresh.with_services(
             kafka.url if kafka else str(settings.kafka_url),
             redis.url if redis else str(settings.redis_url),

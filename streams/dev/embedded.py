@@ -1,4 +1,4 @@
-"""Embedded services: a real Kafka-protocol broker (Tansu) and a real Valkey, as child processes.
+"""Embedded services: a real broker (Tansu, or Apache Kafka) and a real Valkey, as child processes.
 
 Used by `churnwatch demo` and `churnwatch services` when no Kafka or Redis URL is configured,
 and by the test suite when neither configured services nor Docker are available.
@@ -9,22 +9,15 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
-from kafka import KafkaAdminClient
-from kafka.errors import KafkaError
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from streams.dev.ports import free_port, wait_until_answering
 
 
 @dataclass
@@ -70,24 +63,11 @@ class EmbeddedKafka:
         self._wait_ready(timeout_s)
 
     def _wait_ready(self, timeout_s: float) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"the embedded broker exited with {self.process.returncode}; "
-                    f"see {self.log_path}"
-                )
-            try:
-                KafkaAdminClient(
-                    bootstrap_servers=f"127.0.0.1:{self.port}", request_timeout_ms=2000
-                ).close()
-                return
-            except KafkaError:
-                time.sleep(0.2)
-        self.stop()
-        raise TimeoutError(
-            f"the embedded broker did not answer in {timeout_s} s; see {self.log_path}"
-        )
+        try:
+            wait_until_answering(self.port, self.process, self.log_path, timeout_s)
+        except TimeoutError:
+            self.stop()
+            raise
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -148,12 +128,37 @@ class EmbeddedRedis:
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
+class Broker(Protocol):
+    """What callers use of an embedded broker, Tansu or Apache Kafka."""
+
+    @property
+    def url(self) -> str: ...
+
+    def restart(self, down_for_s: float = 0.0, timeout_s: float = ...) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+BROKERS = ("tansu", "apache-kafka")
+
+
+def start_broker(kind: str = "tansu") -> Broker:
+    """An embedded broker: Tansu (no Java needed), or Apache Kafka from Maven Central jars."""
+    if kind == "apache-kafka":
+        from streams.dev.apache_kafka import ApacheKafka
+
+        return ApacheKafka.start()
+    if kind != "tansu":
+        raise ValueError(f"no embedded broker {kind!r}: choose one of {', '.join(BROKERS)}")
+    return EmbeddedKafka.start()
+
+
 @contextlib.contextmanager
 def embedded_services(
-    need_kafka: bool = True, need_redis: bool = True
-) -> Iterator[tuple[EmbeddedKafka | None, EmbeddedRedis | None]]:
+    need_kafka: bool = True, need_redis: bool = True, broker: str = "tansu"
+) -> Iterator[tuple[Broker | None, EmbeddedRedis | None]]:
     """Start what is needed, yield it, and always stop it."""
-    kafka = EmbeddedKafka.start() if need_kafka else None
+    kafka = start_broker(broker) if need_kafka else None
     try:
         redis_server = EmbeddedRedis.start() if need_redis else None
         try:

@@ -20,7 +20,7 @@ from pathlib import Path
 import orjson
 
 from streams.clients.kafka_io import InputLine, Produced, ensure_topics, produce_lines, read_topic
-from streams.dev.embedded import free_port
+from streams.dev.ports import free_port
 from streams.pipeline.partitions import Partition
 from streams.settings import Settings
 from streams.storage.connection import connect

@@ -25,7 +25,7 @@ from streams.worker.gc_tuning import tune_gc
 from streams.worker.metrics import REGISTRY, MetricsObserver
 from streams.worker.publishing import publish
 from streams.worker.runtime import WorkerRuntime
-from streams.worker.transport import use_bounded_fetch_wait
+from streams.worker.transport import fetch_wait_in_force, use_bounded_fetch_wait
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ def create_app(settings: Settings) -> faust.App:
 
     @app.page("/health")
     async def health(web: Any, request: Any) -> Any:
-        return web.json({**runtime.health(), "fetch_max_wait_ms": settings.fetch_max_wait_ms})
+        return web.json({**runtime.health(), "fetch_max_wait_ms": fetch_wait_in_force(app)})
 
     @app.page("/metrics")
     async def metrics(web: Any, request: Any) -> Any:

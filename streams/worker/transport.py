@@ -26,7 +26,8 @@ class _ConsumerThread(driver.AIOKafkaConsumerThread):
     def _create_worker_consumer(self, transport: driver.Transport) -> aiokafka.AIOKafkaConsumer:
         conf = self.app.conf
         self._assignor = RoundRobinPartitionAssignor
-        return aiokafka.AIOKafkaConsumer(
+        wait_ms = getattr(transport, "fetch_max_wait_ms", 1500)
+        consumer = aiokafka.AIOKafkaConsumer(
             client_id=conf.broker_client_id,
             group_id=conf.id,
             group_instance_id=conf.consumer_group_instance_id,
@@ -37,7 +38,7 @@ class _ConsumerThread(driver.AIOKafkaConsumerThread):
             max_poll_records=conf.broker_max_poll_records,
             max_poll_interval_ms=int((conf.broker_max_poll_interval or 0) * 1000.0),
             max_partition_fetch_bytes=conf.consumer_max_fetch_size,
-            fetch_max_wait_ms=getattr(transport, "fetch_max_wait_ms", 1500),
+            fetch_max_wait_ms=wait_ms,
             request_timeout_ms=int(conf.broker_request_timeout * 1000.0),
             check_crcs=conf.broker_check_crcs,
             session_timeout_ms=int(conf.broker_session_timeout * 1000.0),
@@ -48,6 +49,9 @@ class _ConsumerThread(driver.AIOKafkaConsumerThread):
             connections_max_idle_ms=conf.consumer_connections_max_idle_ms,
             **driver.credentials_to_aiokafka_auth(conf.broker_credentials, conf.ssl_context),
         )
+        if isinstance(transport, BoundedWaitTransport):
+            transport.consumer_fetch_max_wait_ms = wait_ms  # /health shows it is in force
+        return consumer
 
 
 class _Consumer(driver.Consumer):
@@ -60,6 +64,18 @@ class BoundedWaitTransport(driver.Transport):
 
     Consumer: ClassVar[Any] = _Consumer
     fetch_max_wait_ms: ClassVar[int] = 1500
+    # set when Faust builds the worker's consumer through this driver: None means it did not
+    consumer_fetch_max_wait_ms: int | None = None
+
+
+def fetch_wait_in_force(app: AppT) -> int | None:
+    """The fetch wait the worker's consumer was built with (None: not through this driver)."""
+    transport = app.transport
+    return (
+        transport.consumer_fetch_max_wait_ms
+        if isinstance(transport, BoundedWaitTransport)
+        else None
+    )
 
 
 def use_bounded_fetch_wait(app: AppT, wait_ms: int) -> None:

@@ -2,7 +2,9 @@
 
 Where the broker and Redis come from, in order: ``CHURNWATCH_TEST_KAFKA_URL`` and
 ``CHURNWATCH_TEST_REDIS_URL``; testcontainers (apache/kafka, redis) when a Docker engine
-answers; otherwise the embedded Tansu broker and Valkey server, started here.
+answers; otherwise embedded ones started here: Valkey, and the Tansu broker for every test,
+and Apache Kafka (from Maven Central jars) too for the tests marked ``both_brokers``. Without
+Java 17 and Maven those are skipped, except under CI, where that is a failure.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ import orjson
 import pytest
 
 from streams.cli.scores import collect_scores
-from streams.dev.embedded import embedded_services
+from streams.dev.apache_kafka import MissingTool
+from streams.dev.embedded import BROKERS, embedded_services
 from streams.dev.runner import WorkerProcess
 from streams.dev.synthetic import generate_events
 from streams.pipeline.scoring import scores_csv
@@ -65,19 +68,44 @@ def _containers() -> Iterator[Services]:
         )
 
 
+def _service_kinds() -> tuple[str, ...]:
+    if os.environ.get("CHURNWATCH_TEST_KAFKA_URL") and os.environ.get("CHURNWATCH_TEST_REDIS_URL"):
+        return ("configured",)
+    if _docker_answers():
+        return ("testcontainers",)
+    return BROKERS  # embedded: tansu, apache-kafka
+
+
+SERVICE_KINDS = _service_kinds()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test on the first kind of services; ``both_brokers`` ones on each broker."""
+    if "services" in metafunc.fixturenames:
+        both = metafunc.definition.get_closest_marker("both_brokers") is not None
+        kinds = SERVICE_KINDS if both else SERVICE_KINDS[:1]
+        metafunc.parametrize("services", kinds, indirect=True, scope="session")
+
+
 @pytest.fixture(scope="session")
-def services() -> Iterator[Services]:
-    kafka_url = os.environ.get("CHURNWATCH_TEST_KAFKA_URL")
-    redis_url = os.environ.get("CHURNWATCH_TEST_REDIS_URL")
-    if kafka_url and redis_url:
-        yield Services(kafka_url, redis_url, "configured")
-    elif _docker_answers():
+def services(request: pytest.FixtureRequest) -> Iterator[Services]:
+    kind = request.param
+    if kind == "configured":
+        kafka_url = os.environ["CHURNWATCH_TEST_KAFKA_URL"]
+        yield Services(kafka_url, os.environ["CHURNWATCH_TEST_REDIS_URL"], kind)
+    elif kind == "testcontainers":
         with _containers() as containers:
             yield containers
     else:
-        with embedded_services() as (kafka, redis_server):
+        with contextlib.ExitStack() as stack:
+            try:
+                kafka, redis_server = stack.enter_context(embedded_services(broker=kind))
+            except MissingTool as exc:
+                if os.environ.get("CI"):
+                    raise
+                pytest.skip(f"{kind}: {exc}")
             assert kafka and redis_server
-            yield Services(kafka.url, redis_server.url, "embedded")
+            yield Services(kafka.url, redis_server.url, kind)
 
 
 def unique_settings(services: Services, **overrides: object) -> Settings:

@@ -26,6 +26,7 @@ def _demo(settings, path, out, in_process: bool) -> dict:
     return {"summary": summary, "scores": scores.read_bytes(), "alert_ids": _ids(alerts)}
 
 
+@pytest.mark.both_brokers
 def test_demo_in_process_equals_the_broker_run_with_garbage_and_duplicates(
     settings_factory, input_file, tmp_path
 ):

@@ -32,6 +32,7 @@ from tests.integration.conftest import unique_settings
 pytestmark = pytest.mark.integration
 
 
+@pytest.mark.both_brokers
 def test_health_and_metrics_pages(settings_factory):
     settings = settings_factory()
     events = [orjson.dumps(e) for e in generate_events(40, 120, seed=3)] + [b"{broken"]

@@ -37,6 +37,7 @@ def _valid_events(path: Path) -> list[dict]:
     return events
 
 
+@pytest.mark.both_brokers
 def test_every_event_is_applied_or_dead_lettered(settings_factory, input_file):
     settings = settings_factory()
     path, valid, invalid = input_file(customers=120, days=240)
@@ -119,6 +120,7 @@ def test_outputs_are_well_formed_and_the_loop_closes(settings_factory, input_fil
         assert (event.customer_id, event.timestamp.isoformat()) in purchase_times
 
 
+@pytest.mark.both_brokers
 def test_replaying_the_same_input_gives_identical_scores_and_alerts(settings_factory, input_file):
     path, _, _ = input_file(customers=100, days=250, seed=9)
     first, second = settings_factory(), settings_factory()

@@ -25,7 +25,9 @@ from streams.clients.kafka_io import (
     route_lines,
     servers,
 )
-from streams.dev.embedded import EmbeddedKafka, EmbeddedRedis, free_port
+from streams.dev.apache_kafka import ApacheKafka
+from streams.dev.embedded import Broker, EmbeddedKafka, EmbeddedRedis
+from streams.dev.ports import free_port
 from streams.dev.runner import WorkerProcess, run_pipeline, wait_until_processed
 from streams.dev.synthetic import generate_events
 from streams.settings import Settings
@@ -65,6 +67,7 @@ def _finish(settings: Settings, sent: Produced) -> list[dict]:
     ]
 
 
+@pytest.mark.both_brokers
 def test_sigkill_three_times_changes_nothing(settings_factory, undisturbed):
     settings = settings_factory()
     ensure_topics(settings)
@@ -116,7 +119,19 @@ def test_redis_restart_mid_run_changes_nothing(settings_factory, undisturbed):
 
 
 @pytest.fixture
-def durable_broker() -> Iterator[EmbeddedKafka]:
+def durable_broker(services) -> Iterator[Broker]:
+    """A broker whose log survives a restart, of the kind ``services`` runs."""
+    if services.source == "apache-kafka":  # its log is on disk
+        broker = ApacheKafka.start()
+        try:
+            yield broker
+        finally:
+            broker.stop()
+    else:
+        yield from _tansu_on_s3()
+
+
+def _tansu_on_s3() -> Iterator[Broker]:
     """A Tansu broker storing its log in an S3 bucket on a loopback moto server."""
     import boto3
     from moto.server import ThreadedMotoServer
@@ -172,6 +187,7 @@ def _read_until_idle(settings: Settings, topic: str, idle_s: float = 3.0) -> lis
         consumer.close()
 
 
+@pytest.mark.both_brokers
 def test_broker_restart_mid_run_changes_nothing(settings_factory, undisturbed, durable_broker):
     settings = settings_factory(kafka_url=durable_broker.url)
     outcome = _run_with_restart(

@@ -61,6 +61,7 @@ def _wait_for_split(
         time.sleep(0.2)
 
 
+@pytest.mark.both_brokers
 def test_a_worker_joining_mid_backlog_changes_nothing(settings_factory):
     """The second worker joins while the first is working through a recorded backlog.
 

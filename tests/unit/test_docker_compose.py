@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
+from streams.dev.apache_kafka import VERSION as APACHE_KAFKA
 from streams.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,7 +22,7 @@ def compose() -> dict:
 def test_services_are_kafka_redis_and_a_worker(compose):
     services = compose["services"]
     assert set(services) == {"kafka", "redis", "worker"}
-    assert services["kafka"]["image"].startswith("apache/kafka:")
+    assert services["kafka"]["image"] == f"apache/kafka:{APACHE_KAFKA}"  # the version tested
     assert services["kafka"]["environment"]["KAFKA_PROCESS_ROLES"] == "broker,controller"
 
 
