@@ -35,7 +35,8 @@ def fit_logistic(z: np.ndarray, y: np.ndarray, start: np.ndarray, l2: float) -> 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
         log_odds = z @ w[:-1] + w[-1]
         value = np.mean(np.logaddexp(0.0, log_odds) - y * log_odds)
-        residual = 1.0 / (1.0 + np.exp(-log_odds)) - y
+        with np.errstate(over="ignore"):  # exp(-x) is inf for x < -709: the sigmoid is then 0
+            residual = 1.0 / (1.0 + np.exp(-log_odds)) - y
         gradient = np.append(z.T @ residual, residual.sum()) / len(y)
         gradient[:-1] += l2 * w[:-1]
         return float(value + 0.5 * l2 * w[:-1] @ w[:-1]), gradient
