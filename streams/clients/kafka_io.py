@@ -14,6 +14,7 @@ from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from streams.clients.security import kafka_client_options
+from streams.pipeline.partitions import Partition
 from streams.settings import Settings
 from streams.topics import TopicNames
 
@@ -113,27 +114,27 @@ def _event_time_order(line: InputLine) -> float:
 
 @dataclass(frozen=True)
 class Produced:
-    """Where the broker put what was sent: per ``topic:partition``, the first and last offset.
+    """Where the broker put what was sent: per partition, the first and last offset.
 
     >>> sent = Produced.of([("p", 0, 7), ("p", 0, 9), ("c", 1, 0)])
-    >>> sent.count, sent.first_offsets["p:0"], sent.last_offsets["p:0"]
+    >>> sent.count, sent.first_offsets[Partition("p", 0)], sent.last_offsets[Partition("p", 0)]
     (3, 7, 9)
     """
 
     count: int
-    first_offsets: dict[str, int]
-    last_offsets: dict[str, int]
+    first_offsets: dict[Partition, int]
+    last_offsets: dict[Partition, int]
 
     @classmethod
     def of(cls, acknowledged: Iterable[tuple[str, int, int]]) -> Produced:
         """From the (topic, partition, offset) of every acknowledged message."""
-        first: dict[str, int] = {}
-        last: dict[str, int] = {}
+        first: dict[Partition, int] = {}
+        last: dict[Partition, int] = {}
         count = 0
-        for topic, partition, offset in acknowledged:
-            field = f"{topic}:{partition}"
-            first[field] = min(first.get(field, offset), offset)
-            last[field] = max(last.get(field, offset), offset)
+        for topic, number, offset in acknowledged:
+            partition = Partition(topic, number)
+            first[partition] = min(first.get(partition, offset), offset)
+            last[partition] = max(last.get(partition, offset), offset)
             count += 1
         return cls(count, first, last)
 

@@ -186,3 +186,10 @@ def _spawn(lib: Path, directory: Path) -> subprocess.Popen[bytes]:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+
+
+if __name__ == "__main__":  # `python -m streams.dev.apache_kafka`: resolve the jars now
+    try:
+        print(runtime_jars())
+    except RuntimeError as exc:
+        raise SystemExit(f"Error: {exc}") from exc

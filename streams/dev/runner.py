@@ -98,30 +98,29 @@ class Completion:
     """How far the worker has got through what was sent: by saved input offsets, exactly."""
 
     sent: Produced
-    saved: dict[str, int]
+    saved: dict[Partition, int]
 
     @property
     def accounted(self) -> int:
         """Messages sent that are at or below their partition's saved offset."""
         first = self.sent.first_offsets
         return sum(
-            max(0, min(self.saved.get(field, -1), last) - first[field] + 1)
-            for field, last in self.sent.last_offsets.items()
+            max(0, min(self.saved.get(partition, -1), last) - first[partition] + 1)
+            for partition, last in self.sent.last_offsets.items()
         )
 
     @property
-    def missing(self) -> dict[str, int]:
+    def missing(self) -> dict[Partition, int]:
         """Per partition still short of its end, how many messages are unaccounted for."""
         return {
-            field: last - self.saved.get(field, -1)
-            for field, last in sorted(self.sent.last_offsets.items())
-            if self.saved.get(field, -1) < last
+            partition: last - self.saved.get(partition, -1)
+            for partition, last in sorted(self.sent.last_offsets.items())
+            if self.saved.get(partition, -1) < last
         }
 
 
 async def completion(store: RedisCustomerStore, sent: Produced) -> Completion:
-    saved = await store.completed_offsets(map(Partition.parse, sent.last_offsets))
-    return Completion(sent, {str(p): offset for p, offset in saved.items()})
+    return Completion(sent, await store.completed_offsets(sent.last_offsets))
 
 
 # How long the worker may go without saving anything before a run is declared stuck. Long:
@@ -180,7 +179,7 @@ async def _wait(
 
 
 def _incomplete(why: str, done: Completion, behind: int, worker: WorkerProcess) -> str:
-    missing = ", ".join(f"{n} in {field}" for field, n in done.missing.items()) or "none"
+    missing = ", ".join(f"{n} in {p}" for p, n in done.missing.items()) or "none"
     return (
         f"{why}: {done.accounted} of {done.sent.count} messages processed; "
         f"missing {missing}; {behind} inactivity checks due; worker log: {worker.log_path}"

@@ -25,7 +25,6 @@ from faust.types import AppT
 class _ConsumerThread(driver.AIOKafkaConsumerThread):
     def _create_worker_consumer(self, transport: driver.Transport) -> aiokafka.AIOKafkaConsumer:
         conf = self.app.conf
-        self._assignor = RoundRobinPartitionAssignor
         wait_ms = getattr(transport, "fetch_max_wait_ms", 1500)
         consumer = aiokafka.AIOKafkaConsumer(
             client_id=conf.broker_client_id,
