@@ -10,7 +10,7 @@ events: through Faust's and aiokafka's public API only (``consumer.assignment()`
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from faust.types import TP, AppT, EventT
@@ -19,6 +19,8 @@ from streams.pipeline.partitions import Partition
 from streams.pipeline.ports import Message
 
 log = logging.getLogger(__name__)
+
+MAX_REWINDS = 3
 
 
 class FaustConsumer:
@@ -32,6 +34,9 @@ class FaustConsumer:
         self.app = app
         self.input_topics = frozenset(input_topics)
         self.revoked: set[Partition] = set()
+        # how often a partition was sought back to which offset: buffered records may still
+        # arrive once after a seek, control records every time
+        self.rewound: dict[Partition, tuple[int, int]] = {}
 
     def assigned(self) -> list[Partition]:
         return [
@@ -73,6 +78,44 @@ class FaustConsumer:
                 len(batch) - len(messages),
             )
         return messages
+
+    async def resume_where_applied(
+        self, messages: list[Message], completed: Mapping[Partition, int]
+    ) -> list[Message]:
+        """``messages`` without those of partitions that resumed past what was applied.
+
+        ``completed`` holds, for partitions whose first message this is since they were
+        (re)assigned, the offset up to which everything is applied. After a rebalance Faust
+        seeks each partition back to its committed offset, but skips that seek, with the
+        warning "exception performing seek when flow not active", when a second rebalance
+        overlaps it: the records it had fetched are then never delivered, and applying what
+        follows would mark them done. Such a partition is sought back to the first offset not
+        applied, at most ``MAX_REWINDS`` times for one gap (it may also be control records,
+        which deliver nothing), and its messages here are held unacknowledged, so the commit
+        cannot pass them either.
+        """
+        first: dict[Partition, int] = {}
+        for message in messages:
+            first.setdefault(message.partition, message.offset)
+        behind = set()
+        for partition, offset in first.items():
+            expected = completed.get(partition, offset - 1) + 1
+            at, times = self.rewound.get(partition, (expected, 0))
+            times = times if at == expected else 0
+            if offset > expected and times < MAX_REWINDS:
+                log.warning(
+                    "%s resumed at offset %s, past %s, the first not applied: seeking back",
+                    partition,
+                    offset,
+                    expected,
+                )
+                await self.app.consumer.seek(TP(*partition), expected)
+                self.rewound[partition] = (expected, times + 1)
+                behind.add(partition)
+        for message in messages:
+            if message.partition in behind:
+                self.hold(message.handle)
+        return [m for m in messages if m.partition not in behind]
 
     def hold(self, handle: Any) -> None:
         handle.message.incref()  # the offset stays uncommitted until the event is acked

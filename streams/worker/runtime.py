@@ -53,6 +53,10 @@ class WorkerRuntime:
         async with self.lock:
             engine = self.engine
             messages = self.consumer.current(batch)
+            resuming = {m.partition for m in messages if not engine.merger.next_offset(m.partition)}
+            if resuming:
+                completed = await engine.store.completed_offsets(resuming)
+                messages = await self.consumer.resume_where_applied(messages, completed)
             with metrics.BATCH_SECONDS.time():
                 await engine.intake(messages, self.consumer.highwaters())
             self._note_held(engine)
