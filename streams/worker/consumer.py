@@ -20,8 +20,6 @@ from streams.pipeline.ports import Message
 
 log = logging.getLogger(__name__)
 
-MAX_REWINDS = 3
-
 
 class FaustConsumer:
     """The engine's view of the worker's consumer.
@@ -34,9 +32,8 @@ class FaustConsumer:
         self.app = app
         self.input_topics = frozenset(input_topics)
         self.revoked: set[Partition] = set()
-        # how often a partition was sought back to which offset: buffered records may still
-        # arrive once after a seek, control records every time
-        self.rewound: dict[Partition, tuple[int, int]] = {}
+        # partitions sought back, with the highest offset delivered since (see below)
+        self.rewinding: dict[Partition, int] = {}
 
     def assigned(self) -> list[Partition]:
         return [
@@ -90,19 +87,25 @@ class FaustConsumer:
         warning "exception performing seek when flow not active", when a second rebalance
         overlaps it: the records it had fetched are then never delivered, and applying what
         follows would mark them done. Such a partition is sought back to the first offset not
-        applied, at most ``MAX_REWINDS`` times for one gap (it may also be control records,
-        which deliver nothing), and its messages here are held unacknowledged, so the commit
-        cannot pass them either.
+        applied. Records fetched before that seek may still arrive (offsets going up); they are
+        held back until the offsets step back, which is the re-read beginning. Held-back
+        messages are never acknowledged, so the commit cannot pass them either. (A gap of
+        control records is re-read too, and delivers nothing: the step back comes at once.)
         """
-        first: dict[Partition, int] = {}
+        kept, checked = [], set()
         for message in messages:
-            first.setdefault(message.partition, message.offset)
-        behind = set()
-        for partition, offset in first.items():
-            expected = completed.get(partition, offset - 1) + 1
-            at, times = self.rewound.get(partition, (expected, 0))
-            times = times if at == expected else 0
-            if offset > expected and times < MAX_REWINDS:
+            partition, offset = message.partition, message.offset
+            first = partition not in checked
+            checked.add(partition)
+            if partition in self.rewinding:
+                highest = self.rewinding[partition]
+                if offset > highest:  # fetched before the seek
+                    self.rewinding[partition] = offset
+                    self.hold(message.handle)
+                    continue
+                del self.rewinding[partition]  # the re-read has begun
+            elif first and partition in completed and offset > completed[partition] + 1:
+                expected = completed[partition] + 1
                 log.warning(
                     "%s resumed at offset %s, past %s, the first not applied: seeking back",
                     partition,
@@ -110,12 +113,11 @@ class FaustConsumer:
                     expected,
                 )
                 await self.app.consumer.seek(TP(*partition), expected)
-                self.rewound[partition] = (expected, times + 1)
-                behind.add(partition)
-        for message in messages:
-            if message.partition in behind:
+                self.rewinding[partition] = offset
                 self.hold(message.handle)
-        return [m for m in messages if m.partition not in behind]
+                continue
+            kept.append(message)
+        return kept
 
     def hold(self, handle: Any) -> None:
         handle.message.incref()  # the offset stays uncommitted until the event is acked

@@ -94,6 +94,8 @@ class WorkerRuntime:
         async with self.lock:
             gone = {Partition(tp.topic, tp.partition) for tp in revoked}
             self.consumer.revoked |= gone
+            for partition in gone:  # its next owner starts from the committed offset
+                self.consumer.rewinding.pop(partition, None)
             engine = self.engine
             dropped = engine.merger.forget(gone)
             self.held_since = time.monotonic() if len(engine.merger) else None

@@ -58,3 +58,54 @@ def test_a_new_assignment_resumes_event_time_from_its_partitions():
     runtime.engine.watermark = 1_700_000_000.0  # where this worker's old partitions had reached
     asyncio.run(runtime.on_partitions_assigned())
     assert runtime.engine.watermark is None  # read again, for the new partitions, before any work
+
+
+class _Seeking:
+    def __init__(self) -> None:
+        self.sought: list[tuple[str, int, int]] = []
+
+    async def seek(self, tp: TP, offset: int) -> None:
+        self.sought.append((tp.topic, tp.partition, offset))
+
+
+class _Held:
+    def __init__(self) -> None:
+        self.message = SimpleNamespace(incref=lambda: setattr(self, "held", True))
+        self.held = False
+
+
+def _batch(*offsets: int) -> list:
+    from streams.pipeline.partitions import Partition
+    from streams.pipeline.ports import Message
+
+    return [Message(Partition("purchases", 1), o, None, b"{}", _Held()) for o in offsets]
+
+
+def _resume(consumer: FaustConsumer, offsets: tuple[int, ...], completed: int | None) -> list[int]:
+    from streams.pipeline.partitions import Partition
+
+    saved = {} if completed is None else {Partition("purchases", 1): completed}
+    messages = _batch(*offsets)
+    kept = asyncio.run(consumer.resume_where_applied(messages, saved))
+    assert all(m.handle.held for m in messages if m not in kept)  # never acked: no commit past
+    return [m.offset for m in kept]
+
+
+def test_a_partition_resuming_past_what_was_applied_is_sought_back_and_reread():
+    seeking = _Seeking()
+    consumer = FaustConsumer(SimpleNamespace(consumer=seeking), ["purchases"])  # type: ignore[arg-type]
+    assert _resume(consumer, (693, 694), completed=623) == []  # Faust skipped its seek
+    assert seeking.sought == [("purchases", 1, 624)]
+    assert _resume(consumer, (695,), completed=623) == []  # fetched before our seek
+    assert _resume(consumer, (624, 625), completed=623) == [624, 625]  # the re-read
+    assert _resume(consumer, (626,), completed=None) == [626]
+    assert len(seeking.sought) == 1
+
+
+def test_a_gap_of_control_records_is_read_through_after_one_seek():
+    seeking = _Seeking()
+    consumer = FaustConsumer(SimpleNamespace(consumer=seeking), ["purchases"])  # type: ignore[arg-type]
+    assert _resume(consumer, (13,), completed=10) == []
+    assert _resume(consumer, (13, 14), completed=10) == [13, 14]  # stepped back: re-read
+    assert _resume(consumer, (11, 12), completed=10) == [11, 12]  # no gap: no seek
+    assert seeking.sought == [("purchases", 1, 11)]
