@@ -32,8 +32,8 @@ class FaustConsumer:
         self.app = app
         self.input_topics = frozenset(input_topics)
         self.revoked: set[Partition] = set()
-        # partitions sought back, with the highest offset delivered since (see below)
-        self.rewinding: dict[Partition, int] = {}
+        # partitions sought back: to where, and the highest offset delivered since
+        self.rewinding: dict[Partition, tuple[int, int]] = {}
 
     def assigned(self) -> list[Partition]:
         return [
@@ -63,12 +63,17 @@ class FaustConsumer:
         """
         generation = self.app.consumer_generation_id
         owned = set(self.assigned())
-        messages = [
-            _message(event)
-            for event in batch
-            if event.message.generation_id in (None, generation)
-            and Partition(event.message.topic, event.message.partition) in owned
-        ]
+        messages = []
+        for event in batch:
+            message = event.message
+            if message.generation_id in (None, generation) and (
+                Partition(message.topic, message.partition) in owned
+            ):
+                messages.append(_message(event))
+            else:
+                # held for good: Faust acks every event of a batch the agent does not hold,
+                # and an acked offset lets the commit pass it before anyone applied it
+                self.hold(event)
         if len(messages) < len(batch):
             log.info(
                 "%s events fetched before a rebalance left to their partitions' owner",
@@ -88,7 +93,7 @@ class FaustConsumer:
         overlaps it: the records it had fetched are then never delivered, and applying what
         follows would mark them done. Such a partition is sought back to the first offset not
         applied. Records fetched before that seek may still arrive (offsets going up); they are
-        held back until the offsets step back, which is the re-read beginning. Held-back
+        held back, each sought back again, until the offsets step back: the re-read. Held-back
         messages are never acknowledged, so the commit cannot pass them either. (A gap of
         control records is re-read too, and delivers nothing: the step back comes at once.)
         """
@@ -98,9 +103,12 @@ class FaustConsumer:
             first = partition not in checked
             checked.add(partition)
             if partition in self.rewinding:
-                highest = self.rewinding[partition]
+                expected, highest = self.rewinding[partition]
                 if offset > highest:  # fetched before the seek
-                    self.rewinding[partition] = offset
+                    # seek again: Faust drops records below the last offset it delivered, so
+                    # the re-read must start after the last of these
+                    await self.app.consumer.seek(TP(*partition), expected)
+                    self.rewinding[partition] = (expected, offset)
                     self.hold(message.handle)
                     continue
                 del self.rewinding[partition]  # the re-read has begun
@@ -113,7 +121,7 @@ class FaustConsumer:
                     expected,
                 )
                 await self.app.consumer.seek(TP(*partition), expected)
-                self.rewinding[partition] = offset
+                self.rewinding[partition] = (expected, offset)
                 self.hold(message.handle)
                 continue
             kept.append(message)
