@@ -124,9 +124,8 @@ def _in_process(
     as_of = request.as_of.timestamp() if request.as_of else None
     cut, scores = replay.scores(as_of)
     risk = replay.published.get(replay.topics.risk, [])
-    events_in = sum(1 for line in lines if line.strip())
     elapsed = round(time.monotonic() - started, 2)
-    return PipelineRun(events_in, replay.stats, replay.alerts, elapsed), cut, scores, risk
+    return PipelineRun(replay.lines_in, replay.stats, replay.alerts, elapsed), cut, scores, risk
 
 
 def _run_with_progress(

@@ -28,7 +28,7 @@ from streams.clients.kafka_io import InputLine, route_lines
 from streams.pipeline.engine import Engine
 from streams.pipeline.partitions import Partition
 from streams.pipeline.ports import Message, Outgoing
-from streams.pipeline.scoring import score_states
+from streams.pipeline.scoring import score_states, scores_csv
 from streams.settings import Settings
 from streams.storage.memory import MemoryStore
 from streams.topics import TopicNames
@@ -67,6 +67,7 @@ class Replay:
 
     settings: Settings
     store: MemoryStore
+    lines_in: int = 0  # non-blank input lines, as the broker run counts them
     published: dict[str, list[bytes]] = field(default_factory=dict)
 
     def _topic(self, name: str) -> list[dict[str, Any]]:
@@ -104,8 +105,6 @@ class Replay:
 
     def scores_csv(self, as_of: float | None = None) -> str:
         """Scores as ``churnwatch scores`` writes them (default: as of the latest event)."""
-        from streams.pipeline.scoring import scores_csv
-
         return scores_csv(self.scores(as_of)[1])
 
     def scores(self, as_of: float | None = None) -> tuple[float | None, list[Any]]:
@@ -130,7 +129,9 @@ def replay_lines(
             "a daily capacity needs Redis (run `churnwatch demo` without --in-process)"
         )
     routed = route_lines(lines, TopicNames.from_settings(settings))
-    return asyncio.run(_run(settings, as_messages(routed, settings.partitions), chunk))
+    replay = asyncio.run(_run(settings, as_messages(routed, settings.partitions), chunk))
+    replay.lines_in = len(routed)
+    return replay
 
 
 def replay_events(

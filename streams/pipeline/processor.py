@@ -98,7 +98,7 @@ def process_batch(
                 continue
             result.counts["scheduled_checks"] += 1
             result.labels += label_expired(state, item.due, config.horizon_days, config.lateness_s)
-            result.record(step(state, item.due, INACTIVITY, scorer, config))
+            result.record(assess_and_schedule(state, item.due, INACTIVITY, scorer, config))
         else:
             result.counts["processed"] += 1
             if not apply_event(state, item):
@@ -111,14 +111,16 @@ def process_batch(
                 )
             # a late event is scored at the customer's own clock, never before what we know
             as_of = max(event_time(item), state.last_seen or 0.0)
-            result.record(step(state, as_of, trigger_of(item), scorer, config, amount))
+            result.record(
+                assess_and_schedule(state, as_of, trigger_of(item), scorer, config, amount)
+            )
         if checks_until is not None and _due(state, checks_until):
             check = _check_of(state)
             heapq.heappush(queue, (work_order(check), check))
     return result
 
 
-def step(
+def assess_and_schedule(
     state: CustomerState,
     at: float,
     trigger: Trigger,

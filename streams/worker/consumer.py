@@ -35,6 +35,16 @@ class FaustConsumer:
         # partitions sought back: to where, and the highest offset delivered since
         self.rewinding: dict[Partition, tuple[int, int]] = {}
 
+    def revoke(self, partitions: set[Partition]) -> None:
+        """A rebalance took these away: not ours until the new assignment, nothing to rewind."""
+        self.revoked |= partitions
+        for partition in partitions:  # its next owner starts from the committed offset
+            self.rewinding.pop(partition, None)
+
+    def reassigned(self) -> None:
+        """The rebalance is over: the consumer's assignment is ours again."""
+        self.revoked.clear()
+
     def assigned(self) -> list[Partition]:
         return [
             Partition(tp.topic, tp.partition)

@@ -93,9 +93,7 @@ class WorkerRuntime:
         """
         async with self.lock:
             gone = {Partition(tp.topic, tp.partition) for tp in revoked}
-            self.consumer.revoked |= gone
-            for partition in gone:  # its next owner starts from the committed offset
-                self.consumer.rewinding.pop(partition, None)
+            self.consumer.revoke(gone)
             engine = self.engine
             dropped = engine.merger.forget(gone)
             self.held_since = time.monotonic() if len(engine.merger) else None
@@ -109,7 +107,7 @@ class WorkerRuntime:
         from a worker that was behind must not have its checks run past its unread events.
         """
         async with self.lock:
-            self.consumer.revoked.clear()
+            self.consumer.reassigned()
             self.engine.watermark = None
 
     def _note_held(self, engine: Engine) -> None:

@@ -21,11 +21,14 @@ from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssigno
 from faust.transport.drivers import aiokafka as driver
 from faust.types import AppT
 
+FAUST_FETCH_WAIT_MS = 1500  # what Faust's own driver builds the consumer with
+
 
 class _ConsumerThread(driver.AIOKafkaConsumerThread):
     def _create_worker_consumer(self, transport: driver.Transport) -> aiokafka.AIOKafkaConsumer:
         conf = self.app.conf
-        wait_ms = getattr(transport, "fetch_max_wait_ms", 1500)
+        bounded = transport if isinstance(transport, BoundedWaitTransport) else None
+        wait_ms = bounded.fetch_max_wait_ms if bounded else FAUST_FETCH_WAIT_MS
         consumer = aiokafka.AIOKafkaConsumer(
             client_id=conf.broker_client_id,
             group_id=conf.id,
@@ -48,8 +51,8 @@ class _ConsumerThread(driver.AIOKafkaConsumerThread):
             connections_max_idle_ms=conf.consumer_connections_max_idle_ms,
             **driver.credentials_to_aiokafka_auth(conf.broker_credentials, conf.ssl_context),
         )
-        if isinstance(transport, BoundedWaitTransport):
-            transport.built_with_fetch_wait_ms = wait_ms  # /health shows it is in force
+        if bounded:
+            bounded.built_with_fetch_wait_ms = wait_ms  # /health shows it is in force
         return consumer
 
 
@@ -62,7 +65,7 @@ class BoundedWaitTransport(driver.Transport):
     """The aiokafka transport whose worker consumer waits at most ``fetch_max_wait_ms``."""
 
     Consumer: ClassVar[Any] = _Consumer
-    fetch_max_wait_ms: ClassVar[int] = 1500
+    fetch_max_wait_ms: ClassVar[int] = FAUST_FETCH_WAIT_MS
     # set when Faust builds the worker's consumer through this driver: None means it did not
     built_with_fetch_wait_ms: int | None = None
 
