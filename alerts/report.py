@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -13,6 +14,30 @@ from models.features import DAY
 
 def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
+
+
+def uplift(acted: dict[str, Any], holdout: dict[str, Any], z: float = 1.96) -> dict[str, Any]:
+    """Recapture of acted-on customers minus the holdout's, with a 95% interval (normal
+    approximation of the difference of two proportions).
+
+    >>> uplift({"alerted_customers": 400, "recovered_customers": 120},
+    ...        {"alerted_customers": 100, "recovered_customers": 20})
+    {'uplift': 0.1, 'low': 0.0096, 'high': 0.1904, 'significant': True}
+    """
+    n_acted, n_held = acted["alerted_customers"], holdout["alerted_customers"]
+    if not n_acted or not n_held:
+        return {"uplift": None, "low": None, "high": None, "significant": False}
+    p_acted = acted["recovered_customers"] / n_acted
+    p_held = holdout["recovered_customers"] / n_held
+    difference = p_acted - p_held
+    spread = z * math.sqrt(p_acted * (1 - p_acted) / n_acted + p_held * (1 - p_held) / n_held)
+    low, high = difference - spread, difference + spread
+    return {
+        "uplift": round(difference, 4),
+        "low": round(low, 4),
+        "high": round(high, 4),
+        "significant": low > 0 or high < 0,
+    }
 
 
 def _recapture(alerts: list[ChurnAlert], recovered_alert_ids: set[str]) -> dict[str, Any]:
@@ -70,8 +95,10 @@ def retention_report(
     risk_updates: Iterable[RiskUpdate] | None = None,
     since: float | None = None,
     horizon_days: float | None = None,
+    until: float | None = None,
 ) -> dict[str, Any]:
-    """KPIs of the alerts raised at or after ``since`` (event time), and of their recoveries.
+    """KPIs of the alerts raised at or after ``since`` and before ``until`` (event time), and
+    of their recoveries.
 
     With risk updates, churn is compared between alerted and never-alerted customers, churn
     meaning that a customer's latest lifecycle stage is ``lapsed``. With ``horizon_days``,
@@ -80,7 +107,12 @@ def retention_report(
     """
     alerts, recoveries = list(alerts), list(recoveries)
     updates = None if risk_updates is None else list(risk_updates)
-    raised = [a for a in alerts if since is None or a.timestamp.timestamp() >= since]
+    raised = [
+        a
+        for a in alerts
+        if (since is None or a.timestamp.timestamp() >= since)
+        and (until is None or a.timestamp.timestamp() < until)
+    ]
     by_id = {a.alert_id: a for a in raised}
     answered = [r for r in recoveries if r.alert_id in by_id]
     acted = [a for a in raised if not a.holdout]
@@ -98,9 +130,12 @@ def retention_report(
         "value_at_risk_recovered": round(sum(by_id[r.alert_id].value_at_risk for r in answered), 2),
     }
     if held_out:
+        acted_recapture = _recapture(acted, answered_ids)
+        holdout_recapture = _recapture(held_out, answered_ids)
         report["holdout"] = {
-            "acted": _recapture(acted, answered_ids),
-            "holdout": _recapture(held_out, answered_ids),
+            "acted": acted_recapture,
+            "holdout": holdout_recapture,
+            **uplift(acted_recapture, holdout_recapture),
         }
     if horizon_days is not None:
         now = max(

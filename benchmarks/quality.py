@@ -19,7 +19,6 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
 import orjson
 import pandas as pd
 from rich.console import Console
@@ -29,6 +28,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from benchmarks import baselines
 from benchmarks.cdnow import as_events, cdnow_transactions, replicate
 from benchmarks.replay import churned_after, replay_until
+from models.reliability import expected_calibration_error, reliability
 from streams.settings import Settings
 
 DEFAULT_CUTS = ("1997-09-30", "1997-12-31", "1998-03-31")
@@ -45,27 +45,10 @@ def _judge(truth: dict[str, bool], scores: dict[str, float]) -> dict[str, float]
     }
 
 
-def calibration(
-    truth: dict[str, bool], risk: dict[str, float], bins: int = 10
-) -> list[dict[str, float]]:
-    """Predicted against observed churn rate in deciles of predicted risk."""
-    customers = sorted(truth, key=lambda c: (risk[c], c))
-    rows = []
-    for chunk in np.array_split(np.array(customers), bins):
-        rows.append(
-            {
-                "predicted": float(np.mean([risk[c] for c in chunk])),
-                "observed": float(np.mean([truth[c] for c in chunk])),
-                "customers": len(chunk),
-            }
-        )
-    return rows
-
-
-def expected_calibration_error(deciles: list[dict[str, float]]) -> float:
-    """Mean |predicted - observed| over deciles of predicted risk, weighted by customers."""
-    total = sum(d["customers"] for d in deciles)
-    return sum(d["customers"] * abs(d["predicted"] - d["observed"]) for d in deciles) / total
+def calibration(truth: dict[str, bool], risk: dict[str, float]) -> list[dict[str, float]]:
+    """Predicted against observed churn rate in deciles of predicted risk (ties by id)."""
+    customers = sorted(truth)
+    return reliability([risk[c] for c in customers], [truth[c] for c in customers])
 
 
 def evaluate_cut(

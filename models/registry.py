@@ -17,6 +17,7 @@ from models.calibration import CalibratedScorer, Calibration
 from models.guard import ScorerGuard
 from models.heuristic import HeuristicScorer
 from models.online import INPUT_NAMES, LogisticChurnModel
+from models.reliability import expected_calibration_error, reliability
 from models.scorer import ChurnScorer
 from models.training import Bucket
 
@@ -76,6 +77,8 @@ class ModelSnapshot:
     # quantiles of the serving scorer's risk over the active customers of the training window
     active_risks: tuple[float, ...] = ()
     heuristic_calibration: Calibration = field(default_factory=Calibration)
+    # how the scorer that served scored this period's new labels, before learning them
+    validation: dict[str, object] = field(default_factory=dict)
 
     @property
     def is_warm(self) -> bool:
@@ -135,6 +138,14 @@ class ModelSnapshot:
     def _validate(self, bucket: Bucket) -> None:
         model = self.model.predict_proba_rows(bucket.rows)
         heuristic = self.heuristic_calibration.apply(bucket.heuristic)
+        served = model if self.serves_model else heuristic
+        bins = reliability(served.tolist(), bucket.churned.tolist())
+        self.validation = {
+            "labels": len(bucket),
+            "scorer": "learned model" if self.serves_model else "heuristic",
+            "ece": round(expected_calibration_error(bins), 4),
+            "bins": [{k: round(v, 4) for k, v in b.items()} for b in bins],
+        }
         self.guard.compare(bucket.churned, model, heuristic, self.period_days)
         for churned, risk in zip(bucket.churned.tolist(), model.tolist(), strict=True):
             self.metrics.update(churned, {False: 1.0 - risk, True: risk})
@@ -157,6 +168,7 @@ class ModelSnapshot:
             "min_labels": self.min_labels,
             "online_since_period": self.online_since_period,
             "metrics": self.metrics.as_dict(),
+            "validation": self.validation,
         }
 
 

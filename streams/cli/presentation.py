@@ -23,6 +23,12 @@ def model_table(summary: dict[str, Any], periods: ModelPeriods) -> Table:
         table.add_row("learned model first served", f"period {online_since} ({since})")
     for name, value in summary["metrics"].items():
         table.add_row(f"progressive {name}", f"{value:.4f}")
+    validation = summary.get("validation") or {}
+    if validation:
+        table.add_row(
+            "last period's calibration",
+            f"ECE {validation['ece']:.4f} on {validation['labels']} labels ({validation['scorer']})",
+        )
     return table
 
 

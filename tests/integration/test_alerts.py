@@ -119,7 +119,7 @@ def test_report_reads_the_real_topics(alerted_run):
     assert sum(kpis["alerts_by_tier"].values()) == len(alerts)
     recovered = [a for a in result.alerts if a["type"] == "customer_recovered"]
     assert kpis["revenue_from_recovered"] == pytest.approx(sum(r["amount"] for r in recovered))
-    assert set(kpis["holdout"]) == {"acted", "holdout"}
+    assert set(kpis["holdout"]) == {"acted", "holdout", "uplift", "low", "high", "significant"}
     for grouping in ("outcomes_by_tier", "outcomes_by_action"):
         judged = kpis[grouping].values()
         assert 0 < sum(g["judged"] for g in judged) <= len(alerts)

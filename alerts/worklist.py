@@ -1,0 +1,227 @@
+"""The retention team's work queue: open alerts in the order to work them, and the team's marks.
+
+An alert is *open* from the moment it is raised until the customer buys again (its
+``customer_recovered`` arrives) or a later alert about the same customer replaces it (an
+escalation). The queue is ordered as the team should call: priority 1 first, then the most
+value at risk, then the newest. Marks (``contacted`` / ``dismissed``) are the team's own
+record and never change what the engine published.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, get_args
+
+import orjson
+from sortedcontainers import SortedKeyList
+
+MarkStatus = Literal["contacted", "dismissed"]
+MARK_STATUSES: tuple[str, ...] = get_args(MarkStatus)
+MarkFilter = Literal["open", "unmarked", "contacted", "dismissed", "all"]
+MARK_FILTERS: tuple[str, ...] = get_args(MarkFilter)
+MAX_NOTE_CHARS = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class QueueEntry:
+    """What the queue sorts and filters on, with the alert as published for everything else."""
+
+    alert_id: str
+    customer_id: str
+    raised_at: float
+    tier: str
+    priority: int
+    value_at_risk: float
+    recommended_action: str
+    lifecycle_stage: str
+    holdout: bool
+    published: bytes
+
+    @classmethod
+    def of(cls, alert: Mapping[str, Any], published: bytes, raised_at: float) -> QueueEntry:
+        return cls(
+            alert_id=str(alert["alert_id"]),
+            customer_id=str(alert["customer_id"]),
+            raised_at=raised_at,
+            tier=str(alert["tier"]),
+            priority=int(alert["priority"]),
+            value_at_risk=float(alert["value_at_risk"]),
+            recommended_action=str(alert["recommended_action"]),
+            lifecycle_stage=str(alert["lifecycle_stage"]),
+            holdout=bool(alert["holdout"]),
+            published=published,
+        )
+
+    def alert(self) -> dict[str, Any]:
+        """The alert as the engine published it."""
+        parsed: dict[str, Any] = orjson.loads(self.published)
+        return parsed
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """A team member's mark on an alert. ``marked_at`` is wall-clock time: a person's act."""
+
+    status: MarkStatus
+    note: str
+    marked_at: float
+    by: str | None = None
+
+
+class MarkRefused(ValueError):
+    """A mark that must not be stored; the message says why, for the person who tried."""
+
+
+def check_mark(entry: QueueEntry | None, alert_id: str, status: str, note: str) -> MarkStatus:
+    """The mark's status if it may be stored, else :class:`MarkRefused` with the reason.
+
+    >>> check_mark(None, "a1", "contacted", "")
+    Traceback (most recent call last):
+    ...
+    alerts.worklist.MarkRefused: no alert 'a1'
+    """
+    if entry is None:
+        raise MarkRefused(f"no alert {alert_id!r}")
+    if status not in MARK_STATUSES:
+        raise MarkRefused(f"status must be one of {', '.join(MARK_STATUSES)}, got {status!r}")
+    if len(note) > MAX_NOTE_CHARS:
+        raise MarkRefused(f"a note is at most {MAX_NOTE_CHARS} characters, got {len(note)}")
+    if entry.holdout and status == "contacted":
+        raise MarkRefused(
+            "this customer is in the holdout (control) group: do not contact them, so that "
+            "the uplift of acting can be measured"
+        )
+    return status  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """Which open alerts to list; ``None`` means any."""
+
+    tier: str | None = None
+    action: str | None = None
+    stage: str | None = None
+    priority: int | None = None
+    mark: MarkFilter = "open"
+
+    def admits(self, entry: QueueEntry, mark: Mark | None) -> bool:
+        if self.tier is not None and entry.tier != self.tier:
+            return False
+        if self.action is not None and entry.recommended_action != self.action:
+            return False
+        if self.stage is not None and entry.lifecycle_stage != self.stage:
+            return False
+        if self.priority is not None and entry.priority != self.priority:
+            return False
+        status = mark.status if mark else None
+        return {
+            "open": status != "dismissed",
+            "unmarked": status is None,
+            "contacted": status == "contacted",
+            "dismissed": status == "dismissed",
+            "all": True,
+        }[self.mark]
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    entries: list[QueueEntry]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def work_order(entry: QueueEntry) -> tuple[int, float, float, str]:
+    """Priority 1 first, then the most value at risk, then the newest."""
+    return (entry.priority, -entry.value_at_risk, -entry.raised_at, entry.alert_id)
+
+
+class AlertBook:
+    """Every alert and recovery seen on ``churn-alerts``, and the open ones in work order.
+
+    >>> book = AlertBook()
+    >>> alert = {"type": "churn_alert", "alert_id": "a1", "customer_id": "c1", "tier": "high",
+    ...     "priority": 1, "value_at_risk": 80.0, "recommended_action": "call",
+    ...     "lifecycle_stage": "at_risk", "holdout": False}
+    >>> book.add(alert, orjson.dumps(alert), raised_at=100.0)
+    'opened'
+    >>> [e.alert_id for e in book.page(QueueFilter(), {}, 1, 50).entries]
+    ['a1']
+    >>> book.add({"type": "customer_recovered", "alert_id": "a1", "customer_id": "c1"}, b"", 200.0)
+    'closed'
+    >>> book.page(QueueFilter(), {}, 1, 50).total
+    0
+    """
+
+    def __init__(self) -> None:
+        self.entries: dict[str, QueueEntry] = {}
+        self.recoveries: dict[str, bytes] = {}  # alert_id -> the customer_recovered published
+        self.latest_of_customer: dict[str, str] = {}
+        self.open: SortedKeyList = SortedKeyList(key=work_order)
+        self.alerts_by_customer: dict[str, list[str]] = {}
+
+    def add(self, event: Mapping[str, Any], published: bytes, raised_at: float) -> str | None:
+        """Take one message of ``churn-alerts``: ``opened``, ``closed``, or None (no change)."""
+        kind = event.get("type")
+        if kind == "churn_alert":
+            return self._raise(QueueEntry.of(event, published, raised_at))
+        if kind == "customer_recovered":
+            alert_id = str(event["alert_id"])
+            self.recoveries[alert_id] = published
+            return "closed" if self._close(alert_id) else None
+        return None
+
+    def _raise(self, entry: QueueEntry) -> str | None:
+        if entry.alert_id in self.entries:
+            return None  # a producer's retry: the same alert again
+        self.entries[entry.alert_id] = entry
+        self.alerts_by_customer.setdefault(entry.customer_id, []).append(entry.alert_id)
+        earlier = self.latest_of_customer.get(entry.customer_id)
+        if earlier is not None:
+            self._close(earlier)  # replaced by this one (an escalation)
+        self.latest_of_customer[entry.customer_id] = entry.alert_id
+        if entry.alert_id not in self.recoveries:
+            self.open.add(entry)
+        return "opened"
+
+    def _close(self, alert_id: str) -> bool:
+        entry = self.entries.get(alert_id)
+        if entry is None or entry not in self.open:
+            return False
+        self.open.remove(entry)
+        return True
+
+    def is_open(self, alert_id: str) -> bool:
+        entry = self.entries.get(alert_id)
+        return entry is not None and entry in self.open
+
+    def page(
+        self, chosen: QueueFilter, marks: Mapping[str, Mark], page: int, page_size: int
+    ) -> QueuePage:
+        """One page of the open alerts ``chosen`` admits, in work order, and how many there are."""
+        start = (page - 1) * page_size
+        shown: list[QueueEntry] = []
+        total = 0
+        for entry in self.open:
+            if chosen.admits(entry, marks.get(entry.alert_id)):
+                if start <= total < start + page_size:
+                    shown.append(entry)
+                total += 1
+        return QueuePage(shown, total, page, page_size)
+
+    def of_customer(self, customer_id: str) -> Iterator[QueueEntry]:
+        for alert_id in self.alerts_by_customer.get(customer_id, ()):
+            yield self.entries[alert_id]
+
+    def choices(self) -> dict[str, list[str]]:
+        """The values each filter can take among open alerts, for the filter menus."""
+        return {
+            "action": sorted({e.recommended_action for e in self.open}),
+            "stage": sorted({e.lifecycle_stage for e in self.open}),
+            "priority": [str(p) for p in sorted({e.priority for e in self.open})],
+        }
