@@ -1,9 +1,10 @@
 """The retention team's work queue: open alerts in the order to work them, and the team's marks.
 
 An alert is *open* from the moment it is raised until the customer buys again (its
-``customer_recovered`` arrives) or a later alert about the same customer replaces it (an
-escalation). The queue is ordered as the team should call: priority 1 first, then the most
-value at risk, then the newest. Marks (``contacted`` / ``dismissed``) are the team's own
+``customer_recovered`` arrives), a later alert about the same customer replaces it (an
+escalation), or the customer lapses (silent for the horizon: they belong on the win-back list
+then, as the engine no longer alerts about them). The queue is ordered as the team should
+call: priority 1 first, then the most value at risk, then the newest. Marks (``contacted`` / ``dismissed``) are the team's own
 record and never change what the engine published.
 """
 
@@ -164,6 +165,8 @@ class AlertBook:
         self.latest_of_customer: dict[str, str] = {}
         self.open: SortedKeyList = SortedKeyList(key=work_order)
         self.alerts_by_customer: dict[str, list[str]] = {}
+        # when each customer last lapsed: read from another topic, so it may come first
+        self.lapsed_at: dict[str, float] = {}
 
     def add(self, event: Mapping[str, Any], published: bytes, raised_at: float) -> str | None:
         """Take one message of ``churn-alerts``: ``opened``, ``closed``, or None (no change)."""
@@ -185,9 +188,19 @@ class AlertBook:
         if earlier is not None:
             self._close(earlier)  # replaced by this one (an escalation)
         self.latest_of_customer[entry.customer_id] = entry.alert_id
-        if entry.alert_id not in self.recoveries:
+        lapsed = self.lapsed_at.get(entry.customer_id, float("-inf")) >= entry.raised_at
+        if entry.alert_id not in self.recoveries and not lapsed:
             self.open.add(entry)
-        return "opened"
+            return "opened"
+        return None
+
+    def lapse(self, customer_id: str, at: float) -> str | None:
+        """The customer lapsed at ``at``: their open alert, if raised before, is closed."""
+        self.lapsed_at[customer_id] = max(at, self.lapsed_at.get(customer_id, at))
+        latest = self.latest_of_customer.get(customer_id)
+        if latest is not None and self.entries[latest].raised_at <= at and self._close(latest):
+            return "closed"
+        return None
 
     def _close(self, alert_id: str) -> bool:
         entry = self.entries.get(alert_id)

@@ -206,6 +206,26 @@ class Settings(AlertSettings):
         "127.0.0.1",
         description=env("metrics_host", "Address the /health and /metrics pages listen on."),
     )
+    console_host: str = Field(
+        "127.0.0.1",
+        description=env(
+            "console_host",
+            "Address `churnwatch console` listens on. Anything but loopback needs "
+            "CHURNWATCH_CONSOLE_TOKEN.",
+        ),
+    )
+    console_port: int = Field(
+        8050, ge=0, le=65535, description=env("console_port", "Port of the retention console.")
+    )
+    console_token: SecretStr | None = Field(
+        None,
+        description=env(
+            "console_token",
+            "Token every console page and its live stream require (a Bearer header, HTTP Basic "
+            "with any user and the token as password, or a sign-in form that sets a cookie). "
+            "Required when the console binds beyond loopback.",
+        ),
+    )
     log_level: str = Field("warn", description=env("log_level", "crit|error|warn|info|debug."))
     event_loop: Literal["uvloop", "aio"] = Field(
         "uvloop",

@@ -27,7 +27,7 @@ def describe_customer(settings: Settings, customer_id: str) -> dict[str, Any] | 
     return {
         "customer_id": customer_id,
         "as_of": as_utc(as_of).isoformat(),
-        "state": _readable_times(dataclasses.asdict(state)),
+        "state": readable_times(dataclasses.asdict(state)),
         "features": extract_features(state, as_of, settings.horizon_days),
     }
 
@@ -45,12 +45,12 @@ _TIME_FIELDS = {
 }
 
 
-def _readable_times(value: Any, key: str = "") -> Any:
+def readable_times(value: Any, key: str = "") -> Any:
     """Event-time epochs as ISO strings, everywhere in the nested state."""
     if isinstance(value, dict):
-        return {k: _readable_times(v, k) for k, v in value.items()}
+        return {k: readable_times(v, k) for k, v in value.items()}
     if isinstance(value, list):
-        return [_readable_times(v, key) for v in value]
+        return [readable_times(v, key) for v in value]
     if key in _TIME_FIELDS and isinstance(value, float):
         return as_utc(value).isoformat()
     return value

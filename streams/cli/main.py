@@ -17,6 +17,7 @@ from streams.cli.common import (
     service_errors,
 )
 from streams.cli.queries import QUERIES
+from streams.cli.serving import HOST, PORT, console_command, serve, with_bind
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -62,6 +63,15 @@ BROKER = click.option(
     "start. The same scores and alerts as the broker run, in about half the time.",
 )
 @BROKER
+@click.option(
+    "--console",
+    "with_console",
+    is_flag=True,
+    help="After the replay, keep the services up and serve the retention console on them "
+    "until Ctrl-C, printing its URL.",
+)
+@HOST
+@PORT
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON summary instead of tables.")
 def demo(
     input_path: str | None,
@@ -74,10 +84,18 @@ def demo(
     risk_out: str | None,
     in_process: bool,
     broker: str | None,
+    with_console: bool,
+    host: str | None,
+    port: int | None,
     as_json: bool,
 ) -> None:
     """Run the whole pipeline on embedded (or configured) services and summarise it."""
     from streams.dev.demo import DemoRequest, run_demo
+
+    if with_console and in_process:
+        raise click.UsageError(
+            "--console reads the topics and Redis of a broker run: drop --in-process"
+        )
 
     request = DemoRequest(
         input_path,
@@ -94,7 +112,17 @@ def demo(
         settings = load_settings()
         if broker:
             settings = settings.model_copy(update={"embedded_broker": broker})
-        summary = run_demo(settings, request, console=None if as_json else console)
+        settings = with_bind(settings, host, port)
+        if with_console:
+            from streams.console.server import check_bind
+
+            check_bind(settings)  # refused before the replay, not after it
+        summary = run_demo(
+            settings,
+            request,
+            console=None if as_json else console,
+            after=serve if with_console else None,
+        )
     if as_json:
         click.echo(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
 
@@ -238,7 +266,7 @@ def services(broker: str | None) -> None:
                 time.sleep(1)
 
 
-for command in QUERIES:
+for command in [*QUERIES, console_command]:
     main.add_command(command)
 
 

@@ -27,7 +27,8 @@ def model_table(summary: dict[str, Any], periods: ModelPeriods) -> Table:
     if validation:
         table.add_row(
             "last period's calibration",
-            f"ECE {validation['ece']:.4f} on {validation['labels']} labels ({validation['scorer']})",
+            f"ECE {validation['ece']:.4f} on {validation['labels']} labels "
+            f"({validation['scorer']})",
         )
     return table
 

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 import orjson
 
 from streams.cli.common import console, load_settings, parse_time, service_errors
-
-if TYPE_CHECKING:
-    from alerts.assessment import CustomerScore
 
 
 @click.command()
@@ -31,7 +27,7 @@ if TYPE_CHECKING:
 )
 def scores(as_of: str | None, out: str | None, stage: str | None, deferred: bool) -> None:
     """Score every customer as of a moment, as CSV (riskiest value first with --stage)."""
-    from streams.cli.scores import collect_scores, deferred_csv
+    from streams.cli.scores import collect_scores, deferred_csv, in_stage
     from streams.pipeline.scoring import scores_csv
 
     if deferred:
@@ -42,7 +38,7 @@ def scores(as_of: str | None, out: str | None, stage: str | None, deferred: bool
     with service_errors():
         _, rows = collect_scores(load_settings(), parse_time(as_of))
     if stage:
-        rows = sorted((r for r in rows if r.lifecycle_stage == stage), key=_most_value_first)
+        rows = in_stage(rows, stage)
     _write_or_echo(scores_csv(rows), out)
 
 
@@ -52,10 +48,6 @@ def _write_or_echo(text: str, out: str | None) -> None:
         console.print(f"wrote {text.count(chr(10)) - 1} rows to {out}")
     else:
         click.echo(text, nl=False)
-
-
-def _most_value_first(row: CustomerScore) -> tuple[float, str]:
-    return (-row.value_at_risk, row.customer_id)
 
 
 @click.command()

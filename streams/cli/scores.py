@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from datetime import datetime
 
 from alerts.assessment import CustomerScore
@@ -38,6 +39,13 @@ def collect_scores(
     cut = as_of.timestamp() if as_of else max(s.last_seen or 0.0 for s in states)
     snapshot = None if scorer else snapshot_as_of(settings, cut)
     return cut, score_states(states, settings, cut, scorer or snapshot)
+
+
+def in_stage(rows: Iterable[CustomerScore], stage: str) -> list[CustomerScore]:
+    """The customers in one lifecycle stage, most value at risk first: with ``lapsed``, the
+    win-back list (silent longer than the horizon, whom real-time alerts no longer cover)."""
+    chosen = (r for r in rows if r.lifecycle_stage == stage)
+    return sorted(chosen, key=lambda row: (-row.value_at_risk, row.customer_id))
 
 
 def deferred_csv(settings: Settings) -> str:

@@ -207,7 +207,7 @@ def read_records(
         consumer.seek_to_beginning(*partitions)
         records: list[tuple[bytes | None, bytes | None]] = []
         last_progress = time.monotonic()
-        while not _read_to_end(consumer, partitions):
+        while not read_to_end(consumer, partitions):
             if time.monotonic() - last_progress > stall_s:
                 raise ReadStalled(
                     f"reading {topic} back made no progress for {stall_s:g} s "
@@ -221,7 +221,8 @@ def read_records(
         consumer.close()
 
 
-def _read_to_end(consumer: KafkaConsumer, partitions: Sequence[TopicPartition]) -> bool:
+def read_to_end(consumer: KafkaConsumer, partitions: Sequence[TopicPartition]) -> bool:
+    """Every partition read up to the high watermark its last fetch response reported."""
     for tp in partitions:
         high = consumer.highwater(tp)
         if high is None or consumer.position(tp) < high:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -77,8 +77,17 @@ def demo_input(settings: Settings, request: DemoRequest) -> list[InputLine]:
     return route_lines((orjson.dumps(e) for e in events), names)
 
 
-def run_demo(settings: Settings, request: DemoRequest, console: Console | None) -> dict[str, Any]:
-    """Run the demo and return its summary; with a console, show progress and tables too."""
+def run_demo(
+    settings: Settings,
+    request: DemoRequest,
+    console: Console | None,
+    after: Callable[[Settings], None] | None = None,
+) -> dict[str, Any]:
+    """Run the demo and return its summary; with a console, show progress and tables too.
+
+    ``after`` runs with the run's settings once the summary is shown, while the services are
+    still up (``demo --console`` serves the console there until Ctrl-C).
+    """
     risk: list[bytes] = []
     if request.in_process:
         run, cut, scores, risk = _in_process(settings, request, console)
@@ -94,6 +103,21 @@ def run_demo(settings: Settings, request: DemoRequest, console: Console | None) 
             cut, scores = collect_scores(run_settings, request.as_of)
             if request.risk_out:
                 risk = read_topic(run_settings, TopicNames.from_settings(run_settings).risk)
+            summary = _report(run, cut, scores, risk, request, console)
+            if after is not None:
+                after(run_settings)
+            return summary
+    return _report(run, cut, scores, risk, request, console)
+
+
+def _report(
+    run: PipelineRun,
+    cut: float | None,
+    scores: list[CustomerScore],
+    risk: list[bytes],
+    request: DemoRequest,
+    console: Console | None,
+) -> dict[str, Any]:
     if request.risk_out:
         Path(request.risk_out).write_bytes(b"".join(v + b"\n" for v in risk))
     if request.scores_out:

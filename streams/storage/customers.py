@@ -170,6 +170,17 @@ def read_all_states(client: syncredis.Redis, keys: StateKeys) -> Iterable[Custom
     yield from _decode_batch(client, keys, batch)
 
 
+def read_states(
+    client: syncredis.Redis, keys: StateKeys, customer_ids: Iterable[str]
+) -> dict[str, CustomerState]:
+    """The stored state of each of these customers that has one."""
+    wanted = list(dict.fromkeys(customer_ids))
+    if not wanted:
+        return {}
+    values: list[Any] = client.mget([keys.customer(c) for c in wanted])
+    return {c: decode_state(c, v) for c, v in zip(wanted, values, strict=True) if v is not None}
+
+
 def _decode_batch(
     client: syncredis.Redis, keys: StateKeys, batch: list[bytes]
 ) -> Iterable[CustomerState]:

@@ -19,6 +19,16 @@ class StateKeys:
         self.progress = f"{namespace}:progress"
         self.models = f"{namespace}:models"
 
+    @property
+    def console_marks(self) -> str:
+        """Hash of the retention team's marks on alerts: alert id -> JSON."""
+        return f"{self.namespace}:console:marks"
+
+    @property
+    def console_marks_version(self) -> str:
+        """Bumped with every mark, so each console knows when to read the marks again."""
+        return f"{self.namespace}:console:marks-version"
+
     def alert_candidates(self, day: int) -> str:
         """Hash of one event-time day's alert candidates (with a daily capacity): id -> JSON."""
         return f"{self.namespace}:alerts:day:{day}"

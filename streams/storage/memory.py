@@ -9,7 +9,6 @@ the customer store saves.
 
 from __future__ import annotations
 
-import pickle
 from collections import Counter
 from collections.abc import Iterable
 
@@ -22,7 +21,7 @@ from streams.pipeline.ports import Changes
 from streams.pipeline.processor import DueCheck
 from streams.settings import Settings
 from streams.storage.codec import decode_state, encode_state
-from streams.storage.records import decode_label, encode_label
+from streams.storage.records import decode_label, decode_snapshot, encode_label, encode_snapshot
 from streams.storage.trainer import Trainer
 
 
@@ -114,8 +113,8 @@ class MemoryStore:
                 raise RuntimeError(f"partitions {behind} have no owner in this process")
             previous = self.latest_at_most(period - 1)
             snapshot = await self.trainer.train(period, previous, self._read_bucket)
-            self.snapshots[period] = pickle.dumps(snapshot)
-        return pickle.loads(self.snapshots[period])
+            self.snapshots[period] = encode_snapshot(snapshot)
+        return decode_snapshot(self.snapshots[period])
 
     async def mark_progress(self, partitions: Iterable[int], until: float) -> None:
         self.progress.update(dict.fromkeys(partitions, until))
@@ -126,7 +125,7 @@ class MemoryStore:
     def latest_at_most(self, period: int) -> ModelSnapshot | None:
         """The newest snapshot not after ``period``."""
         saved = [p for p in self.snapshots if p <= period]
-        return pickle.loads(self.snapshots[max(saved)]) if saved else None
+        return decode_snapshot(self.snapshots[max(saved)]) if saved else None
 
     async def _read_bucket(self, period: int) -> list[LabelledExample]:
         return [decode_label(raw) for raw in self.buckets.get(period, ())]

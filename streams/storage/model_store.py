@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import pickle
 import uuid
 from collections.abc import Iterable
 from typing import cast
 
+import redis as syncredis
 import redis.asyncio as aioredis
 
 from models.labels import LabelledExample
@@ -23,7 +23,7 @@ from streams.pipeline.periods import ModelPeriods
 from streams.settings import Settings
 from streams.storage.connection import connect
 from streams.storage.keys import StateKeys
-from streams.storage.records import decode_label
+from streams.storage.records import decode_label, decode_snapshot, encode_snapshot
 from streams.storage.trainer import Trainer
 
 log = logging.getLogger(__name__)
@@ -72,8 +72,7 @@ class RedisModelStore:
 
     async def load(self, period: int) -> ModelSnapshot | None:
         raw = cast(bytes | None, await self.client.get(self.keys.model(period)))
-        # our own snapshots from our own store: the same trust as the customer state beside them
-        return None if raw is None else pickle.loads(raw)
+        return None if raw is None else decode_snapshot(raw)
 
     async def latest_at_most(self, period: int) -> ModelSnapshot | None:
         found = await self.client.zrevrangebyscore(self.keys.models, period, "-inf", start=0, num=1)
@@ -84,7 +83,7 @@ class RedisModelStore:
         previous = await self.latest_at_most(period - 1)
         snapshot = await self.trainer.train(period, previous, self._read_bucket)
         async with self.client.pipeline(transaction=True) as pipe:
-            pipe.set(self.keys.model(period), pickle.dumps(snapshot))
+            pipe.set(self.keys.model(period), encode_snapshot(snapshot))
             pipe.zadd(self.keys.models, {str(period): period})
             await pipe.execute()
         return snapshot
@@ -110,6 +109,16 @@ class RedisModelStore:
                 )
             await self.client.set(lock, self.token, xx=True, ex=TRAIN_LOCK_SECONDS)
             await asyncio.sleep(POLL_SECONDS)
+
+
+def snapshot_periods(client: syncredis.Redis, keys: StateKeys) -> list[int]:
+    """The periods that have a snapshot, oldest first."""
+    return [int(p) for p in cast(list[bytes], client.zrange(keys.models, 0, -1))]
+
+
+def read_snapshot(client: syncredis.Redis, keys: StateKeys, period: int) -> ModelSnapshot | None:
+    raw = cast(bytes | None, client.get(keys.model(period)))
+    return None if raw is None else decode_snapshot(raw)
 
 
 def snapshot_at_most(settings: Settings, period: int) -> ModelSnapshot | None:

@@ -1,4 +1,4 @@
-"""The stored forms of labelled examples and alert candidates (see ``codec`` for states).
+"""The stored forms of labelled examples, alert candidates and model snapshots (``codec``: states).
 
 One place for each storage format: the Redis stores, the in-memory store and erasure all
 read and write these through here.
@@ -6,11 +6,14 @@ read and write these through here.
 
 from __future__ import annotations
 
+import pickle
+
 import orjson
 
 from alerts.capacity import Candidate
 from models.features import FEATURE_NAMES
 from models.labels import LabelledExample
+from models.registry import ModelSnapshot
 
 
 def encode_label(example: LabelledExample) -> bytes:
@@ -59,3 +62,13 @@ def decode_candidate(raw: bytes) -> Candidate:
     return Candidate(
         alert_id, customer_id, raised_at, silent_since, priority, value, payload.encode()
     )
+
+
+def encode_snapshot(snapshot: ModelSnapshot) -> bytes:
+    return pickle.dumps(snapshot)
+
+
+def decode_snapshot(raw: bytes) -> ModelSnapshot:
+    # our own snapshots from our own store: the same trust as the customer state beside them
+    snapshot: ModelSnapshot = pickle.loads(raw)
+    return snapshot

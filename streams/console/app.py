@@ -1,0 +1,230 @@
+"""The console's web application: server-rendered pages, htmx fragments, one live event stream.
+
+Pages are Jinja templates; the queue's rows are a fragment that htmx fetches again whenever
+the event stream says the queue changed, so a page never holds a stale copy of the queue's
+order. Only the mark endpoint writes, and only the team's marks.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from alerts.risk_history import TIERS
+from alerts.worklist import MARK_FILTERS, Mark, MarkRefused, QueueFilter, check_mark
+from streams.cli.common import parse_time
+from streams.console import charts, pages
+from streams.console.auth import COOKIE, TokenRequired, basic_user, token_matches
+from streams.console.feed import TopicFeed
+from streams.console.index import ConsoleIndex
+from streams.console.marks import RedisMarks
+from streams.pipeline.scoring import scores_csv
+from streams.settings import Settings
+from streams.storage.connection import connect_sync
+from streams.storage.keys import StateKeys
+
+HERE = Path(__file__).parent
+PAGE_SIZE = 50
+Choice = Annotated[str | None, Query(max_length=200)]
+
+
+def create_console(settings: Settings, index: ConsoleIndex | None = None) -> FastAPI:
+    """The console on ``settings``' Redis; with no ``index`` given, one fed from the topics."""
+    follow = index is None
+    index = index or ConsoleIndex()
+    client = connect_sync(settings)
+    keys = StateKeys(settings.redis_namespace)
+    marks = RedisMarks(client, keys)
+    summaries = pages.SnapshotSummaries()
+    token = settings.console_token.get_secret_value() if settings.console_token else None
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        feed = TopicFeed(settings, index) if follow else None
+        if feed:
+            feed.start()
+        try:
+            yield
+        finally:
+            if feed:
+                feed.stop()
+            client.close()
+
+    app = FastAPI(title="churnwatch console", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.add_middleware(TokenRequired, token=token)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.globals.update(day=pages.day, tiers=TIERS, charts=charts)
+
+    def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        with index.reading():
+            context.setdefault("now", index.history.now)
+            context.setdefault("caught_up", index.caught_up)
+        return templates.TemplateResponse(request, name, context, status_code=status)
+
+    def queue_context(request: Request, chosen: QueueFilter, page: int) -> dict[str, Any]:
+        found, rows = pages.queue_rows(index, client, keys, chosen, marks.all(), page, PAGE_SIZE)
+        query = {k: v for k, v in request.query_params.items() if k != "page" and v}
+        return {"found": found, "rows": rows, "chosen": chosen, "query": query}
+
+    def chosen_filter(
+        tier: str | None, action: str | None, stage: str | None, priority: str | None, mark: str
+    ) -> QueueFilter:
+        if tier and tier not in TIERS:
+            raise HTTPException(400, f"tier must be one of {', '.join(TIERS)}, got {tier!r}")
+        if mark not in MARK_FILTERS:
+            raise HTTPException(400, f"mark must be one of {', '.join(MARK_FILTERS)}")
+        if priority and not priority.isdigit():
+            raise HTTPException(400, f"priority must be a whole number, got {priority!r}")
+        return QueueFilter(
+            tier or None,
+            action or None,
+            stage or None,
+            int(priority) if priority else None,
+            mark,  # type: ignore[arg-type]
+        )
+
+    @app.get("/", response_class=HTMLResponse)
+    def queue(
+        request: Request,
+        tier: Choice = None,
+        action: Choice = None,
+        stage: Choice = None,
+        priority: Choice = None,
+        mark: str = "open",
+        page: Annotated[int, Query(ge=1)] = 1,
+    ) -> HTMLResponse:
+        chosen = chosen_filter(tier, action, stage, priority, mark)
+        with index.reading():
+            choices = index.book.choices()
+        return render(
+            request, "queue.html", choices=choices, **queue_context(request, chosen, page)
+        )
+
+    @app.get("/queue/rows", response_class=HTMLResponse)
+    def queue_fragment(
+        request: Request,
+        tier: Choice = None,
+        action: Choice = None,
+        stage: Choice = None,
+        priority: Choice = None,
+        mark: str = "open",
+        page: Annotated[int, Query(ge=1)] = 1,
+    ) -> HTMLResponse:
+        chosen = chosen_filter(tier, action, stage, priority, mark)
+        return render(request, "_rows.html", **queue_context(request, chosen, page))
+
+    @app.get("/events", response_class=EventSourceResponse)
+    async def events() -> AsyncIterator[ServerSentEvent]:
+        changes = index.subscribe()
+        try:
+            while True:
+                change = await changes.get()
+                yield ServerSentEvent(
+                    raw_data=change.data(), event="changed", id=str(change.sequence)
+                )
+        finally:
+            index.unsubscribe(changes)
+
+    @app.post("/alerts/{alert_id}/mark", response_class=HTMLResponse)
+    def mark_alert(
+        request: Request,
+        alert_id: str,
+        status: Annotated[str, Form()],
+        note: Annotated[str, Form()] = "",
+    ) -> Response:
+        with index.reading():
+            entry = index.book.entries.get(alert_id)
+        try:
+            checked = check_mark(entry, alert_id, status, note)
+        except MarkRefused as refused:
+            code = 404 if entry is None else 400
+            return PlainTextResponse(f"{code}: {refused}", status_code=code)
+        assert entry is not None
+        marks.put(alert_id, Mark(checked, note.strip(), time.time(), basic_user(request)))
+        if request.headers.get("hx-request"):
+            (row,) = pages.rows_of(index, client, keys, [entry], marks.all())
+            return render(request, "_row.html", row=row)
+        return RedirectResponse(request.headers.get("referer") or "/", status_code=303)
+
+    @app.get("/customers", response_class=HTMLResponse)
+    def find_customer(request: Request, q: Annotated[str, Query(max_length=200)] = "") -> Response:
+        wanted = q.strip()
+        if wanted:
+            return RedirectResponse(f"/customers/{wanted}", status_code=303)
+        return RedirectResponse("/", status_code=303)
+
+    @app.get("/customers/{customer_id}", response_class=HTMLResponse)
+    def customer(request: Request, customer_id: str) -> HTMLResponse:
+        shown = pages.customer_page(index, client, settings, customer_id, marks.all())
+        if shown is None:
+            return render(request, "missing.html", status=404, customer_id=customer_id)
+        return render(request, "customer.html", customer=shown)
+
+    @app.get("/kpis", response_class=HTMLResponse)
+    def kpis(request: Request, since: Choice = None, until: Choice = None) -> HTMLResponse:
+        try:
+            start, end = parse_time(since), parse_time(until)
+        except Exception as exc:
+            raise HTTPException(400, f"since and until are ISO dates: {exc}") from exc
+        report = pages.kpis(
+            index,
+            settings,
+            start.timestamp() if start else None,
+            end.timestamp() if end else None,
+        )
+        return render(request, "kpis.html", report=report, since=since or "", until=until or "")
+
+    @app.get("/model", response_class=HTMLResponse)
+    def model(request: Request) -> HTMLResponse:
+        health = pages.model_health(index, client, settings, summaries)
+        return render(request, "model.html", health=health)
+
+    @app.get("/winback", response_class=HTMLResponse)
+    def winback(request: Request) -> HTMLResponse:
+        cut, rows = pages.win_back(settings)
+        return render(request, "winback.html", cut=cut, rows=rows[:500], total=len(rows))
+
+    @app.get("/winback.csv")
+    def winback_csv() -> Response:
+        _, rows = pages.win_back(settings)
+        return Response(
+            scores_csv(rows),
+            media_type="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="win-back.csv"'},
+        )
+
+    @app.get("/health")
+    def health() -> dict[str, Any]:
+        with index.reading():
+            return {
+                "caught_up": index.caught_up,
+                "alerts": len(index.book.entries),
+                "open_alerts": len(index.book.open),
+                "customers_with_risk": len(index.history.trails),
+                "unreadable_messages": index.unreadable,
+                "event_time": pages.day(index.history.now),
+            }
+
+    @app.get("/login", response_class=HTMLResponse)
+    def login_form(request: Request) -> HTMLResponse:
+        return render(request, "login.html", failed=False)
+
+    @app.post("/login", response_class=HTMLResponse)
+    def login(request: Request, token_given: Annotated[str, Form(alias="token")]) -> Response:
+        if token is None or not token_matches(token_given, token):
+            return render(request, "login.html", status=401, failed=True)
+        response = RedirectResponse("/", status_code=303)
+        response.set_cookie(COOKIE, token_given, httponly=True, samesite="strict")
+        return response
+
+    return app

@@ -1,0 +1,28 @@
+// Draws every [data-chart] element with uPlot; the spec comes from streams/console/charts.py.
+(function () {
+  function draw(el) {
+    if (el.dataset.drawn) return;
+    var spec = JSON.parse(el.dataset.chart);
+    var width = Math.max(320, el.clientWidth || 640);
+    var series = [{}].concat(spec.series.map(function (s) {
+      var line = { label: s.label, stroke: s.color, width: 2, spanGaps: true };
+      if (spec.bars) {
+        line.fill = s.color + "99";
+        line.paths = uPlot.paths.bars({ size: [0.6, 60] });
+      }
+      return line;
+    }));
+    var scales = { x: { time: spec.time } };
+    if (spec.y_range) scales.y = { range: spec.y_range };
+    var opts = {
+      title: spec.title, width: width, height: 260, series: series, scales: scales,
+      axes: [{}, { size: 50 }], legend: { live: true }
+    };
+    var data = [spec.x].concat(spec.series.map(function (s) { return s.values; }));
+    el.dataset.drawn = "1";
+    new uPlot(opts, data, el);
+  }
+  function drawAll() { document.querySelectorAll("[data-chart]").forEach(draw); }
+  document.addEventListener("DOMContentLoaded", drawAll);
+  document.addEventListener("htmx:afterSettle", drawAll);
+})();
