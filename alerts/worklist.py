@@ -4,8 +4,8 @@ An alert is *open* from the moment it is raised until the customer buys again (i
 ``customer_recovered`` arrives), a later alert about the same customer replaces it (an
 escalation), or the customer lapses (silent for the horizon: they belong on the win-back list
 then, as the engine no longer alerts about them). The queue is ordered as the team should
-call: priority 1 first, then the most value at risk, then the newest. Marks (``contacted`` / ``dismissed``) are the team's own
-record and never change what the engine published.
+call: priority 1 first, then the most value at risk, then the newest. Marks (``contacted``,
+``dismissed``) are the team's own record and never change what the engine published.
 """
 
 from __future__ import annotations
