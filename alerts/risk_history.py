@@ -68,6 +68,7 @@ class RiskHistory:
     def __init__(self) -> None:
         self.trails: dict[str, RiskTrail] = {}
         self.now: float | None = None  # the latest event time published
+        self.last_purchase: dict[str, float] = {}  # from the updates that purchases caused
         self._tier_of: dict[str, int] = {}
         self._counts = [0] * len(TIERS)
         self._week: int | None = None
@@ -80,15 +81,24 @@ class RiskHistory:
         trail.times.append(at)
         trail.risks.append(float(update["risk"]))
         trail.tiers.append(tier)
-        trail.triggers.append(TRIGGERS.index(str(update["trigger"]["kind"])))
+        trigger = str(update["trigger"]["kind"])
+        trail.triggers.append(TRIGGERS.index(trigger))
+        if trigger == "purchase":
+            self.last_purchase[customer] = max(at, self.last_purchase.get(customer, at))
         trail.stage = str(update["lifecycle_stage"])
         trail.model_version = str(update["model_version"])
         self._count(customer, tier, at)
         self.now = at if self.now is None else max(self.now, at)
 
+    def days_silent(self, customer_id: str) -> float | None:
+        """Days from the customer's last purchase to the stream's latest event time."""
+        last = self.last_purchase.get(customer_id)
+        return None if last is None or self.now is None else (self.now - last) / DAY
+
     def forget(self, customer_id: str) -> None:
         """An erased customer (a tombstone on ``customer-risk``)."""
         self.trails.pop(customer_id, None)
+        self.last_purchase.pop(customer_id, None)
         tier = self._tier_of.pop(customer_id, None)
         if tier is not None:
             self._counts[tier] -= 1

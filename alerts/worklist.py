@@ -10,7 +10,7 @@ call: priority 1 first, then the most value at risk, then the newest. Marks (``c
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
@@ -214,13 +214,24 @@ class AlertBook:
         return entry is not None and entry in self.open
 
     def page(
-        self, chosen: QueueFilter, marks: Mapping[str, Mark], page: int, page_size: int
+        self,
+        chosen: QueueFilter,
+        marks: Mapping[str, Mark],
+        page: int,
+        page_size: int,
+        actionable: Callable[[QueueEntry], bool] | None = None,
     ) -> QueuePage:
-        """One page of the open alerts ``chosen`` admits, in work order, and how many there are."""
+        """One page of the open alerts ``chosen`` admits, in work order, and how many there are.
+
+        ``actionable`` leaves out open alerts that are too late to act on (a customer silent
+        for the horizon by now, whose lapse the engine has not published yet).
+        """
         start = (page - 1) * page_size
         shown: list[QueueEntry] = []
         total = 0
         for entry in self.open:
+            if actionable is not None and not actionable(entry):
+                continue
             if chosen.admits(entry, marks.get(entry.alert_id)):
                 if start <= total < start + page_size:
                     shown.append(entry)

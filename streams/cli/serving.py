@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
+
 import click
 
 from streams.cli.common import console, load_settings, service_errors
@@ -30,10 +33,21 @@ def serve(settings: Settings) -> None:
         guarded = " (token required)" if settings.console_token else ""
         console.print(f"retention console: [bold]{url}[/bold]{guarded}  (Ctrl-C stops it)")
 
+    # uvicorn stops on SIGINT or SIGTERM and then raises the signal again: as an interrupt,
+    # both end here, so `demo --console` still stops the services it started
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        serve_console(settings, on_ready=announce)
+        with contextlib.suppress(KeyboardInterrupt):
+            serve_console(settings, on_ready=announce)
     except OpenBindRefused as exc:
         raise click.ClickException(str(exc)) from exc
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    console.print("retention console stopped")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 @click.command(name="console")

@@ -10,10 +10,11 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Form, HTTPException, Query, Request
+from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from fastapi.staticfiles import StaticFiles
@@ -35,6 +36,34 @@ from streams.storage.keys import StateKeys
 HERE = Path(__file__).parent
 PAGE_SIZE = 50
 Choice = Annotated[str | None, Query(max_length=200)]
+
+
+@dataclass
+class QueueQuery:
+    """The queue's filters and page, as the query string gives them."""
+
+    tier: Choice = None
+    action: Choice = None
+    stage: Choice = None
+    priority: Choice = None
+    mark: Choice = "open"
+    page: Annotated[int, Query(ge=1)] = 1
+    per_page: Annotated[int, Query(ge=10, le=500)] = PAGE_SIZE
+
+    def chosen(self) -> QueueFilter:
+        if self.tier and self.tier not in TIERS:
+            raise HTTPException(400, f"tier must be one of {', '.join(TIERS)}, got {self.tier!r}")
+        if self.mark not in MARK_FILTERS:
+            raise HTTPException(400, f"mark must be one of {', '.join(MARK_FILTERS)}")
+        if self.priority and not self.priority.isdigit():
+            raise HTTPException(400, f"priority must be a whole number, got {self.priority!r}")
+        return QueueFilter(
+            self.tier or None,
+            self.action or None,
+            self.stage or None,
+            int(self.priority) if self.priority else None,
+            self.mark,  # type: ignore[arg-type]
+        )
 
 
 def create_console(settings: Settings, index: ConsoleIndex | None = None) -> FastAPI:
@@ -71,57 +100,24 @@ def create_console(settings: Settings, index: ConsoleIndex | None = None) -> Fas
             context.setdefault("caught_up", index.caught_up)
         return templates.TemplateResponse(request, name, context, status_code=status)
 
-    def queue_context(request: Request, chosen: QueueFilter, page: int) -> dict[str, Any]:
-        found, rows = pages.queue_rows(index, client, keys, chosen, marks.all(), page, PAGE_SIZE)
+    def queue_context(request: Request, asked: QueueQuery) -> dict[str, Any]:
+        chosen = asked.chosen()
+        found, rows = pages.queue_rows(
+            index, settings.horizon_days, chosen, marks.all(), asked.page, asked.per_page
+        )
         query = {k: v for k, v in request.query_params.items() if k != "page" and v}
         return {"found": found, "rows": rows, "chosen": chosen, "query": query}
 
-    def chosen_filter(
-        tier: str | None, action: str | None, stage: str | None, priority: str | None, mark: str
-    ) -> QueueFilter:
-        if tier and tier not in TIERS:
-            raise HTTPException(400, f"tier must be one of {', '.join(TIERS)}, got {tier!r}")
-        if mark not in MARK_FILTERS:
-            raise HTTPException(400, f"mark must be one of {', '.join(MARK_FILTERS)}")
-        if priority and not priority.isdigit():
-            raise HTTPException(400, f"priority must be a whole number, got {priority!r}")
-        return QueueFilter(
-            tier or None,
-            action or None,
-            stage or None,
-            int(priority) if priority else None,
-            mark,  # type: ignore[arg-type]
-        )
-
     @app.get("/", response_class=HTMLResponse)
-    def queue(
-        request: Request,
-        tier: Choice = None,
-        action: Choice = None,
-        stage: Choice = None,
-        priority: Choice = None,
-        mark: str = "open",
-        page: Annotated[int, Query(ge=1)] = 1,
-    ) -> HTMLResponse:
-        chosen = chosen_filter(tier, action, stage, priority, mark)
+    def queue(request: Request, asked: Annotated[QueueQuery, Depends()]) -> HTMLResponse:
+        context = queue_context(request, asked)
         with index.reading():
             choices = index.book.choices()
-        return render(
-            request, "queue.html", choices=choices, **queue_context(request, chosen, page)
-        )
+        return render(request, "queue.html", choices=choices, **context)
 
     @app.get("/queue/rows", response_class=HTMLResponse)
-    def queue_fragment(
-        request: Request,
-        tier: Choice = None,
-        action: Choice = None,
-        stage: Choice = None,
-        priority: Choice = None,
-        mark: str = "open",
-        page: Annotated[int, Query(ge=1)] = 1,
-    ) -> HTMLResponse:
-        chosen = chosen_filter(tier, action, stage, priority, mark)
-        return render(request, "_rows.html", **queue_context(request, chosen, page))
+    def queue_fragment(request: Request, asked: Annotated[QueueQuery, Depends()]) -> HTMLResponse:
+        return render(request, "_rows.html", **queue_context(request, asked))
 
     @app.get("/events", response_class=EventSourceResponse)
     async def events() -> AsyncIterator[ServerSentEvent]:
@@ -152,7 +148,8 @@ def create_console(settings: Settings, index: ConsoleIndex | None = None) -> Fas
         assert entry is not None
         marks.put(alert_id, Mark(checked, note.strip(), time.time(), basic_user(request)))
         if request.headers.get("hx-request"):
-            (row,) = pages.rows_of(index, client, keys, [entry], marks.all())
+            with index.reading():
+                (row,) = pages.rows_of(index, [entry], marks.all())
             return render(request, "_row.html", row=row)
         return RedirectResponse(request.headers.get("referer") or "/", status_code=303)
 
@@ -205,11 +202,12 @@ def create_console(settings: Settings, index: ConsoleIndex | None = None) -> Fas
 
     @app.get("/health")
     def health() -> dict[str, Any]:
+        in_time = pages.actionable(index, settings.horizon_days)
         with index.reading():
             return {
                 "caught_up": index.caught_up,
                 "alerts": len(index.book.entries),
-                "open_alerts": len(index.book.open),
+                "open_alerts": index.book.page(QueueFilter(mark="all"), {}, 1, 1, in_time).total,
                 "customers_with_risk": len(index.history.trails),
                 "unreadable_messages": index.unreadable,
                 "event_time": pages.day(index.history.now),

@@ -1,8 +1,8 @@
 """The console's access rule: with a token configured, every page and the event stream need it.
 
-A browser's ``EventSource`` cannot send an ``Authorization`` header, so besides a Bearer
-token the console takes HTTP Basic (any user name, the token as password: the browser asks
-once and resends it on every request, the stream's too) and a cookie that ``/login`` sets.
+A browser's ``EventSource`` cannot send an ``Authorization`` header, so a browser signs in
+once at ``/login``, which sets a cookie that every request, the stream's too, carries. Other
+clients send the token as a Bearer token, or as the HTTP Basic password with any user name.
 """
 
 from __future__ import annotations
@@ -13,10 +13,18 @@ import ipaddress
 import secrets
 
 from starlette.requests import HTTPConnection
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 COOKIE = "churnwatch_console"
+NEEDS_TOKEN = (
+    "401: this console needs its token (CHURNWATCH_CONSOLE_TOKEN): sign in at /login, "
+    "or send it as a Bearer token or as the HTTP Basic password"
+)
+SIGN_IN_FIRST = (
+    '<!doctype html><meta charset="utf-8"><title>churnwatch console: sign in</title>'
+    f"<p>{NEEDS_TOKEN.replace('/login', '<a href=/login>/login</a>')}</p>"
+)
 OPEN_PATHS = ("/login", "/static/")
 
 
@@ -82,10 +90,12 @@ class TokenRequired:
         if path.startswith(OPEN_PATHS) or token_matches(presented_token(connection), self.token):
             await self.app(scope, receive, send)
             return
-        response: Response = PlainTextResponse(
-            "401: this console needs its token (CHURNWATCH_CONSOLE_TOKEN): sign in at /login, "
-            "or send it as a Bearer token or as the HTTP Basic password",
-            status_code=401,
-            headers={"WWW-Authenticate": 'Basic realm="churnwatch console"'},
-        )
+        # a Bearer challenge: a Basic one would make browsers pop up their own password box
+        # instead of showing the way to the sign-in page
+        headers = {"WWW-Authenticate": 'Bearer realm="churnwatch console"'}
+        response: Response
+        if "text/html" in connection.headers.get("accept", ""):
+            response = HTMLResponse(SIGN_IN_FIRST, status_code=401, headers=headers)
+        else:
+            response = PlainTextResponse(NEEDS_TOKEN, status_code=401, headers=headers)
         await response(scope, receive, send)

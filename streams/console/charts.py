@@ -1,4 +1,4 @@
-"""Chart specifications for the pages: the series the vendored uPlot draws (``static/charts.js``).
+"""Chart specifications for the pages: the series the vendored uPlot draws (``static/console.js``).
 
 A spec is JSON in a ``data-chart`` attribute: ``x`` values, named series of the same length,
 and whether x is event time. Drawing is uPlot's; this module only says what to draw.
@@ -38,7 +38,7 @@ def spec(
     bars: bool = False,
     y_range: tuple[float, float] | None = None,
 ) -> str:
-    """One chart as the JSON ``charts.js`` reads.
+    """One chart as the JSON ``console.js`` reads.
 
     >>> orjson.loads(spec("t", [1.0], {"risk": [0.5]}))["series"][0]["label"]
     'risk'

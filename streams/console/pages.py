@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import redis as syncredis
@@ -39,38 +39,39 @@ class QueueRow:
 
 def queue_rows(
     index: ConsoleIndex,
-    client: syncredis.Redis,
-    keys: StateKeys,
+    horizon_days: float,
     chosen: QueueFilter,
     marks: Mapping[str, Mark],
     page: int,
     page_size: int,
 ) -> tuple[QueuePage, list[QueueRow]]:
-    """One page of the queue, each alert with how long its customer has been silent now."""
+    """One page of the queue: alerts still worth acting on, each with how long its customer
+    has been silent now. Silent for the horizon, a customer is on the win-back list instead."""
     with index.reading():
-        found = index.book.page(chosen, marks, page, page_size)
-    return found, rows_of(index, client, keys, found.entries, marks)
+        found = index.book.page(chosen, marks, page, page_size, actionable(index, horizon_days))
+        rows = rows_of(index, found.entries, marks)
+    return found, rows
+
+
+def actionable(index: ConsoleIndex, horizon_days: float) -> Callable[[QueueEntry], bool]:
+    """Whether an open alert is still worth acting on: its customer silent less than H now."""
+
+    def still_in_time(entry: QueueEntry) -> bool:
+        silent = index.history.days_silent(entry.customer_id)
+        return silent is None or silent < horizon_days
+
+    return still_in_time
 
 
 def rows_of(
-    index: ConsoleIndex,
-    client: syncredis.Redis,
-    keys: StateKeys,
-    entries: Sequence[QueueEntry],
-    marks: Mapping[str, Mark],
+    index: ConsoleIndex, entries: Sequence[QueueEntry], marks: Mapping[str, Mark]
 ) -> list[QueueRow]:
-    """Queue rows of these alerts: one read of their customers' states."""
-    with index.reading():
-        now = index.history.now
-        trails = {e.customer_id: index.history.trails.get(e.customer_id) for e in entries}
-    states = read_states(client, keys, (e.customer_id for e in entries))
+    """Queue rows of these alerts (call while reading the index)."""
     rows = []
     for entry in entries:
-        state = states.get(entry.customer_id)
-        last = state.last_purchase if state else None
-        silent = (now - last) / DAY if now is not None and last is not None else None
-        trail = trails[entry.customer_id]
+        trail = index.history.trails.get(entry.customer_id)
         stage = trail.stage if trail else entry.lifecycle_stage
+        silent = index.history.days_silent(entry.customer_id)
         rows.append(QueueRow(entry, entry.alert(), silent, marks.get(entry.alert_id), stage))
     return rows
 

@@ -11,6 +11,8 @@ from streams.console.app import create_console
 from streams.console.auth import is_loopback
 from streams.settings import Settings
 
+BACKLOG = 2048  # uvicorn's own default
+
 
 class OpenBindRefused(RuntimeError):
     """Binding beyond loopback without a token would show customers' data to the network."""
@@ -37,6 +39,7 @@ def bind(settings: Settings) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((settings.console_host, settings.console_port))
+        sock.listen(BACKLOG)  # connections wait from now on, so the URL works once printed
     except OSError as exc:
         sock.close()
         raise OSError(

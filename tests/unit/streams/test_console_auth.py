@@ -36,11 +36,13 @@ def test_without_a_token_configured_every_page_is_open():
     "headers",
     [{}, {"Authorization": "Bearer wrong"}, basic("ann", "wrong"), {"Authorization": "Basic %%"}],
 )
-def test_a_missing_or_wrong_token_is_401_with_a_basic_challenge(headers):
+def test_a_missing_or_wrong_token_is_401_saying_how_to_sign_in(headers):
     answer = client("s3cret").get("/", headers=headers)
     assert answer.status_code == 401
-    assert answer.headers["www-authenticate"].startswith("Basic")
+    assert answer.headers["www-authenticate"].startswith("Bearer")
     assert "CHURNWATCH_CONSOLE_TOKEN" in answer.text
+    page = client("s3cret").get("/", headers={**headers, "Accept": "text/html"})
+    assert page.status_code == 401 and "<a href=/login>" in page.text
 
 
 def test_the_token_is_taken_as_bearer_basic_password_or_cookie():

@@ -26,3 +26,26 @@
   document.addEventListener("DOMContentLoaded", drawAll);
   document.addEventListener("htmx:afterSettle", drawAll);
 })();
+
+// The queue refreshes at most 300 ms after any change the event stream announces, however
+// many arrive (htmx's own throttle would drop the last of a burst and leave the page stale),
+// and waits while someone is typing a note in it.
+(function () {
+  var REFRESH_MS = 300;
+  var pending = null;
+  function refresh() {
+    pending = null;
+    var queue = document.getElementById("queue");
+    if (!queue) return;
+    var typing = document.activeElement && document.activeElement.closest("#queue form");
+    if (typing) { pending = setTimeout(refresh, REFRESH_MS); return; }
+    htmx.trigger(queue, "queue-changed");
+  }
+  // a reconnected stream has missed what happened meanwhile: refresh then too
+  document.addEventListener("htmx:sseOpen", function () {
+    if (pending === null) pending = setTimeout(refresh, REFRESH_MS);
+  });
+  document.addEventListener("sse:changed", function () {
+    if (pending === null) pending = setTimeout(refresh, REFRESH_MS);
+  });
+})();

@@ -1,0 +1,276 @@
+"""The retention console in real headless Chromium, on the real pipeline: a worker, a broker
+and Redis, with the console as its own process reading what the engine published."""
+
+from __future__ import annotations
+
+import base64
+import os
+import time
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+from streams.clients.kafka_io import ensure_topics, produce_lines, read_topic, route_lines
+from streams.dev.runner import WorkerProcess, wait_until_processed
+from streams.dev.synthetic import generate_events
+from streams.topics import TopicNames
+from tests.integration.browser import ConsoleProcess, chromium, require_chromium, wait_for
+
+pytestmark = pytest.mark.integration
+SCREENSHOTS = os.environ.get("CHURNWATCH_SCREENSHOT_DIR")
+
+
+# read in one script, so that a refresh of the rows cannot happen between two reads
+ROWS = """return Array.from(document.querySelectorAll('tr.alert')).map(function (row) {
+    var cells = row.querySelectorAll('td');
+    return [row.dataset.alertId, cells[0].innerText, cells[7].innerText];
+});"""
+
+
+def shown_alert_ids(driver) -> set[str]:
+    return {alert_id for alert_id, _, _ in driver.execute_script(ROWS)}
+
+
+def shown_in_order(driver) -> list[tuple[int, float]]:
+    return [
+        (int(priority.lstrip("P")), float(value.replace(",", "")))
+        for _, priority, value in driver.execute_script(ROWS)
+    ]
+
+
+def settled(driver, quiet_s: float = 1.5) -> bool:
+    """The rows have not changed for ``quiet_s``: the stream has nothing more to tell."""
+    before = shown_alert_ids(driver)
+    time.sleep(quiet_s)
+    return shown_alert_ids(driver) == before
+
+
+def alerts_on_topic(settings) -> tuple[list[dict], list[dict]]:
+    published = [
+        orjson.loads(v) for v in read_topic(settings, TopicNames.from_settings(settings).alerts)
+    ]
+    return (
+        [a for a in published if a["type"] == "churn_alert"],
+        [r for r in published if r["type"] == "customer_recovered"],
+    )
+
+
+def split_at_day(events: list[dict], day: int) -> tuple[list[bytes], list[bytes]]:
+    start = datetime.fromisoformat(events[0]["timestamp"]).timestamp()
+    cut = start + day * 86400
+    before = [
+        orjson.dumps(e) for e in events if datetime.fromisoformat(e["timestamp"]).timestamp() < cut
+    ]
+    return before, [orjson.dumps(e) for e in events[len(before) :]]
+
+
+def test_the_queue_lives_marks_last_and_customer_pages_show_history(settings_factory):
+    require_chromium()
+    settings = settings_factory(holdout_share=0.25)
+    names = TopicNames.from_settings(settings)
+    before, after = split_at_day(list(generate_events(400, 400, seed=7)), 330)
+    ensure_topics(settings)
+    worker = WorkerProcess(settings).start()
+    console = None
+    try:
+        sent = produce_lines(settings, route_lines(before, names))
+        wait_until_processed(settings, sent, worker)
+        console = ConsoleProcess(settings).start()
+        with chromium() as browser:
+            browser.get(f"{console.url}/?per_page=500")
+            browser.execute_script("window.loadedOnce = 'yes'")  # a reload would clear it
+            wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "tr.alert"), what="rows")
+            open_at_load = shown_alert_ids(browser)
+            order = shown_in_order(browser)
+            assert order == sorted(order, key=lambda o: (o[0], -o[1])), "work order"
+            raised_before, _ = alerts_on_topic(settings)
+            assert open_at_load <= {a["alert_id"] for a in raised_before}
+
+            # events after the page loaded: new alerts appear and recoveries take theirs off
+            sent = produce_lines(settings, route_lines(after, names))
+            wait_until_processed(settings, sent, worker)
+            raised, recovered = alerts_on_topic(settings)
+            new_ids = {a["alert_id"] for a in raised} - {a["alert_id"] for a in raised_before}
+            back_ids = {r["alert_id"] for r in recovered} & open_at_load
+            assert new_ids and back_ids, "the later events must raise and recover alerts"
+            wait_for(
+                lambda: (
+                    shown_alert_ids(browser) & new_ids and not shown_alert_ids(browser) & back_ids
+                ),
+                timeout_s=10,
+                what=f"new alerts {sorted(new_ids)[:3]} in, recovered {sorted(back_ids)[:3]} out",
+            )
+            assert browser.execute_script("return window.loadedOnce") == "yes", "no reload"
+
+            wait_for(lambda: settled(browser), what="the queue to settle")
+
+            # a holdout alert cannot be marked contacted; another one can, with a note
+            holdout_row = browser.find_element(By.CSS_SELECTOR, "tr.alert.holdout")
+            options = holdout_row.find_elements(By.CSS_SELECTOR, "select[name=status] option")
+            assert [o.get_attribute("value") for o in options] == ["dismissed"]
+            row = browser.find_element(By.CSS_SELECTOR, "tr.alert:not(.holdout)")
+            marked_id, customer = (
+                row.get_attribute("data-alert-id"),
+                row.get_attribute("data-customer-id"),
+            )
+            row.find_element(By.NAME, "note").send_keys("left a voicemail")  # holds refreshes
+            Select(row.find_element(By.NAME, "status")).select_by_value("contacted")
+            row.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+            selector = f"tr[data-alert-id='{marked_id}'] .mark-contacted"
+            wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, selector), what="the mark")
+
+        refused = _bad_marks(
+            console.url, holdout_row_id=_holdout_id(console.url), good_id=marked_id
+        )
+        assert refused == {"unknown": 404, "holdout": 400, "oversized": 400, "get": 405}
+        console.stop()
+        console = ConsoleProcess(settings).start()  # the mark survives a restart
+        with chromium() as second_session:
+            second_session.get(f"{console.url}/?mark=contacted&per_page=500")
+            row = second_session.find_element(By.CSS_SELECTOR, f"tr[data-alert-id='{marked_id}']")
+            assert "contacted" in row.text and "left a voicemail" in row.text
+
+            second_session.get(f"{console.url}/customers/{customer}")
+            timeline = second_session.find_elements(By.CSS_SELECTOR, "ol.timeline li.event")
+            kinds = {item.get_attribute("class").split()[-1] for item in timeline}
+            assert {"purchase", "alert"} <= kinds
+            wait_for(
+                lambda: second_session.find_elements(By.CSS_SELECTOR, ".chart canvas"),
+                what="a chart",
+            )
+            assert "left a voicemail" in second_session.find_element(By.TAG_NAME, "main").text
+    finally:
+        worker.stop()
+        if console:
+            console.stop()
+
+
+def _holdout_id(url: str) -> str:
+    page = httpx.get(f"{url}/?per_page=500").text
+    marker = 'class="alert tier-'
+    for chunk in page.split(marker)[1:]:
+        head = chunk.split(">", 1)[0]
+        if " holdout" in head:
+            return head.split('data-alert-id="', 1)[1].split('"', 1)[0]
+    raise AssertionError("no holdout alert in the queue")
+
+
+def _bad_marks(url: str, holdout_row_id: str, good_id: str) -> dict[str, int]:
+    answers = {
+        "unknown": httpx.post(f"{url}/alerts/no-such-alert/mark", data={"status": "contacted"}),
+        "holdout": httpx.post(f"{url}/alerts/{holdout_row_id}/mark", data={"status": "contacted"}),
+        "oversized": httpx.post(
+            f"{url}/alerts/{good_id}/mark", data={"status": "dismissed", "note": "x" * 5000}
+        ),
+        "get": httpx.get(f"{url}/alerts/{good_id}/mark"),
+    }
+    return {name: answer.status_code for name, answer in answers.items()}
+
+
+def test_without_its_token_a_console_beyond_loopback_answers_401(settings_factory):
+    require_chromium()
+    settings = settings_factory()
+    refused = ConsoleProcess(settings, host="0.0.0.0")
+    environment = {**os.environ, **refused.settings.as_environment()}
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "streams.cli.main", "console"],
+        env=environment,
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode != 0 and b"CHURNWATCH_CONSOLE_TOKEN" in done.stderr
+
+    console = ConsoleProcess(settings, host="0.0.0.0", token="t0ken")
+    basic = {"Authorization": "Basic " + base64.b64encode(b"ann:t0ken").decode()}
+    console.start(headers=basic)
+    try:
+        for path in ("/", "/events", "/customers/C000001", "/kpis", "/model", "/winback.csv"):
+            assert httpx.get(f"{console.url}{path}").status_code == 401, path
+        assert httpx.get(f"{console.url}/", headers=basic).status_code == 200
+        with chromium() as browser:
+            browser.get(f"{console.url}/")
+            assert "401" in browser.find_element(By.TAG_NAME, "body").text
+            browser.get(f"{console.url}/login")
+            browser.find_element(By.NAME, "token").send_keys("t0ken")
+            browser.find_element(By.CSS_SELECTOR, "form.login button").click()
+            wait_for(
+                lambda: "Alert queue" in browser.find_element(By.TAG_NAME, "h1").text,
+                what="signed in",
+            )
+    finally:
+        console.stop()
+
+
+def test_demo_console_ends_with_a_url_that_shows_the_demo_queue(services):
+    """`churnwatch demo --console`, as a new user runs it (the README's screenshots)."""
+    require_chromium()
+    import signal
+    import subprocess
+    import sys
+
+    from streams.dev.ports import free_port
+
+    port = free_port()
+    environment = {
+        **os.environ,
+        "CHURNWATCH_KAFKA_URL": services.kafka_url,
+        "CHURNWATCH_REDIS_URL": services.redis_url,
+        "CHURNWATCH_HOLDOUT_SHARE": "0.1",
+    }
+    demo = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streams.cli.main",
+            "demo",
+            "--console",
+            "--port",
+            str(port),
+            "--customers",
+            "400",
+            "--days",
+            "400",
+        ],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        assert demo.stdout is not None
+        printed = []
+        for line in demo.stdout:
+            printed.append(line.decode(errors="replace"))
+            if "retention console: http://" in printed[-1]:
+                break
+        url = printed[-1].split("retention console: ", 1)[1].split()[0]
+        assert url == f"http://127.0.0.1:{port}/", "".join(printed[-20:])
+        wait_for(lambda: httpx.get(f"{url}health").json()["caught_up"], what="caught up")
+        health = httpx.get(f"{url}health").json()
+        assert health["open_alerts"] > 0
+        with chromium() as browser:
+            browser.get(url)
+            rows = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "tr.alert"), what="rows")
+            assert len(rows) == min(health["open_alerts"], 50)
+            count = browser.find_element(By.ID, "queue-count").get_attribute("data-total")
+            assert int(count) == health["open_alerts"]
+            first = rows[0].get_attribute("data-customer-id")
+            if SCREENSHOTS:
+                browser.save_screenshot(str(Path(SCREENSHOTS) / "queue.png"))
+            browser.get(f"{url}customers/{first}")
+            wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, ".chart canvas"), what="chart")
+            if SCREENSHOTS:
+                browser.save_screenshot(str(Path(SCREENSHOTS) / "customer.png"))
+        demo.send_signal(signal.SIGINT)
+        assert demo.wait(timeout=60) == 0
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+            demo.wait()
