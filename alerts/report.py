@@ -6,10 +6,45 @@ import math
 import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
-from alerts.events import ChurnAlert, CustomerRecovered, RiskUpdate
+from alerts.events import RiskUpdate
 from models.features import DAY
+
+
+class AlertFacts(Protocol):
+    """What the KPIs read of an alert: a published ``ChurnAlert``, or the console's entry."""
+
+    @property
+    def alert_id(self) -> str: ...
+    @property
+    def customer_id(self) -> str: ...
+    @property
+    def timestamp(self) -> datetime: ...
+    @property
+    def tier(self) -> str: ...
+    @property
+    def recommended_action(self) -> str: ...
+    @property
+    def value_at_risk(self) -> float: ...
+    @property
+    def holdout(self) -> bool: ...
+    @property
+    def escalation(self) -> bool: ...
+
+
+class RecoveryFacts(Protocol):
+    """What the KPIs read of a ``CustomerRecovered``."""
+
+    @property
+    def alert_id(self) -> str: ...
+    @property
+    def timestamp(self) -> datetime: ...
+    @property
+    def days_to_recovery(self) -> float: ...
+    @property
+    def amount(self) -> float: ...
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -40,7 +75,7 @@ def uplift(acted: dict[str, Any], holdout: dict[str, Any], z: float = 1.96) -> d
     }
 
 
-def _recapture(alerts: list[ChurnAlert], recovered_alert_ids: set[str]) -> dict[str, Any]:
+def _recapture(alerts: list[AlertFacts], recovered_alert_ids: set[str]) -> dict[str, Any]:
     customers = {a.customer_id for a in alerts}
     back = {a.customer_id for a in alerts if a.alert_id in recovered_alert_ids}
     return {
@@ -51,9 +86,9 @@ def _recapture(alerts: list[ChurnAlert], recovered_alert_ids: set[str]) -> dict[
 
 
 def outcomes_by(
-    key: Callable[[ChurnAlert], str],
-    alerts: list[ChurnAlert],
-    recoveries: list[CustomerRecovered],
+    key: Callable[[AlertFacts], str],
+    alerts: list[AlertFacts],
+    recoveries: list[RecoveryFacts],
     horizon_days: float,
     now: float,
 ) -> dict[str, dict[str, Any]]:
@@ -62,7 +97,7 @@ def outcomes_by(
     An alert is judged once event time ``now`` is H days past it: it was right (precision)
     when the customer made no purchase within H, and recaptured when they did.
 
-    >>> from alerts.events import Trigger
+    >>> from alerts.events import ChurnAlert, CustomerRecovered, Trigger
     >>> common = dict(risk=0.9, tier="high", escalation=False, reasons=[], clv=10.0,
     ...     value_at_risk=9.0, priority=3, holdout=False, lifecycle_stage="at_risk",
     ...     model_version="m", trigger=Trigger(kind="inactivity", event_id=None))
@@ -74,7 +109,7 @@ def outcomes_by(
     {'high': {'judged': 4, 'precision': 0.75, 'recapture_rate': 0.25}}
     """
     back_within = {r.alert_id for r in recoveries if r.days_to_recovery <= horizon_days}
-    groups: dict[str, list[ChurnAlert]] = {}
+    groups: dict[str, list[AlertFacts]] = {}
     for alert in alerts:
         if alert.timestamp.timestamp() + horizon_days * DAY <= now:
             groups.setdefault(key(alert), []).append(alert)
@@ -90,8 +125,8 @@ def outcomes_by(
 
 
 def retention_report(
-    alerts: Iterable[ChurnAlert],
-    recoveries: Iterable[CustomerRecovered],
+    alerts: Iterable[AlertFacts],
+    recoveries: Iterable[RecoveryFacts],
     risk_updates: Iterable[RiskUpdate] | None = None,
     since: float | None = None,
     horizon_days: float | None = None,
@@ -138,10 +173,9 @@ def retention_report(
             **uplift(acted_recapture, holdout_recapture),
         }
     if horizon_days is not None:
-        now = max(
-            (e.timestamp.timestamp() for e in [*alerts, *recoveries, *(updates or [])]),
-            default=0.0,
-        )
+        times = [e.timestamp for e in alerts] + [r.timestamp for r in recoveries]
+        times += [u.timestamp for u in updates or []]
+        now = max(times).timestamp() if times else 0.0
         for name, key in (("by_tier", _tier), ("by_action", _action)):
             report[f"outcomes_{name}"] = outcomes_by(key, raised, answered, horizon_days, now)
     if updates is not None:
@@ -149,11 +183,11 @@ def retention_report(
     return report
 
 
-def _tier(alert: ChurnAlert) -> str:
+def _tier(alert: AlertFacts) -> str:
     return alert.tier
 
 
-def _action(alert: ChurnAlert) -> str:
+def _action(alert: AlertFacts) -> str:
     return alert.recommended_action
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Literal, get_args
 
 import orjson
@@ -37,7 +38,12 @@ class QueueEntry:
     recommended_action: str
     lifecycle_stage: str
     holdout: bool
+    escalation: bool
     published: bytes
+
+    @property
+    def timestamp(self) -> datetime:
+        return datetime.fromtimestamp(self.raised_at, tz=UTC)
 
     @classmethod
     def of(cls, alert: Mapping[str, Any], published: bytes, raised_at: float) -> QueueEntry:
@@ -51,6 +57,7 @@ class QueueEntry:
             recommended_action=str(alert["recommended_action"]),
             lifecycle_stage=str(alert["lifecycle_stage"]),
             holdout=bool(alert["holdout"]),
+            escalation=bool(alert.get("escalation", False)),
             published=published,
         )
 
@@ -58,6 +65,31 @@ class QueueEntry:
         """The alert as the engine published it."""
         parsed: dict[str, Any] = orjson.loads(self.published)
         return parsed
+
+
+@dataclass(frozen=True, slots=True)
+class RecoveryEntry:
+    """A ``customer_recovered``: the alert it answers, when, how fast and for how much."""
+
+    alert_id: str
+    customer_id: str
+    recovered_at: float
+    days_to_recovery: float
+    amount: float
+
+    @property
+    def timestamp(self) -> datetime:
+        return datetime.fromtimestamp(self.recovered_at, tz=UTC)
+
+    @classmethod
+    def of(cls, recovery: Mapping[str, Any], recovered_at: float) -> RecoveryEntry:
+        return cls(
+            alert_id=str(recovery["alert_id"]),
+            customer_id=str(recovery["customer_id"]),
+            recovered_at=recovered_at,
+            days_to_recovery=float(recovery.get("days_to_recovery", 0.0)),
+            amount=float(recovery.get("amount", 0.0)),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,11 +181,11 @@ class AlertBook:
     >>> alert = {"type": "churn_alert", "alert_id": "a1", "customer_id": "c1", "tier": "high",
     ...     "priority": 1, "value_at_risk": 80.0, "recommended_action": "call",
     ...     "lifecycle_stage": "at_risk", "holdout": False}
-    >>> book.add(alert, orjson.dumps(alert), raised_at=100.0)
+    >>> book.add(alert, orjson.dumps(alert), at=100.0)
     'opened'
     >>> [e.alert_id for e in book.page(QueueFilter(), {}, 1, 50).entries]
     ['a1']
-    >>> book.add({"type": "customer_recovered", "alert_id": "a1", "customer_id": "c1"}, b"", 200.0)
+    >>> book.add({"type": "customer_recovered", "alert_id": "a1", "customer_id": "c1"}, b"", 200)
     'closed'
     >>> book.page(QueueFilter(), {}, 1, 50).total
     0
@@ -161,22 +193,23 @@ class AlertBook:
 
     def __init__(self) -> None:
         self.entries: dict[str, QueueEntry] = {}
-        self.recoveries: dict[str, bytes] = {}  # alert_id -> the customer_recovered published
+        self.recoveries: dict[str, RecoveryEntry] = {}  # by the alert they answer
         self.latest_of_customer: dict[str, str] = {}
         self.open: SortedKeyList = SortedKeyList(key=work_order)
         self.alerts_by_customer: dict[str, list[str]] = {}
         # when each customer last lapsed: read from another topic, so it may come first
         self.lapsed_at: dict[str, float] = {}
 
-    def add(self, event: Mapping[str, Any], published: bytes, raised_at: float) -> str | None:
-        """Take one message of ``churn-alerts``: ``opened``, ``closed``, or None (no change)."""
+    def add(self, event: Mapping[str, Any], published: bytes, at: float) -> str | None:
+        """Take one message of ``churn-alerts`` stamped ``at``: ``opened``, ``closed``, or None
+        (no change)."""
         kind = event.get("type")
         if kind == "churn_alert":
-            return self._raise(QueueEntry.of(event, published, raised_at))
+            return self._raise(QueueEntry.of(event, published, at))
         if kind == "customer_recovered":
-            alert_id = str(event["alert_id"])
-            self.recoveries[alert_id] = published
-            return "closed" if self._close(alert_id) else None
+            recovery = RecoveryEntry.of(event, at)
+            self.recoveries[recovery.alert_id] = recovery
+            return "closed" if self._close(recovery.alert_id) else None
         return None
 
     def _raise(self, entry: QueueEntry) -> str | None:
@@ -185,6 +218,8 @@ class AlertBook:
         self.entries[entry.alert_id] = entry
         self.alerts_by_customer.setdefault(entry.customer_id, []).append(entry.alert_id)
         earlier = self.latest_of_customer.get(entry.customer_id)
+        if earlier is not None and self.entries[earlier].raised_at > entry.raised_at:
+            return None  # read after a later alert of the customer, which replaced it
         if earlier is not None:
             self._close(earlier)  # replaced by this one (an escalation)
         self.latest_of_customer[entry.customer_id] = entry.alert_id

@@ -14,7 +14,7 @@ from typing import Any
 import redis as syncredis
 
 from alerts.assessment import CustomerScore
-from alerts.events import ChurnAlert, CustomerRecovered, as_utc
+from alerts.events import as_utc
 from alerts.report import retention_report
 from alerts.worklist import Mark, QueueEntry, QueueFilter, QueuePage
 from models.features import DAY, extract_features
@@ -93,7 +93,7 @@ def customer_page(
         now = index.history.now
         alerts = [e.alert() for e in index.book.of_customer(customer_id)]
         open_ids = {a["alert_id"] for a in alerts if index.book.is_open(a["alert_id"])}
-        recoveries = [
+        recovered = [
             index.book.recoveries[a["alert_id"]]
             for a in alerts
             if a["alert_id"] in index.book.recoveries
@@ -124,10 +124,9 @@ def customer_page(
         }
         for a in alerts
     ]
-    recovered = [CustomerRecovered.model_validate_json(r) for r in recoveries]
     timeline += [
         {
-            "at": r.timestamp.timestamp(),
+            "at": r.recovered_at,
             "kind": "recovery",
             "text": f"came back after {r.days_to_recovery:.0f} days, bought for {r.amount:.2f}",
         }
@@ -156,19 +155,17 @@ def kpis(
 ) -> dict[str, Any]:
     """What `churnwatch report` computes, over alerts raised in [since, until)."""
     with index.reading():
-        raw_alerts = [e.published for e in index.book.entries.values()]
-        raw_recoveries = list(index.book.recoveries.values())
-    alerts = [ChurnAlert.model_validate_json(v) for v in raw_alerts]
-    recoveries = [CustomerRecovered.model_validate_json(v) for v in raw_recoveries]
+        alerts = list(index.book.entries.values())
+        recoveries = list(index.book.recoveries.values())
     report = retention_report(alerts, recoveries, None, since, settings.horizon_days, until)
     weeks: dict[int, list[int]] = {}
-    chosen = {a.alert_id for a in alerts if _within(a.timestamp.timestamp(), since, until)}
+    chosen = {a.alert_id for a in alerts if _within(a.raised_at, since, until)}
     for alert in alerts:
         if alert.alert_id in chosen:
-            weeks.setdefault(int(alert.timestamp.timestamp() // (7 * DAY)), [0, 0])[0] += 1
+            weeks.setdefault(int(alert.raised_at // (7 * DAY)), [0, 0])[0] += 1
     for recovery in recoveries:
         if recovery.alert_id in chosen:
-            weeks.setdefault(int(recovery.timestamp.timestamp() // (7 * DAY)), [0, 0])[1] += 1
+            weeks.setdefault(int(recovery.recovered_at // (7 * DAY)), [0, 0])[1] += 1
     report["weekly"] = [
         {"week_start": week * 7 * DAY, "alerts": counts[0], "recoveries": counts[1]}
         for week, counts in sorted(weeks.items())
