@@ -163,7 +163,6 @@ def _timed(client: httpx.Client, path: str, requests: int) -> dict[str, float]:
 
 def _live_delays(settings: Settings, url: str, samples: int) -> list[float]:
     """Seconds from a new alert's acknowledged publish to its change on the event stream."""
-    names = TopicNames.from_settings(settings)
     arrived: dict[str, float] = {}
     ready = threading.Event()
 
@@ -182,10 +181,7 @@ def _live_delays(settings: Settings, url: str, samples: int) -> list[float]:
     time.sleep(0.5)
     delays = []
     for n in range(samples):
-        alert = orjson.loads(outputs(1, 1, seed=n)[0][0][1])
-        alert.update(alert_id=f"live-{n}", customer_id=f"L{n}", timestamp=_iso(START + 900 * DAY))
-        line = InputLine(names.alerts, f"L{n}".encode(), orjson.dumps(alert), "")
-        produce_lines(settings, [line])
+        _live_alert(settings, f"live-{n}")
         acknowledged = time.monotonic()
         deadline = acknowledged + 10
         while f"live-{n}" not in arrived and time.monotonic() < deadline:
@@ -193,6 +189,52 @@ def _live_delays(settings: Settings, url: str, samples: int) -> list[float]:
         delays.append(arrived.get(f"live-{n}", float("inf")) - acknowledged)
         time.sleep(0.2)
     return delays
+
+
+def _live_alert(settings: Settings, name: str) -> None:
+    """Publish one alert that sorts first (priority 1, the most value at risk)."""
+    alert = orjson.loads(outputs(1, 1)[0][0][1])
+    alert.update(alert_id=name, customer_id=name, priority=1, value_at_risk=1e12)
+    alert.update(timestamp=_iso(START + 900 * DAY))
+    produce_lines(
+        settings,
+        [
+            InputLine(
+                TopicNames.from_settings(settings).alerts, name.encode(), orjson.dumps(alert), ""
+            )
+        ],
+    )
+
+
+def _page_delays(settings: Settings, url: str, samples: int) -> list[float] | None:
+    """Seconds from a new alert's acknowledged publish to its row in an open Chromium page."""
+    if not (Path("/usr/bin/chromium").exists() and Path("/usr/bin/chromedriver").exists()):
+        return None
+    os.environ.setdefault("SE_OFFLINE", "true")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    try:
+        driver.get(url)
+        time.sleep(1.0)
+        delays = []
+        for n in range(samples):
+            name = f"page-{n}"
+            _live_alert(settings, name)
+            acknowledged = time.monotonic()
+            found = f"return !!document.querySelector(\"tr[data-alert-id='{name}']\")"
+            while not driver.execute_script(found) and time.monotonic() < acknowledged + 10:
+                time.sleep(0.01)
+            delays.append(time.monotonic() - acknowledged)
+            time.sleep(0.5)
+        return delays
+    finally:
+        driver.quit()
 
 
 def run(alerts: int, customers: int, requests: int) -> dict[str, Any]:
@@ -249,6 +291,7 @@ def run(alerts: int, customers: int, requests: int) -> dict[str, Any]:
                     for name, path in pages.items()
                 }
             delays = _live_delays(settings, url, samples=20)
+            on_page = _page_delays(settings, url, samples=10)
         finally:
             console.terminate()
             console.wait(timeout=20)
@@ -263,6 +306,12 @@ def run(alerts: int, customers: int, requests: int) -> dict[str, Any]:
         "live_delay_ms": {
             "median": round(1000 * statistics.median(delays), 1),
             "max": round(1000 * max(delays), 1),
+        },
+        "live_to_page_ms": None
+        if on_page is None
+        else {
+            "median": round(1000 * statistics.median(on_page), 1),
+            "max": round(1000 * max(on_page), 1),
         },
         "requests_per_page": requests,
     }
