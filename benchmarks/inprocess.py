@@ -20,7 +20,6 @@ from typing import Any
 import orjson
 
 from benchmarks.throughput import print_report
-from streams.cli.scores import collect_scores
 from streams.clients.kafka_io import route_lines
 from streams.dev.demo import demo_settings
 from streams.dev.inprocess import replay_lines
@@ -28,6 +27,7 @@ from streams.dev.runner import run_pipeline
 from streams.dev.synthetic import generate_events
 from streams.pipeline.scoring import scores_csv
 from streams.settings import Settings
+from streams.storage.scores import collect_scores
 from streams.topics import TopicNames
 
 GARBAGE = [b"not json", b'{"type":"purchase"}', b"[1]"]

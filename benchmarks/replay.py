@@ -15,12 +15,12 @@ import orjson
 from alerts.assessment import CustomerScore
 from models.features import DAY
 from models.heuristic import HeuristicScorer
-from streams.cli.scores import collect_scores
 from streams.clients.kafka_io import route_lines
 from streams.dev.demo import demo_settings
 from streams.dev.runner import run_pipeline
 from streams.settings import Settings
 from streams.storage.model_store import snapshot_as_of
+from streams.storage.scores import collect_scores
 from streams.topics import TopicNames
 
 

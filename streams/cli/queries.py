@@ -27,8 +27,8 @@ from streams.cli.common import console, load_settings, parse_time, service_error
 )
 def scores(as_of: str | None, out: str | None, stage: str | None, deferred: bool) -> None:
     """Score every customer as of a moment, as CSV (riskiest value first with --stage)."""
-    from streams.cli.scores import collect_scores, deferred_csv, in_stage
     from streams.pipeline.scoring import scores_csv
+    from streams.storage.scores import collect_scores, deferred_csv, in_stage
 
     if deferred:
         with service_errors():

@@ -11,6 +11,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,7 +23,6 @@ from fastapi.templating import Jinja2Templates
 
 from alerts.risk_history import TIERS
 from alerts.worklist import MARK_FILTERS, Mark, MarkRefused, QueueFilter, check_mark
-from streams.cli.common import parse_time
 from streams.console import charts, pages
 from streams.console.auth import COOKIE, TokenRequired, basic_user, token_matches
 from streams.console.feed import TopicFeed
@@ -169,16 +169,7 @@ def create_console(settings: Settings, index: ConsoleIndex | None = None) -> Fas
 
     @app.get("/kpis", response_class=HTMLResponse)
     def kpis(request: Request, since: Choice = None, until: Choice = None) -> HTMLResponse:
-        try:
-            start, end = parse_time(since), parse_time(until)
-        except Exception as exc:
-            raise HTTPException(400, f"since and until are ISO dates: {exc}") from exc
-        report = pages.kpis(
-            index,
-            settings,
-            start.timestamp() if start else None,
-            end.timestamp() if end else None,
-        )
+        report = pages.kpis(index, settings, _day(since, "since"), _day(until, "until"))
         return render(request, "kpis.html", report=report, since=since or "", until=until or "")
 
     @app.get("/model", response_class=HTMLResponse)
@@ -226,3 +217,14 @@ def create_console(settings: Settings, index: ConsoleIndex | None = None) -> Fas
         return response
 
     return app
+
+
+def _day(value: str | None, name: str) -> float | None:
+    """A date (as a date field sends it, UTC) or an ISO time, as event-time epoch seconds."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise HTTPException(400, f"{name} must be a date like 2025-03-01, got {value!r}") from exc
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()

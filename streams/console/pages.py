@@ -18,14 +18,14 @@ from alerts.events import as_utc
 from alerts.report import retention_report
 from alerts.worklist import Mark, QueueEntry, QueueFilter, QueuePage
 from models.features import DAY, extract_features
-from streams.cli.inspection import readable_times
-from streams.cli.scores import collect_scores, in_stage
 from streams.console.index import ConsoleIndex, epoch_of
 from streams.pipeline.periods import ModelPeriods
 from streams.settings import Settings
+from streams.storage.codec import readable_state
 from streams.storage.customers import read_states
 from streams.storage.keys import StateKeys
 from streams.storage.model_store import read_snapshot, snapshot_periods
+from streams.storage.scores import collect_scores, in_stage
 
 
 @dataclasses.dataclass(frozen=True)
@@ -135,7 +135,7 @@ def customer_page(
     timeline.sort(key=lambda item: item["at"], reverse=True)
     return {
         "customer_id": customer_id,
-        "state": readable_times(dataclasses.asdict(state)) if state else None,
+        "state": readable_state(state) if state else None,
         "features": extract_features(state, as_of, settings.horizon_days) if state else {},
         "as_of": as_of,
         "latest": latest,

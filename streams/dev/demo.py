@@ -19,7 +19,6 @@ from rich.table import Table
 
 from alerts.assessment import CustomerScore
 from alerts.events import as_utc
-from streams.cli.scores import collect_scores
 from streams.clients.kafka_io import InputLine, read_topic, route_lines
 from streams.dev.embedded import embedded_services
 from streams.dev.inprocess import replay_lines
@@ -27,6 +26,7 @@ from streams.dev.runner import PipelineRun, run_pipeline
 from streams.dev.synthetic import generate_events
 from streams.pipeline.scoring import scores_csv
 from streams.settings import Settings
+from streams.storage.scores import collect_scores
 from streams.topics import TopicNames
 
 

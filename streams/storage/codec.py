@@ -6,10 +6,13 @@ half floats: the encoding is what keeps a busy customer under a kibibyte.
 
 from __future__ import annotations
 
+import dataclasses
 import struct
+from typing import Any
 
 import orjson
 
+from alerts.events import as_utc
 from models.features import FEATURE_NAMES
 from models.state import AlertMemory, Complaint, CustomerState, PendingExample, Purchase
 
@@ -149,3 +152,33 @@ def _delta_decoded(flat: list[float]) -> list[Purchase]:
 
 def _float(value: float | None) -> float | None:
     return None if value is None else float(value)
+
+
+def readable_state(state: CustomerState) -> dict[str, Any]:
+    """The state as plain data with its event-time epochs as ISO strings, for people to read."""
+    readable: dict[str, Any] = _readable_times(dataclasses.asdict(state))
+    return readable
+
+
+_TIME_FIELDS = {
+    "first_seen",
+    "last_seen",
+    "first_purchase",
+    "last_purchase",
+    "next_check",
+    "at",
+    "opened_at",
+    "updated_at",
+    "alerted_at",
+}
+
+
+def _readable_times(value: Any, key: str = "") -> Any:
+    """Event-time epochs as ISO strings, everywhere in the nested state."""
+    if isinstance(value, dict):
+        return {k: _readable_times(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_readable_times(v, key) for v in value]
+    if key in _TIME_FIELDS and isinstance(value, float):
+        return as_utc(value).isoformat()
+    return value

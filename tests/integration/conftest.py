@@ -21,7 +21,6 @@ from pathlib import Path
 import orjson
 import pytest
 
-from streams.cli.scores import collect_scores
 from streams.dev.apache_kafka import MissingTool
 from streams.dev.embedded import BROKERS, embedded_services
 from streams.dev.runner import WorkerProcess
@@ -33,6 +32,7 @@ from streams.storage.connection import connect_sync
 from streams.storage.customers import read_all_states
 from streams.storage.keys import StateKeys
 from streams.storage.progress import engine_stats, events_done
+from streams.storage.scores import collect_scores
 
 
 @dataclass(frozen=True)

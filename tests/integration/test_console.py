@@ -124,6 +124,11 @@ def test_the_queue_lives_marks_last_and_customer_pages_show_history(settings_fac
             selector = f"tr[data-alert-id='{marked_id}'] .mark-contacted"
             wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, selector), what="the mark")
 
+        kpis = httpx.get(
+            f"{console.url}/kpis", params={"since": "2025-06-01", "until": "2027-01-01"}
+        )
+        assert kpis.status_code == 200 and "Retention KPIs" in kpis.text
+        assert httpx.get(f"{console.url}/kpis", params={"since": "June"}).status_code == 400
         refused = _bad_marks(
             console.url, holdout_row_id=_holdout_id(console.url), good_id=marked_id
         )

@@ -9,7 +9,6 @@ import orjson
 import pytest
 
 from alerts.events import ChurnAlert, CustomerRecovered, RiskUpdate
-from streams.cli.scores import collect_scores
 from streams.clients.kafka_io import read_topic, route_lines
 from streams.dev.runner import run_pipeline
 from streams.dev.synthetic import generate_events
@@ -18,6 +17,7 @@ from streams.pipeline.scoring import scores_csv
 from streams.storage.connection import connect_sync
 from streams.storage.customers import read_all_states
 from streams.storage.keys import StateKeys
+from streams.storage.scores import collect_scores
 from streams.topics import TopicNames
 from tests.integration.conftest import INVALID_LINES, pipeline_outcome
 
