@@ -10,7 +10,8 @@ call: priority 1 first, then the most value at risk, then the newest. Marks (``c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import math
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, get_args
@@ -139,22 +140,37 @@ class QueueFilter:
     mark: MarkFilter = "open"
 
     def admits(self, entry: QueueEntry, mark: Mark | None) -> bool:
-        if self.tier is not None and entry.tier != self.tier:
-            return False
-        if self.action is not None and entry.recommended_action != self.action:
-            return False
-        if self.stage is not None and entry.lifecycle_stage != self.stage:
-            return False
-        if self.priority is not None and entry.priority != self.priority:
-            return False
+        return self.fits(entry) and self.mark_fits(mark)
+
+    def fits(self, entry: QueueEntry) -> bool:
+        """The alert's own fields match (everything but the mark)."""
+        return (
+            (self.tier is None or entry.tier == self.tier)
+            and (self.action is None or entry.recommended_action == self.action)
+            and (self.stage is None or entry.lifecycle_stage == self.stage)
+            and (self.priority is None or entry.priority == self.priority)
+        )
+
+    def mark_fits(self, mark: Mark | None) -> bool:
         status = mark.status if mark else None
-        return {
-            "open": status != "dismissed",
-            "unmarked": status is None,
-            "contacted": status == "contacted",
-            "dismissed": status == "dismissed",
-            "all": True,
-        }[self.mark]
+        if self.mark == "open":
+            return status != "dismissed"
+        if self.mark == "unmarked":
+            return status is None
+        return self.mark == "all" or status == self.mark
+
+    @property
+    def any_alert(self) -> bool:
+        return (self.tier, self.action, self.stage, self.priority) == (None, None, None, None)
+
+
+@dataclass(frozen=True)
+class TooLate:
+    """Open alerts no longer worth acting on: their customer's last purchase is at or before
+    ``cutoff`` (silent for the horizon by now, their lapse not published yet)."""
+
+    last_purchase: Mapping[str, float]
+    cutoff: float
 
 
 @dataclass(frozen=True)
@@ -197,6 +213,8 @@ class AlertBook:
         self.latest_of_customer: dict[str, str] = {}
         self.open: SortedKeyList = SortedKeyList(key=work_order)
         self.alerts_by_customer: dict[str, list[str]] = {}
+        self.changes = 0  # bumped by every change to the open alerts
+        self._choices: tuple[int, dict[str, list[str]]] | None = None
         # when each customer last lapsed: read from another topic, so it may come first
         self.lapsed_at: dict[str, float] = {}
 
@@ -226,6 +244,7 @@ class AlertBook:
         lapsed = self.lapsed_at.get(entry.customer_id, float("-inf")) >= entry.raised_at
         if entry.alert_id not in self.recoveries and not lapsed:
             self.open.add(entry)
+            self.changes += 1
             return "opened"
         return None
 
@@ -242,6 +261,7 @@ class AlertBook:
         if entry is None or entry not in self.open:
             return False
         self.open.remove(entry)
+        self.changes += 1
         return True
 
     def is_open(self, alert_id: str) -> bool:
@@ -254,23 +274,31 @@ class AlertBook:
         marks: Mapping[str, Mark],
         page: int,
         page_size: int,
-        actionable: Callable[[QueueEntry], bool] | None = None,
+        too_late: TooLate | None = None,
     ) -> QueuePage:
-        """One page of the open alerts ``chosen`` admits, in work order, and how many there are.
+        """One page of the open alerts ``chosen`` admits, in work order, and how many there are,
+        leaving out those ``too_late``.
 
-        ``actionable`` leaves out open alerts that are too late to act on (a customer silent
-        for the horizon by now, whose lapse the engine has not published yet).
+        The whole queue is scanned for the count, so this loop is kept tight: checks that
+        cannot exclude anything (no field filter, no marks) are not made per alert.
         """
-        start = (page - 1) * page_size
+        start, end = (page - 1) * page_size, page * page_size
         shown: list[QueueEntry] = []
         total = 0
+        last_purchase = too_late.last_purchase if too_late else {}
+        cutoff = too_late.cutoff if too_late else -math.inf
+        check_fields = not chosen.any_alert
+        check_marks = bool(marks) or chosen.mark in ("contacted", "dismissed")
         for entry in self.open:
-            if actionable is not None and not actionable(entry):
+            if last_purchase.get(entry.customer_id, math.inf) <= cutoff:
                 continue
-            if chosen.admits(entry, marks.get(entry.alert_id)):
-                if start <= total < start + page_size:
-                    shown.append(entry)
-                total += 1
+            if check_fields and not chosen.fits(entry):
+                continue
+            if check_marks and not chosen.mark_fits(marks.get(entry.alert_id)):
+                continue
+            if start <= total < end:
+                shown.append(entry)
+            total += 1
         return QueuePage(shown, total, page, page_size)
 
     def of_customer(self, customer_id: str) -> Iterator[QueueEntry]:
@@ -279,8 +307,13 @@ class AlertBook:
 
     def choices(self) -> dict[str, list[str]]:
         """The values each filter can take among open alerts, for the filter menus."""
-        return {
-            "action": sorted({e.recommended_action for e in self.open}),
-            "stage": sorted({e.lifecycle_stage for e in self.open}),
-            "priority": [str(p) for p in sorted({e.priority for e in self.open})],
-        }
+        if self._choices is None or self._choices[0] != self.changes:
+            self._choices = (
+                self.changes,
+                {
+                    "action": sorted({e.recommended_action for e in self.open}),
+                    "stage": sorted({e.lifecycle_stage for e in self.open}),
+                    "priority": [str(p) for p in sorted({e.priority for e in self.open})],
+                },
+            )
+        return self._choices[1]

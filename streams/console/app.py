@@ -193,12 +193,12 @@ def create_console(settings: Settings, index: ConsoleIndex | None = None) -> Fas
 
     @app.get("/health")
     def health() -> dict[str, Any]:
-        in_time = pages.actionable(index, settings.horizon_days)
         with index.reading():
+            late = pages.too_late(index, settings.horizon_days)
             return {
                 "caught_up": index.caught_up,
                 "alerts": len(index.book.entries),
-                "open_alerts": index.book.page(QueueFilter(mark="all"), {}, 1, 1, in_time).total,
+                "open_alerts": index.book.page(QueueFilter(mark="all"), {}, 1, 1, late).total,
                 "customers_with_risk": len(index.history.trails),
                 "unreadable_messages": index.unreadable,
                 "event_time": pages.day(index.history.now),

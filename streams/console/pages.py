@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import redis as syncredis
@@ -16,7 +16,7 @@ import redis as syncredis
 from alerts.assessment import CustomerScore
 from alerts.events import as_utc
 from alerts.report import retention_report
-from alerts.worklist import Mark, QueueEntry, QueueFilter, QueuePage
+from alerts.worklist import Mark, QueueEntry, QueueFilter, QueuePage, TooLate
 from models.features import DAY, extract_features
 from streams.console.index import ConsoleIndex, epoch_of
 from streams.pipeline.periods import ModelPeriods
@@ -48,19 +48,17 @@ def queue_rows(
     """One page of the queue: alerts still worth acting on, each with how long its customer
     has been silent now. Silent for the horizon, a customer is on the win-back list instead."""
     with index.reading():
-        found = index.book.page(chosen, marks, page, page_size, actionable(index, horizon_days))
+        found = index.book.page(chosen, marks, page, page_size, too_late(index, horizon_days))
         rows = rows_of(index, found.entries, marks)
     return found, rows
 
 
-def actionable(index: ConsoleIndex, horizon_days: float) -> Callable[[QueueEntry], bool]:
-    """Whether an open alert is still worth acting on: its customer silent less than H now."""
-
-    def still_in_time(entry: QueueEntry) -> bool:
-        silent = index.history.days_silent(entry.customer_id)
-        return silent is None or silent < horizon_days
-
-    return still_in_time
+def too_late(index: ConsoleIndex, horizon_days: float) -> TooLate | None:
+    """Open alerts of customers silent for the horizon by the stream's event time."""
+    now = index.history.now
+    if now is None:
+        return None
+    return TooLate(index.history.last_purchase, now - horizon_days * DAY)
 
 
 def rows_of(

@@ -14,6 +14,7 @@ from alerts.worklist import (
     Mark,
     MarkRefused,
     QueueFilter,
+    TooLate,
     check_mark,
     work_order,
 )
@@ -83,6 +84,19 @@ def test_a_lapsed_customer_leaves_the_queue_whichever_topic_is_read_first():
     add(late_reader, alert("after-coming-back", "c3"), at=200.0)
     late_reader.lapse("c3", at=100.0)  # an earlier lapse does not close a later alert
     assert open_ids(book) == [] and open_ids(late_reader) == ["after-coming-back"]
+
+
+def test_an_alert_whose_customer_is_silent_for_the_horizon_is_too_late_to_list():
+    book = AlertBook()
+    add(book, alert("stale", "c1"), at=10.0)
+    add(book, alert("fresh", "c2"), at=10.0)
+    add(book, alert("no-purchase-seen", "c3"), at=10.0)
+    late = TooLate({"c1": 5.0, "c2": 50.0}, cutoff=20.0)
+    assert book.page(QueueFilter(), {}, 1, 10, late).total == 2
+    assert [e.alert_id for e in book.page(QueueFilter(), {}, 1, 10, late).entries] == [
+        "fresh",
+        "no-purchase-seen",
+    ]
 
 
 def test_a_repeated_alert_is_one_alert():
