@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
@@ -138,6 +139,8 @@ def create_console(settings: Settings, index: ConsoleIndex | None = None) -> Fas
         status: Annotated[str, Form()],
         note: Annotated[str, Form()] = "",
     ) -> Response:
+        if not _same_origin(request):
+            return PlainTextResponse("403: a mark must come from this console's own pages", 403)
         with index.reading():
             entry = index.book.entries.get(alert_id)
         try:
@@ -228,3 +231,10 @@ def _day(value: str | None, name: str) -> float | None:
     except ValueError as exc:
         raise HTTPException(400, f"{name} must be a date like 2025-03-01, got {value!r}") from exc
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+def _same_origin(request: Request) -> bool:
+    """A browser names the page a POST comes from: another site must not mark alerts through
+    a team member's browser (a console on loopback has no token to stop it)."""
+    origin = request.headers.get("origin")
+    return origin is None or urlsplit(origin).netloc == request.headers.get("host")

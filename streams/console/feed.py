@@ -42,6 +42,10 @@ class TopicFeed(threading.Thread):
             except KafkaError as exc:
                 log.warning("console: reading the topics failed (%s); retrying in 2 s", exc)
                 self._stopping.wait(2.0)
+            except Exception:
+                # the pages keep answering from what was read; the feed must not die silently
+                log.exception("console: the topic feed failed; retrying in 2 s")
+                self._stopping.wait(2.0)
 
     def _follow(self) -> None:
         ensure_topics(self.settings)

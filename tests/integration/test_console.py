@@ -132,7 +132,13 @@ def test_the_queue_lives_marks_last_and_customer_pages_show_history(settings_fac
         refused = _bad_marks(
             console.url, holdout_row_id=_holdout_id(console.url), good_id=marked_id
         )
-        assert refused == {"unknown": 404, "holdout": 400, "oversized": 400, "get": 405}
+        assert refused == {
+            "unknown": 404,
+            "holdout": 400,
+            "oversized": 400,
+            "get": 405,
+            "other_site": 403,
+        }
         console.stop()
         console = ConsoleProcess(settings).start()  # the mark survives a restart
         with chromium() as second_session:
@@ -173,6 +179,11 @@ def _bad_marks(url: str, holdout_row_id: str, good_id: str) -> dict[str, int]:
             f"{url}/alerts/{good_id}/mark", data={"status": "dismissed", "note": "x" * 5000}
         ),
         "get": httpx.get(f"{url}/alerts/{good_id}/mark"),
+        "other_site": httpx.post(
+            f"{url}/alerts/{good_id}/mark",
+            data={"status": "dismissed"},
+            headers={"Origin": "http://elsewhere.example"},
+        ),
     }
     return {name: answer.status_code for name, answer in answers.items()}
 
