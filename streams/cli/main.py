@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import signal
 import sys
 
 import click
@@ -28,6 +29,14 @@ def main() -> None:
     go to `customer-risk` and actionable warnings to `churn-alerts`. Configure with
     CHURNWATCH_* environment variables (see README); `demo` needs none.
     """
+    # SIGTERM (a supervisor's or `kill`'s stop) as Ctrl-C: every `with` unwinds, so `services`,
+    # `demo` and `console` stop the brokers and Valkey they started (Faust's worker installs
+    # its own handlers over this one)
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 BROKER = click.option(

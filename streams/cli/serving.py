@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import signal
 
 import click
 
@@ -33,21 +32,14 @@ def serve(settings: Settings) -> None:
         guarded = " (token required)" if settings.console_token else ""
         console.print(f"retention console: [bold]{url}[/bold]{guarded}  (Ctrl-C stops it)")
 
-    # uvicorn stops on SIGINT or SIGTERM and then raises the signal again: as an interrupt,
-    # both end here, so `demo --console` still stops the services it started
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    # uvicorn stops on SIGINT or SIGTERM, then raises the signal again: `main` makes both an
+    # interrupt, which ends here, so `demo --console` goes on to stop the services it started
     try:
         with contextlib.suppress(KeyboardInterrupt):
             serve_console(settings, on_ready=announce)
     except OpenBindRefused as exc:
         raise click.ClickException(str(exc)) from exc
-    finally:
-        signal.signal(signal.SIGTERM, previous)
     console.print("retention console stopped")
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 @click.command(name="console")
