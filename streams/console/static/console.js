@@ -49,3 +49,14 @@
     if (pending === null) pending = setTimeout(refresh, REFRESH_MS);
   });
 })();
+
+// A refused mark (an unknown alert, a note too long, a holdout contacted) says why, beside
+// the form that sent it; htmx does not swap error answers in by itself.
+document.addEventListener("htmx:responseError", function (event) {
+  var form = event.detail.elt && event.detail.elt.closest("form");
+  if (!form) return;
+  var message = form.querySelector(".error") || document.createElement("p");
+  message.className = "error";
+  message.textContent = event.detail.xhr.responseText;
+  form.appendChild(message);
+});
