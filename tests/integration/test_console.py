@@ -124,6 +124,19 @@ def test_the_queue_lives_marks_last_and_customer_pages_show_history(settings_fac
             selector = f"tr[data-alert-id='{marked_id}'] .mark-contacted"
             wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, selector), what="the mark")
 
+            # a note over the limit (past the field's own maxlength) is refused, with the reason
+            other = browser.find_element(
+                By.CSS_SELECTOR, f"tr.alert:not([data-alert-id='{marked_id}'])"
+            )
+            note = other.find_element(By.NAME, "note")
+            browser.execute_script(
+                "arguments[0].removeAttribute('maxlength'); arguments[0].value = 'x'.repeat(1001)",
+                note,
+            )
+            other.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+            error = wait_for(lambda: other.find_elements(By.CSS_SELECTOR, ".error"), what="refusal")
+            assert "at most 1000 characters" in error[0].text
+
         kpis = httpx.get(
             f"{console.url}/kpis", params={"since": "2025-06-01", "until": "2027-01-01"}
         )
