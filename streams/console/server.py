@@ -14,6 +14,10 @@ from streams.settings import Settings
 BACKLOG = 2048  # uvicorn's own default
 
 
+class CannotListen(RuntimeError):
+    """The console's address is taken or not this machine's."""
+
+
 class OpenBindRefused(RuntimeError):
     """Binding beyond loopback without a token would show customers' data to the network."""
 
@@ -42,7 +46,7 @@ def bind(settings: Settings) -> socket.socket:
         sock.listen(BACKLOG)  # connections wait from now on, so the URL works once printed
     except OSError as exc:
         sock.close()
-        raise OSError(
+        raise CannotListen(
             f"the console cannot listen on {settings.console_host}:{settings.console_port}: "
             f"{exc.strerror} (set CHURNWATCH_CONSOLE_PORT, or --port)"
         ) from exc
