@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 import orjson
 
@@ -28,29 +29,25 @@ from streams.storage.customers import RedisCustomerStore
 from streams.topics import TopicNames
 
 
-class WorkerProcess:
-    """`churnwatch worker` as a child process, with its output kept in a log file."""
+class CommandProcess:
+    """A `churnwatch` command as a child process on ``settings``, its output in a log file."""
 
-    def __init__(self, settings: Settings) -> None:
-        # each worker its own metrics port, so several can run side by side on one machine
-        self.settings = settings.model_copy(update={"metrics_port": free_port()})
-        self.log_path = Path(tempfile.mkdtemp(prefix="churnwatch-worker-")) / "worker.log"
+    def __init__(self, settings: Settings, command: str) -> None:
+        self.settings = settings
+        self.command = command
+        self.log_path = Path(tempfile.mkdtemp(prefix=f"churnwatch-{command}-")) / f"{command}.log"
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> WorkerProcess:
+    def start(self) -> Self:
         environment = {**os.environ, **self.settings.as_environment()}
         with self.log_path.open("ab") as log_file:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "streams.cli.main", "worker"],
+                [sys.executable, "-m", "streams.cli.main", self.command],
                 env=environment,
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
             )
         return self
-
-    @property
-    def metrics_url(self) -> str:
-        return f"http://{self.settings.metrics_host}:{self.settings.metrics_port}"
 
     def is_running(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -73,6 +70,18 @@ class WorkerProcess:
         if self.process is not None and self.is_running():
             self.process.kill()
             self.process.wait()
+
+
+class WorkerProcess(CommandProcess):
+    """`churnwatch worker` as a child process."""
+
+    def __init__(self, settings: Settings) -> None:
+        # each worker its own metrics port, so several can run side by side on one machine
+        super().__init__(settings.model_copy(update={"metrics_port": free_port()}), "worker")
+
+    @property
+    def metrics_url(self) -> str:
+        return f"http://{self.settings.metrics_host}:{self.settings.metrics_port}"
 
 
 async def checks_behind_watermark(store: RedisCustomerStore, partitions: int) -> int:

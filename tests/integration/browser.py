@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Self
 
 import httpx
 import pytest
 from pydantic import SecretStr
 
 from streams.dev.ports import free_port
+from streams.dev.runner import CommandProcess
 from streams.settings import Settings
 
 CHROMIUM = "/usr/bin/chromium"
@@ -73,49 +73,31 @@ def wait_for(condition: Callable[[], object], timeout_s: float = 20.0, what: str
         time.sleep(0.1)
 
 
-class ConsoleProcess:
+class ConsoleProcess(CommandProcess):
     """`churnwatch console` on the given settings, on a loopback port of its own."""
 
     def __init__(self, settings: Settings, host: str = "127.0.0.1", token: str | None = None):
         self.port = free_port()
-        self.settings = settings.model_copy(
-            update={
-                "console_host": host,
-                "console_port": self.port,
-                "console_token": SecretStr(token) if token else None,
-            }
-        )
+        bound = {
+            "console_host": host,
+            "console_port": self.port,
+            "console_token": SecretStr(token) if token else None,
+        }
+        super().__init__(settings.model_copy(update=bound), "console")
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log = Path(tempfile.mkdtemp(prefix="churnwatch-console-")) / "console.log"
-        self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self, headers: dict[str, str] | None = None) -> ConsoleProcess:
-        environment = {**os.environ, **self.settings.as_environment()}
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "streams.cli.main", "console"],
-                env=environment,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+    def start(self, headers: dict[str, str] | None = None) -> Self:
+        super().start()
         wait_for(
-            lambda: self._caught_up(headers), 60, f"the console to read the topics: {self.log}"
+            lambda: self._caught_up(headers),
+            60,
+            f"the console to read the topics: {self.log_tail()}",
         )
         return self
 
     def _caught_up(self, headers: dict[str, str] | None) -> bool:
-        assert self.process is not None
-        assert self.process.poll() is None, self.log.read_text()
+        assert self.is_running(), self.log_tail()
         try:
             return bool(httpx.get(f"{self.url}/health", headers=headers).json()["caught_up"])
         except (httpx.HTTPError, ValueError, KeyError):
             return False
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
