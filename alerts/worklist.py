@@ -19,11 +19,10 @@ from typing import Any, Literal, get_args
 import orjson
 from sortedcontainers import SortedKeyList
 
-MarkStatus = Literal["contacted", "dismissed"]
-MARK_STATUSES: tuple[str, ...] = get_args(MarkStatus)
+from alerts.marks import Mark
+
 MarkFilter = Literal["open", "unmarked", "contacted", "dismissed", "all"]
 MARK_FILTERS: tuple[str, ...] = get_args(MarkFilter)
-MAX_NOTE_CHARS = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,42 +90,6 @@ class RecoveryEntry:
             days_to_recovery=float(recovery.get("days_to_recovery", 0.0)),
             amount=float(recovery.get("amount", 0.0)),
         )
-
-
-@dataclass(frozen=True, slots=True)
-class Mark:
-    """A team member's mark on an alert. ``marked_at`` is wall-clock time: a person's act."""
-
-    status: MarkStatus
-    note: str
-    marked_at: float
-    by: str | None = None
-
-
-class MarkRefused(ValueError):
-    """A mark that must not be stored; the message says why, for the person who tried."""
-
-
-def check_mark(entry: QueueEntry | None, alert_id: str, status: str, note: str) -> MarkStatus:
-    """The mark's status if it may be stored, else :class:`MarkRefused` with the reason.
-
-    >>> check_mark(None, "a1", "contacted", "")
-    Traceback (most recent call last):
-    ...
-    alerts.worklist.MarkRefused: no alert 'a1'
-    """
-    if entry is None:
-        raise MarkRefused(f"no alert {alert_id!r}")
-    if status not in MARK_STATUSES:
-        raise MarkRefused(f"status must be one of {', '.join(MARK_STATUSES)}, got {status!r}")
-    if len(note) > MAX_NOTE_CHARS:
-        raise MarkRefused(f"a note is at most {MAX_NOTE_CHARS} characters, got {len(note)}")
-    if entry.holdout and status == "contacted":
-        raise MarkRefused(
-            "this customer is in the holdout (control) group: do not contact them, so that "
-            "the uplift of acting can be measured"
-        )
-    return status  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)

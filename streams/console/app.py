@@ -22,8 +22,9 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from alerts.marks import Mark, MarkRefused, check_mark
 from alerts.risk_history import TIERS
-from alerts.worklist import MARK_FILTERS, Mark, MarkRefused, QueueFilter, check_mark
+from alerts.worklist import MARK_FILTERS, QueueFilter
 from streams.console import charts, pages
 from streams.console.auth import COOKIE, TokenRequired, basic_user, token_matches
 from streams.console.feed import TopicFeed
@@ -144,7 +145,7 @@ def create_console(settings: Settings, index: ConsoleIndex | None = None) -> Fas
         with index.reading():
             entry = index.book.entries.get(alert_id)
         try:
-            checked = check_mark(entry, alert_id, status, note)
+            checked = check_mark(alert_id, entry.holdout if entry else None, status, note)
         except MarkRefused as refused:
             code = 404 if entry is None else 400
             return PlainTextResponse(f"{code}: {refused}", status_code=code)

@@ -51,7 +51,6 @@ class ConsoleIndex:
         self.caught_up = False  # read every topic to the end it had when the console started
         self._lock = threading.RLock()
         self._sequence = itertools.count(1)
-        self.version = 0
         self._listeners: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue[Change]]] = set()
 
     @contextmanager
@@ -68,7 +67,6 @@ class ConsoleIndex:
             at = epoch_of(event["timestamp"])
             with self._lock:
                 kind = self.book.add(event, value or b"", at)
-                self.version += 1
         except (KeyError, TypeError, ValueError) as exc:
             self._unreadable(f"alert message without {exc}")
             return
@@ -93,7 +91,6 @@ class ConsoleIndex:
                 self.history.add(update, at)
                 lapsed = update["lifecycle_stage"] == "lapsed"
                 kind = self.book.lapse(update["customer_id"], at) if lapsed else None
-                self.version += kind is not None
         except (KeyError, TypeError, ValueError) as exc:
             self._unreadable(f"risk update without {exc}")
             return

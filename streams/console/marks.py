@@ -12,7 +12,7 @@ from typing import cast
 import orjson
 import redis as syncredis
 
-from alerts.worklist import Mark
+from alerts.marks import Mark
 from streams.storage.keys import StateKeys
 
 

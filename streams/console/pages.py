@@ -15,8 +15,9 @@ import redis as syncredis
 
 from alerts.assessment import CustomerScore
 from alerts.events import as_utc
+from alerts.marks import Mark
 from alerts.report import retention_report
-from alerts.worklist import Mark, QueueEntry, QueueFilter, QueuePage, TooLate
+from alerts.worklist import QueueEntry, QueueFilter, QueuePage, TooLate
 from models.features import DAY, extract_features
 from streams.console.index import ConsoleIndex, epoch_of
 from streams.pipeline.periods import ModelPeriods

@@ -6,18 +6,9 @@ import random
 from typing import Any
 
 import orjson
-import pytest
 
-from alerts.worklist import (
-    MAX_NOTE_CHARS,
-    AlertBook,
-    Mark,
-    MarkRefused,
-    QueueFilter,
-    TooLate,
-    check_mark,
-    work_order,
-)
+from alerts.marks import Mark
+from alerts.worklist import AlertBook, QueueFilter, TooLate, work_order
 
 
 def alert(alert_id: str, customer: str = "c1", **fields: Any) -> dict[str, Any]:
@@ -132,20 +123,3 @@ def test_pages_cover_the_queue_once_in_order():
     assert pages[0].total == 237 and pages[0].pages == 5 and len(pages[-1].entries) == 37
     assert listed == sorted(listed, key=work_order)
     assert len({e.alert_id for e in listed}) == 237
-
-
-def test_marks_are_refused_with_a_reason():
-    book = AlertBook()
-    add(book, alert("a1"))
-    add(book, alert("held", "c2", holdout=True))
-    entries = book.entries
-    assert check_mark(entries["a1"], "a1", "contacted", "left a voicemail") == "contacted"
-    assert check_mark(entries["held"], "held", "dismissed", "") == "dismissed"
-    for entry, status, note, why in (
-        (None, "contacted", "", "no alert"),
-        (entries["a1"], "called", "", "status must be one of"),
-        (entries["a1"], "contacted", "x" * (MAX_NOTE_CHARS + 1), "at most"),
-        (entries["held"], "contacted", "", "holdout"),
-    ):
-        with pytest.raises(MarkRefused, match=why):
-            check_mark(entry, "a1", status, note)
