@@ -151,6 +151,7 @@ def create_console(settings: Settings, index: ConsoleIndex | None = None) -> Fas
             return PlainTextResponse(f"{code}: {refused}", status_code=code)
         assert entry is not None
         marks.put(alert_id, Mark(checked, note.strip(), time.time(), basic_user(request)))
+        index.marked(alert_id, entry.customer_id)
         if request.headers.get("hx-request"):
             with index.reading():
                 (row,) = pages.rows_of(index, [entry], marks.all())

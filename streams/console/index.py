@@ -31,7 +31,7 @@ class Change:
     """One change to the queue, as the event stream sends it."""
 
     sequence: int
-    kind: str  # opened | closed
+    kind: str  # opened | closed | marked
     alert_id: str
     customer_id: str
 
@@ -123,6 +123,10 @@ class ConsoleIndex:
     def unsubscribe(self, queue: asyncio.Queue[Change]) -> None:
         with self._lock:
             self._listeners = {(lp, q) for lp, q in self._listeners if q is not queue}
+
+    def marked(self, alert_id: str, customer_id: str) -> None:
+        """Someone marked an alert: every open page shows it without a reload."""
+        self._announce(Change(next(self._sequence), "marked", alert_id, customer_id))
 
     def _announce(self, change: Change) -> None:
         with self._lock:

@@ -84,7 +84,8 @@ def test_the_queue_lives_marks_last_and_customer_pages_show_history(settings_fac
         sent = produce_lines(settings, route_lines(before, names))
         wait_until_processed(settings, sent, worker)
         console = ConsoleProcess(settings).start()
-        with chromium() as browser:
+        with chromium() as browser, chromium() as colleague:
+            colleague.get(f"{console.url}/?per_page=500")
             browser.get(f"{console.url}/?per_page=500")
             browser.execute_script("window.loadedOnce = 'yes'")  # a reload would clear it
             wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "tr.alert"), what="rows")
@@ -126,6 +127,8 @@ def test_the_queue_lives_marks_last_and_customer_pages_show_history(settings_fac
             row.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
             selector = f"tr[data-alert-id='{marked_id}'] .mark-contacted"
             wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, selector), what="the mark")
+            # a colleague's open page shows the mark without a reload
+            wait_for(lambda: colleague.find_elements(By.CSS_SELECTOR, selector), what="shared")
 
             # a note over the limit (past the field's own maxlength) is refused, with the reason
             other = browser.find_element(

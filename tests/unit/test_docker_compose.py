@@ -19,9 +19,9 @@ def compose() -> dict:
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
-def test_services_are_kafka_redis_and_a_worker(compose):
+def test_services_are_kafka_redis_a_worker_and_the_console(compose):
     services = compose["services"]
-    assert set(services) == {"kafka", "redis", "worker"}
+    assert set(services) == {"kafka", "redis", "worker", "console"}
     assert services["kafka"]["image"] == f"apache/kafka:{APACHE_KAFKA}"  # the version tested
     assert services["kafka"]["environment"]["KAFKA_PROCESS_ROLES"] == "broker,controller"
 
@@ -64,3 +64,13 @@ def test_worker_can_be_scaled(compose):
     worker = compose["services"]["worker"]
     assert "container_name" not in worker and "ports" not in worker
     assert 'CMD ["churnwatch", "worker"]' in (ROOT / "Dockerfile").read_text()
+
+
+def test_the_console_listens_beyond_loopback_only_with_a_token(compose):
+    console = compose["services"]["console"]
+    environment = console["environment"]
+    fields = {f"CHURNWATCH_{name.upper()}" for name in Settings.model_fields}
+    assert set(environment) <= fields, set(environment) - fields
+    assert environment["CHURNWATCH_CONSOLE_HOST"] == "0.0.0.0"
+    assert environment["CHURNWATCH_CONSOLE_TOKEN"]
+    assert console["ports"] == ["127.0.0.1:8050:8050"]  # published on the host's loopback

@@ -1,0 +1,189 @@
+"""Assessing a customer: score, reasons, lifecycle and value, and the events they give rise to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from alerts.actions import DEFAULT_ACTION_RULES, ActionRule, recommend_action
+from alerts.events import (
+    ChurnAlert,
+    CustomerRecovered,
+    RiskUpdate,
+    Trigger,
+    as_utc,
+    deterministic_id,
+)
+from alerts.policy import AlertPolicy, decide_alert, end_episode
+from alerts.priority import DEFAULT_VALUE_BANDS, in_holdout, priority_of
+from alerts.reasons import build_reasons
+from alerts.tiers import Tiers
+from models.features import DAY, Features, extract_features
+from models.lifecycle import lifecycle_stage
+from models.scorer import ChurnScorer, churn_probability
+from models.state import CustomerState
+from models.value import clv_estimate
+
+RECENT_COMPLAINT_DAYS = 90
+
+
+@dataclass(frozen=True)
+class AssessmentConfig:
+    """The knobs of assessment: from settings, and ``tiers`` from the period's model snapshot."""
+
+    tiers: Tiers
+    policy: AlertPolicy
+    horizon_days: float
+    clv_years: float
+    example_every_days: float = 28.0
+    lateness_s: float = 3600.0
+    action_rules: tuple[ActionRule, ...] = DEFAULT_ACTION_RULES
+    priority_bands: tuple[float, ...] = DEFAULT_VALUE_BANDS
+    holdout_share: float = 0.0
+
+
+@dataclass(frozen=True)
+class Assessment:
+    risk_update: RiskUpdate
+    alert: ChurnAlert | None = None
+    recovered: CustomerRecovered | None = None
+    features: Features = field(default_factory=dict)  # the customer's, as of the assessment
+
+    @property
+    def silent_days(self) -> float:
+        """How long since the last purchase, at the assessment."""
+        return self.features.get("recency_days", 0.0)
+
+
+def assess(
+    state: CustomerState,
+    at: float,
+    trigger: Trigger,
+    scorer: ChurnScorer,
+    config: AssessmentConfig,
+    purchase_amount: float | None = None,
+) -> Assessment:
+    """Rescore ``state`` as of event time ``at`` and update what it remembers of alerts.
+
+    What the customer's state should remember for learning, and when to look again, is the
+    pipeline step's to decide (``streams.pipeline.processor``), from the features returned.
+    """
+    recovered = _recovery(state, at, trigger, purchase_amount)
+    if trigger.kind == "purchase":
+        end_episode(state.alert)
+    x = extract_features(state, at, config.horizon_days)
+    risk = round(churn_probability(scorer, x), 6)
+    stage = lifecycle_stage(state, x, config.horizon_days)
+    previous_risk, previous_stage = state.risk, state.stage
+    state.risk, state.stage = risk, stage
+    state.tier = config.tiers.tier_of(risk)
+    source = trigger.event_id or f"inactivity@{at:.0f}"
+    update = RiskUpdate(
+        update_id=deterministic_id(state.customer_id, "risk", source),
+        customer_id=state.customer_id,
+        timestamp=as_utc(at),
+        risk=risk,
+        previous_risk=previous_risk,
+        tier=state.tier,
+        lifecycle_stage=stage,
+        previous_lifecycle_stage=previous_stage,
+        lifecycle_changed=previous_stage is not None and previous_stage != stage,
+        model_version=scorer.version,
+        trigger=trigger,
+    )
+    decision = decide_alert(
+        state.alert,
+        state.tier,
+        at,
+        x["recency_days"],
+        trigger.kind,
+        config.policy,
+        overdue=x["recency_days"] / x["mean_interval_days"],
+    )
+    if decision is None:
+        return Assessment(update, recovered=recovered, features=x)
+    reasons = build_reasons(scorer.contributions(x), state, x)
+    clv = round(clv_estimate(x, config.clv_years), 2)
+    alert = ChurnAlert(
+        alert_id=deterministic_id(state.customer_id, "alert", decision.tier, source),
+        customer_id=state.customer_id,
+        timestamp=update.timestamp,
+        risk=risk,
+        previous_risk=previous_risk,
+        tier=decision.tier,
+        escalation=decision.escalation,
+        reasons=reasons,
+        recommended_action=recommend_action(
+            reasons, clv, stage, _recent_complaints(state, at), config.action_rules
+        ),
+        clv=clv,
+        value_at_risk=round(risk * clv, 2),
+        priority=priority_of(risk * clv, config.priority_bands),
+        holdout=in_holdout(state.customer_id, config.holdout_share),
+        lifecycle_stage=stage,
+        model_version=scorer.version,
+        trigger=trigger,
+    )
+    state.alert.alert_id = state.alert.open_alert_id = alert.alert_id
+    return Assessment(update, alert=alert, recovered=recovered, features=x)
+
+
+def _recovery(
+    state: CustomerState, at: float, trigger: Trigger, amount: float | None
+) -> CustomerRecovered | None:
+    memory = state.alert
+    if trigger.kind != "purchase" or memory.open_alert_id is None or amount is None:
+        return None
+    if memory.alerted_at is None or at < memory.alerted_at:
+        return None  # a late purchase from before the alert does not answer it
+    recovered = CustomerRecovered(
+        recovery_id=deterministic_id(state.customer_id, "recovered", memory.open_alert_id),
+        customer_id=state.customer_id,
+        timestamp=as_utc(at),
+        alert_id=memory.open_alert_id,
+        days_to_recovery=round((at - memory.alerted_at) / DAY, 3),
+        amount=amount,
+    )
+    memory.open_alert_id = None
+    return recovered
+
+
+def _recent_complaints(state: CustomerState, at: float) -> frozenset[str]:
+    since = at - RECENT_COMPLAINT_DAYS * DAY
+    return frozenset(c.category for c in state.complaints if since < c.opened_at <= at)
+
+
+@dataclass(frozen=True)
+class CustomerScore:
+    """One row of a population's scores at a cut date."""
+
+    customer_id: str
+    risk: float
+    tier: str
+    lifecycle_stage: str
+    recency_days: float
+    frequency: int
+    monetary: float
+    clv: float
+    value_at_risk: float
+    model_version: str
+
+
+def score_customer(
+    state: CustomerState, as_of: float, scorer: ChurnScorer, config: AssessmentConfig
+) -> CustomerScore:
+    """Score ``state`` as of ``as_of`` without changing it (for `churnwatch scores`)."""
+    x = extract_features(state, as_of, config.horizon_days)
+    risk = round(churn_probability(scorer, x), 6)
+    clv = round(clv_estimate(x, config.clv_years), 2)
+    return CustomerScore(
+        customer_id=state.customer_id,
+        risk=risk,
+        tier=config.tiers.tier_of(risk),
+        lifecycle_stage=lifecycle_stage(state, x, config.horizon_days),
+        recency_days=round(x["recency_days"], 3),
+        frequency=state.purchases,
+        monetary=round(state.total_spend, 2),
+        clv=clv,
+        value_at_risk=round(risk * clv, 2),
+        model_version=scorer.version,
+    )

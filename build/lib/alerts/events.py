@@ -1,0 +1,127 @@
+"""Output event schemas: what downstream services and the retention team receive."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, NonNegativeFloat
+
+from alerts.tiers import Tier
+from models.lifecycle import Stage
+
+SCHEMA_VERSION = 1
+_ID_NAMESPACE = uuid.UUID("6c3f7a2e-1b0d-4e59-9a8e-2f51c6b0d417")
+_NAMESPACE_BYTES = _ID_NAMESPACE.bytes
+
+Probability = float
+TriggerKind = Literal["purchase", "complaint", "inactivity"]
+TIER_MEANING = (
+    "Urgency: none < medium < high < critical. By default the risk's percentile among active "
+    "customers (medium from the 80th, high the 90th, critical the 95th; "
+    "CHURNWATCH_ALERT_PERCENTILES), so a tier means the same in any shop; with "
+    "CHURNWATCH_ALERT_TIERS=absolute, fixed risk thresholds."
+)
+
+
+def deterministic_id(*parts: str) -> str:
+    """An id that the same inputs always give, so a replay or a retry reproduces it.
+
+    It is ``uuid5(_ID_NAMESPACE, "|".join(parts))``, built from the digest directly: the
+    ``uuid`` module's objects cost more than the hash, on every risk update.
+
+    >>> deterministic_id("c1", "high", "e9") == str(uuid.uuid5(_ID_NAMESPACE, "c1|high|e9"))
+    True
+    """
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + "|".join(parts).encode()).digest()[:16])
+    digest[6] = digest[6] & 0x0F | 0x50  # version 5
+    digest[8] = digest[8] & 0x3F | 0x80  # RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+class _OutputEvent(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    schema_version: int = Field(SCHEMA_VERSION, description="Bumped on incompatible changes.")
+    customer_id: str
+    timestamp: AwareDatetime = Field(description="Event time of what caused this event.")
+
+
+class Trigger(BaseModel):
+    """What made the engine rescore the customer."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: TriggerKind
+    event_id: str | None = Field(description="The input event, or None for inactivity.")
+
+
+class Reason(BaseModel):
+    """One factor behind a score: a stable code, its weight on the log-odds, a sentence."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str = Field(examples=["overdue"])
+    weight: float = Field(description="Contribution to the log-odds of churn.")
+    text: str = Field(examples=["no purchase for 74 days; usually buys every 21 days"])
+
+
+class RiskUpdate(_OutputEvent):
+    """A customer's current risk; keyed by customer_id on the compacted ``customer-risk`` topic."""
+
+    type: Literal["risk_update"] = "risk_update"
+    update_id: str
+    risk: Probability = Field(ge=0, le=1, description="P(no purchase within the horizon).")
+    previous_risk: Probability | None = Field(None, ge=0, le=1)
+    tier: Tier = Field(description=TIER_MEANING)
+    lifecycle_stage: Stage
+    previous_lifecycle_stage: Stage | None = None
+    lifecycle_changed: bool = Field(description="The stage differs from the previous update's.")
+    model_version: str
+    trigger: Trigger
+
+
+class ChurnAlert(_OutputEvent):
+    """An actionable warning for the retention team: one per churn episode (purchase to
+    purchase), raised only while the customer has been silent less than the horizon."""
+
+    type: Literal["churn_alert"] = "churn_alert"
+    alert_id: str
+    risk: Probability = Field(ge=0, le=1)
+    previous_risk: Probability | None = Field(None, ge=0, le=1)
+    tier: Tier = Field(description=TIER_MEANING)
+    escalation: bool = Field(
+        description="True when a complaint raised the tier of this episode's earlier alert."
+    )
+    reasons: list[Reason]
+    recommended_action: str
+    clv: NonNegativeFloat = Field(description="Estimated customer lifetime value.")
+    value_at_risk: NonNegativeFloat = Field(description="risk x clv.")
+    priority: int = Field(ge=1, description="1 is the most urgent, by value-at-risk bands.")
+    holdout: bool = Field(
+        description="In the control group: do not act, so that uplift can be measured."
+    )
+    lifecycle_stage: Stage
+    model_version: str
+    trigger: Trigger
+
+
+class CustomerRecovered(_OutputEvent):
+    """An alerted customer bought again: the alert it answers, and how fast."""
+
+    type: Literal["customer_recovered"] = "customer_recovered"
+    recovery_id: str
+    alert_id: str
+    days_to_recovery: NonNegativeFloat
+    amount: NonNegativeFloat
+
+
+OutputEvent = RiskUpdate | ChurnAlert | CustomerRecovered
+
+
+def as_utc(epoch_seconds: float) -> datetime:
+    """An event-time epoch as an aware UTC datetime."""
+    return datetime.fromtimestamp(epoch_seconds, tz=UTC)

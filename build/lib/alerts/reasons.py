@@ -1,0 +1,139 @@
+"""Reasons: the top factors behind a score, as stable codes, weights and plain sentences."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from alerts.events import Reason
+from models.features import Features
+from models.state import CustomerState
+
+MAX_REASONS = 3
+
+# Which reason each scorer input speaks for. Heuristic terms and River features both map
+# here, so one wording serves every model.
+REASON_OF_INPUT: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "log_overdue",
+            "overdue_ratio",
+            "days_overdue",
+            "recency_days",
+            "log_recency",
+            "log_days_overdue",
+            "silence_evidence",
+            "log_silence_evidence",
+        ),
+        "overdue",
+    ),
+    "single_purchase": "one_time_buyer",
+    **dict.fromkeys(("log_frequency", "frequency"), "few_purchases"),
+    **dict.fromkeys(
+        ("rhythm_vs_horizon", "interval_days", "mean_interval_days", "log_interval"), "slow_rhythm"
+    ),
+    "open_complaints": "open_complaint",
+    **dict.fromkeys(
+        (
+            "complaints_90d",
+            "complaints_30d",
+            "severity_above_2",
+            "worst_severity_90d",
+            "days_since_complaint",
+            "log_days_since_complaint",
+        ),
+        "complaints",
+    ),
+    "satisfaction_gap": "low_satisfaction",
+    **dict.fromkeys(("spend_decline", "spend_trend"), "spend_decline"),
+    **dict.fromkeys(("tenure_days", "log_tenure"), "new_customer"),
+}
+
+
+def _open_complaint_text(state: CustomerState, x: Features) -> str:
+    still_open = [c for c in state.complaints if c.status != "resolved"]
+    worst = max(still_open, key=lambda c: c.severity, default=None)
+    detail = f" ({worst.category}, severity {worst.severity})" if worst else ""
+    return f"{x['open_complaints']:.0f} complaint(s) still open{detail}"
+
+
+def _complaints_text(state: CustomerState, x: Features) -> str:
+    recent = f", {x['complaints_30d']:.0f} in the last 30" if x["complaints_30d"] else ""
+    return (
+        f"{x['complaints_90d']:.0f} complaint(s) in 90 days{recent}, "
+        f"worst severity {x['worst_severity_90d']:.0f}"
+    )
+
+
+@dataclass(frozen=True)
+class ReasonWording:
+    """When a reason may be shown (its evidence is there), and how it reads."""
+
+    evidence: Callable[[Features], bool]
+    text: Callable[[CustomerState, Features], str]
+
+
+# A linear model can push a factor up even where the customer shows none of it (a weight
+# times a below-average value); a reason is only given where its evidence is present.
+WORDING: dict[str, ReasonWording] = {
+    "overdue": ReasonWording(
+        lambda x: x["overdue_ratio"] > 1.0,
+        lambda s, x: (
+            f"no purchase for {x['recency_days']:.0f} days; "
+            f"usually buys every {x['interval_days']:.0f} days"
+        ),
+    ),
+    "one_time_buyer": ReasonWording(
+        lambda x: x["single_purchase"] > 0,
+        lambda s, x: f"bought only once, {x['recency_days']:.0f} days ago",
+    ),
+    "few_purchases": ReasonWording(
+        lambda x: x["frequency"] <= 3, lambda s, x: f"only {x['frequency']:.0f} purchase(s) so far"
+    ),
+    "slow_rhythm": ReasonWording(
+        lambda x: x["rhythm_vs_horizon"] > -1.1,  # buys less than about 3 times per horizon
+        lambda s, x: f"buys only every {x['interval_days']:.0f} days",
+    ),
+    "open_complaint": ReasonWording(lambda x: x["open_complaints"] > 0, _open_complaint_text),
+    "complaints": ReasonWording(lambda x: x["complaints_90d"] > 0, _complaints_text),
+    "low_satisfaction": ReasonWording(
+        lambda x: x["satisfaction_gap"] > 0,
+        lambda s, x: f"rated complaint handling {3 - x['satisfaction_gap']:.0f}/5",
+    ),
+    "spend_decline": ReasonWording(
+        lambda x: x["spend_trend"] < -0.1,
+        lambda s, x: f"spend in the last 90 days down {-100 * x['spend_trend']:.0f}%",
+    ),
+    "new_customer": ReasonWording(
+        lambda x: x["tenure_days"] < 90,
+        lambda s, x: f"a customer for only {x['tenure_days']:.0f} days",
+    ),
+}
+
+
+def build_reasons(
+    contributions: Mapping[str, float], state: CustomerState, x: Features
+) -> list[Reason]:
+    """The factors pushing risk up most, strongest first.
+
+    >>> from models.state import CustomerState
+    >>> x = {"recency_days": 74.0, "interval_days": 21.0, "overdue_ratio": 3.5,
+    ...      "spend_trend": -0.6, "frequency": 9.0}
+    >>> [r.text for r in build_reasons(
+    ...     {"log_overdue": 2.1, "spend_decline": 0.5, "log_frequency": -0.7},
+    ...     CustomerState("c1"), x)]
+    ['no purchase for 74 days; usually buys every 21 days', 'spend in the last 90 days down 60%']
+    """
+    weight_of_reason: dict[str, float] = {}
+    for name, weight in contributions.items():
+        code = REASON_OF_INPUT.get(name)
+        if code is not None:
+            weight_of_reason[code] = weight_of_reason.get(code, 0.0) + weight
+    shown = [
+        (code, w) for code, w in weight_of_reason.items() if w > 0 and WORDING[code].evidence(x)
+    ]
+    strongest = sorted(shown, key=lambda item: (-item[1], item[0]))[:MAX_REASONS]
+    return [
+        Reason(code=code, weight=round(w, 4), text=WORDING[code].text(state, x))
+        for code, w in strongest
+    ]

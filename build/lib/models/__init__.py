@@ -1,0 +1,1 @@
+"""Pure churn logic: customer state, features, scorers. No Kafka, Faust or Redis imports."""

@@ -1,0 +1,76 @@
+"""Platt scaling: the heuristic's hand-set probabilities, recalibrated on the labels known.
+
+Risk means P(no purchase in the next H days) everywhere; a hand-set scorer only approximates
+that. Whenever labels of both outcomes are known, the heuristic's log-odds are mapped through
+``slope * log_odds + intercept`` fitted to them (Platt 1999), so its risk keeps the contract
+while it serves (before the learned model is warm, or when the guard prefers it).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from models.features import Features
+from models.logistic import fit_logistic, sigmoid, sigmoid_one
+from models.scorer import ChurnScorer
+
+EPSILON = 1e-6
+
+
+def log_odds(p: np.ndarray) -> np.ndarray:
+    clipped = np.clip(p, EPSILON, 1 - EPSILON)
+    return np.log(clipped / (1 - clipped))
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """``slope * log_odds + intercept``; the identity until fitted.
+
+    Examples
+    --------
+    >>> raw = np.array([0.9, 0.9, 0.9, 0.9, 0.1, 0.1, 0.1, 0.1])
+    >>> churned = np.array([True, True, False, False, True, False, False, False])
+    >>> fitted = Calibration.fit(raw, churned)
+    >>> [round(p, 2) for p in fitted.apply(np.array([0.9, 0.1])).tolist()]
+    [0.5, 0.25]
+    """
+
+    slope: float = 1.0
+    intercept: float = 0.0
+
+    @classmethod
+    def fit(cls, risk: np.ndarray, churned: np.ndarray) -> Calibration:
+        if not len(churned) or churned.all() or not churned.any():
+            return cls()
+        design = log_odds(risk).reshape(-1, 1)
+        slope, intercept = fit_logistic(design, churned.astype(float), np.array([1.0, 0.0]), 0.0)
+        return cls(float(slope), float(intercept))
+
+    def apply(self, risk: np.ndarray) -> np.ndarray:
+        return sigmoid(self.slope * log_odds(risk) + self.intercept)
+
+
+class CalibratedScorer:
+    """A scorer whose probabilities pass through a :class:`Calibration`."""
+
+    def __init__(self, inner: ChurnScorer, calibration: Calibration) -> None:
+        self.inner = inner
+        self.calibration = calibration
+
+    @property
+    def version(self) -> str:
+        return self.inner.version
+
+    def predict_proba_one(self, x: Features) -> dict[bool, float]:
+        p = self.inner.predict_proba_one(x)[True]
+        clipped = min(max(p, EPSILON), 1 - EPSILON)
+        s = self.calibration.slope * math.log(clipped / (1 - clipped)) + self.calibration.intercept
+        q = sigmoid_one(s)
+        return {False: 1.0 - q, True: q}
+
+    def contributions(self, x: Features) -> dict[str, float]:
+        """The inner scorer's pushes on the log-odds, scaled as the calibration scales them."""
+        return {k: self.calibration.slope * v for k, v in self.inner.contributions(x).items()}

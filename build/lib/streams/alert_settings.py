@@ -1,0 +1,119 @@
+"""The alert policy's settings: tiers, capacity, escalation, value and actions.
+
+Declared apart to keep each module readable; :class:`streams.settings.Settings` inherits
+them, so there is still one settings object, read from ``CHURNWATCH_*``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings
+
+Probability = Annotated[float, Field(gt=0.0, lt=1.0)]
+
+
+def env(name: str, text: str) -> str:
+    return f"{text} Env: CHURNWATCH_{name.upper()}."
+
+
+class AlertSettings(BaseSettings):
+    """When a risk becomes an alert, and what the alert carries."""
+
+    alert_tiers: Literal["lift", "percentile", "absolute"] = Field(
+        "lift",
+        description=env(
+            "alert_tiers",
+            "How risk becomes a tier: 'lift', the odds of churning against active customers' "
+            "(the same meaning whatever the shop's churn rate); 'percentile' among active "
+            "customers; or 'absolute' probability thresholds.",
+        ),
+    )
+    alert_lifts: tuple[float, float, float] = Field(
+        (2.0, 4.0, 8.0),
+        description=env(
+            "alert_lifts",
+            "Medium, high and critical tiers as odds ratios to active customers' mean risk; a "
+            "JSON list.",
+        ),
+    )
+    alert_percentiles: tuple[float, float, float] = Field(
+        (80.0, 90.0, 95.0),
+        description=env(
+            "alert_percentiles",
+            "Medium, high and critical tiers as percentiles of active customers' risk; a JSON "
+            "list.",
+        ),
+    )
+    alert_medium: Probability = Field(
+        0.5, description=env("alert_medium", "Medium tier, with absolute tiers.")
+    )
+    alert_high: Probability = Field(
+        0.7, description=env("alert_high", "High tier, with absolute tiers.")
+    )
+    alert_critical: Probability = Field(
+        0.85, description=env("alert_critical", "Critical tier, with absolute tiers.")
+    )
+    alert_daily_capacity: int | None = Field(
+        None,
+        ge=1,
+        description=env(
+            "alert_daily_capacity",
+            "Most alerts per event-time day, the highest priority and value at risk first; the "
+            "rest are deferred to a later day of their episode. Unset: no limit.",
+        ),
+    )
+    alert_escalate: bool = Field(
+        False,
+        description=env(
+            "alert_escalate",
+            "Alert again within an episode when a complaint raises the tier (once per tier).",
+        ),
+    )
+    alert_cold_overdue: float = Field(
+        2.0,
+        ge=0,
+        description=env(
+            "alert_cold_overdue",
+            "While the scorer is cold (fewer than CHURNWATCH_MIN_LABELS outcomes of each kind, "
+            "so its risks are unchecked guesses), an alert also needs silence of this many "
+            "times the customer's mean gap between purchases (30 days' gap after a single "
+            "purchase). 0: the heuristic's tier alone.",
+        ),
+    )
+    alert_cooldown_days: float = Field(
+        14.0,
+        ge=0,
+        description=env(
+            "alert_cooldown_days", "Least event-time days between two alerts of one episode."
+        ),
+    )
+    holdout_share: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description=env(
+            "holdout_share",
+            "Share of customers whose alerts are marked holdout (control group), by customer id.",
+        ),
+    )
+    priority_value_bands: tuple[float, ...] = Field(
+        (1000.0, 250.0, 50.0),
+        description=env(
+            "priority_value_bands",
+            "Value at risk at which alerts get priority 1, 2, 3...; a JSON list, descending.",
+        ),
+    )
+    actions_file: str | None = Field(
+        None,
+        description=env(
+            "actions_file",
+            "JSON list of action rules replacing the default table (see alerts/actions.py).",
+        ),
+    )
+    clv_years: float = Field(
+        2.0,
+        gt=0,
+        description=env("clv_years", "Years of future spend counted in the CLV estimate."),
+    )

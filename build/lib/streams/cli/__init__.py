@@ -1,0 +1,1 @@
+"""The ``churnwatch`` command line."""

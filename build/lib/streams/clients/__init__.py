@@ -1,0 +1,1 @@
+"""Broker clients (kafka-python): topics, producing files, reading topics back, security."""

@@ -1,0 +1,120 @@
+"""Chart specifications for the pages: the series the vendored uPlot draws (``static/console.js``).
+
+A spec is JSON in a ``data-chart`` attribute: ``x`` values, named series of the same length,
+and whether x is event time. Drawing is uPlot's; this module only says what to draw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from alerts.risk_history import TIERS
+
+COLORS = {
+    "risk": "#c0392b",
+    "none": "#95a5a6",
+    "medium": "#f1c40f",
+    "high": "#e67e22",
+    "critical": "#c0392b",
+    "roc_auc": "#2c7fb8",
+    "pr_auc": "#7fcdbb",
+    "log_loss": "#8e44ad",
+    "ece": "#d35400",
+    "alerts": "#e67e22",
+    "recoveries": "#27ae60",
+    "observed": "#2c7fb8",
+    "perfect": "#95a5a6",
+}
+
+
+def spec(
+    title: str,
+    x: Sequence[float],
+    series: dict[str, Sequence[float | None]],
+    time: bool = True,
+    bars: bool = False,
+    y_range: tuple[float, float] | None = None,
+) -> str:
+    """One chart as the JSON ``console.js`` reads.
+
+    >>> orjson.loads(spec("t", [1.0], {"risk": [0.5]}))["series"][0]["label"]
+    'risk'
+    """
+    body: dict[str, Any] = {
+        "title": title,
+        "time": time,
+        "bars": bars,
+        "x": list(x),
+        "series": [
+            {"label": name, "values": list(values), "color": COLORS.get(name, "#34495e")}
+            for name, values in series.items()
+        ],
+    }
+    if y_range is not None:
+        body["y_range"] = list(y_range)
+    return orjson.dumps(body).decode()
+
+
+def risk_history(points: Sequence[dict[str, Any]]) -> str:
+    return spec(
+        "risk over event time",
+        [p["at"] for p in points],
+        {"risk": [p["risk"] for p in points]},
+        y_range=(0.0, 1.0),
+    )
+
+
+def model_metrics(periods: Sequence[dict[str, Any]]) -> tuple[str, str]:
+    """Progressive ROC AUC and PR AUC; log loss and calibration error, per model period."""
+    x = [p["starts"] for p in periods]
+    # River reports 0 for a metric that has seen nothing: no labels yet is a gap, not a zero
+    nothing = {"roc_auc": None, "pr_auc": None, "log_loss": None}
+    metrics = [p["metrics"] if p.get("validation") else nothing for p in periods]
+    ranking = spec(
+        "progressive ROC AUC and PR AUC",
+        x,
+        {"roc_auc": [m["roc_auc"] for m in metrics], "pr_auc": [m["pr_auc"] for m in metrics]},
+        y_range=(0.0, 1.0),
+    )
+    errors = spec(
+        "log loss and calibration error (ECE) of each period's new labels",
+        x,
+        {
+            "log_loss": [m["log_loss"] for m in metrics],
+            "ece": [(p.get("validation") or {}).get("ece") for p in periods],
+        },
+    )
+    return ranking, errors
+
+
+def reliability(bins: Sequence[dict[str, float]]) -> str:
+    predicted = [b["predicted"] for b in bins]
+    return spec(
+        "calibration of the latest period: observed churn against predicted risk",
+        predicted,
+        {"observed": [b["observed"] for b in bins], "perfect": predicted},
+        time=False,
+        y_range=(0.0, 1.0),
+    )
+
+
+def tier_shares(weeks: Sequence[dict[str, Any]]) -> str:
+    totals = [sum(w[t] for t in TIERS) or 1 for w in weeks]
+    return spec(
+        "share of customers per tier, week by week",
+        [w["week_start"] for w in weeks],
+        {t: [w[t] / n for w, n in zip(weeks, totals, strict=True)] for t in TIERS},
+        y_range=(0.0, 1.0),
+    )
+
+
+def weekly_outcomes(weekly: Sequence[dict[str, Any]]) -> str:
+    return spec(
+        "alerts raised and recoveries, week by week",
+        [w["week_start"] for w in weekly],
+        {"alerts": [w["alerts"] for w in weekly], "recoveries": [w["recoveries"] for w in weekly]},
+        bars=True,
+    )

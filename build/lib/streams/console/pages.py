@@ -1,0 +1,219 @@
+"""What each console page shows, gathered from the index, the customer store and the snapshots.
+
+Every "days since" is measured at the stream's event time (the latest risk update the console
+has read), never at the wall clock: a replayed history reads as it did when it happened.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import redis as syncredis
+
+from alerts.assessment import CustomerScore
+from alerts.events import as_utc
+from alerts.marks import Mark
+from alerts.report import retention_report
+from alerts.worklist import QueueEntry, QueueFilter, QueuePage, TooLate
+from models.features import DAY, extract_features
+from streams.console.index import ConsoleIndex, epoch_of
+from streams.pipeline.periods import ModelPeriods
+from streams.settings import Settings
+from streams.storage.codec import readable_state
+from streams.storage.customers import read_states
+from streams.storage.keys import StateKeys
+from streams.storage.model_store import read_snapshot, snapshot_periods
+from streams.storage.scores import collect_scores, in_stage
+
+
+@dataclasses.dataclass(frozen=True)
+class QueueRow:
+    entry: QueueEntry
+    alert: dict[str, Any]
+    days_silent: float | None
+    mark: Mark | None
+    stage_now: str  # the customer's lifecycle stage as of their latest risk update
+
+
+def queue_rows(
+    index: ConsoleIndex,
+    horizon_days: float,
+    chosen: QueueFilter,
+    marks: Mapping[str, Mark],
+    page: int,
+    page_size: int,
+) -> tuple[QueuePage, list[QueueRow]]:
+    """One page of the queue: alerts still worth acting on, each with how long its customer
+    has been silent now. Silent for the horizon, a customer is on the win-back list instead."""
+    with index.reading():
+        found = index.book.page(chosen, marks, page, page_size, too_late(index, horizon_days))
+        rows = rows_of(index, found.entries, marks)
+    return found, rows
+
+
+def too_late(index: ConsoleIndex, horizon_days: float) -> TooLate | None:
+    """Open alerts of customers silent for the horizon by the stream's event time."""
+    now = index.history.now
+    if now is None:
+        return None
+    return TooLate(index.history.last_purchase, now - horizon_days * DAY)
+
+
+def rows_of(
+    index: ConsoleIndex, entries: Sequence[QueueEntry], marks: Mapping[str, Mark]
+) -> list[QueueRow]:
+    """Queue rows of these alerts (call while reading the index)."""
+    rows = []
+    for entry in entries:
+        trail = index.history.trails.get(entry.customer_id)
+        stage = trail.stage if trail else entry.lifecycle_stage
+        silent = index.history.days_silent(entry.customer_id)
+        rows.append(QueueRow(entry, entry.alert(), silent, marks.get(entry.alert_id), stage))
+    return rows
+
+
+def customer_page(
+    index: ConsoleIndex,
+    client: syncredis.Redis,
+    settings: Settings,
+    customer_id: str,
+    marks: Mapping[str, Mark],
+) -> dict[str, Any] | None:
+    """State, features, risk trail, timeline and marks of one customer; None if unknown."""
+    keys = StateKeys(settings.redis_namespace)
+    state = read_states(client, keys, [customer_id]).get(customer_id)
+    with index.reading():
+        trail = index.history.trails.get(customer_id)
+        points = trail.points() if trail else []
+        latest = trail.latest if trail else None
+        now = index.history.now
+        alerts = [e.alert() for e in index.book.of_customer(customer_id)]
+        open_ids = {a["alert_id"] for a in alerts if index.book.is_open(a["alert_id"])}
+        recovered = [
+            index.book.recoveries[a["alert_id"]]
+            for a in alerts
+            if a["alert_id"] in index.book.recoveries
+        ]
+    if state is None and not points and not alerts:
+        return None
+    as_of = now if now is not None else (state.last_seen if state else None) or 0.0
+    timeline: list[dict[str, Any]] = []
+    if state is not None:
+        timeline += [
+            {"at": p.at, "kind": "purchase", "text": f"bought for {p.amount:.2f}"}
+            for p in state.recent_purchases
+        ]
+        timeline += [
+            {
+                "at": c.opened_at,
+                "kind": "complaint",
+                "text": f"complaint about {c.category}, severity {c.severity}, now {c.status}"
+                + (f", satisfaction {c.satisfaction}" if c.satisfaction else ""),
+            }
+            for c in state.complaints
+        ]
+    timeline += [
+        {
+            "at": epoch_of(a["timestamp"]),
+            "kind": "alert",
+            "text": f"{a['tier']} alert, risk {a['risk']:.2f}: {a['recommended_action']}",
+        }
+        for a in alerts
+    ]
+    timeline += [
+        {
+            "at": r.recovered_at,
+            "kind": "recovery",
+            "text": f"came back after {r.days_to_recovery:.0f} days, bought for {r.amount:.2f}",
+        }
+        for r in recovered
+    ]
+    timeline.sort(key=lambda item: item["at"], reverse=True)
+    return {
+        "customer_id": customer_id,
+        "state": readable_state(state) if state else None,
+        "features": extract_features(state, as_of, settings.horizon_days) if state else {},
+        "as_of": as_of,
+        "latest": latest,
+        "points": points,
+        "alerts": alerts,
+        "open_alert_ids": open_ids,
+        "marks": {a["alert_id"]: marks[a["alert_id"]] for a in alerts if a["alert_id"] in marks},
+        "timeline": timeline,
+        "last_purchase_days": (
+            (as_of - state.last_purchase) / DAY if state and state.last_purchase else None
+        ),
+    }
+
+
+def kpis(
+    index: ConsoleIndex, settings: Settings, since: float | None, until: float | None
+) -> dict[str, Any]:
+    """What `churnwatch report` computes, over alerts raised in [since, until)."""
+    with index.reading():
+        alerts = list(index.book.entries.values())
+        recoveries = list(index.book.recoveries.values())
+    report = retention_report(alerts, recoveries, None, since, settings.horizon_days, until)
+    weeks: dict[int, list[int]] = {}
+    chosen = {a.alert_id for a in alerts if _within(a.raised_at, since, until)}
+    for alert in alerts:
+        if alert.alert_id in chosen:
+            weeks.setdefault(int(alert.raised_at // (7 * DAY)), [0, 0])[0] += 1
+    for recovery in recoveries:
+        if recovery.alert_id in chosen:
+            weeks.setdefault(int(recovery.recovered_at // (7 * DAY)), [0, 0])[1] += 1
+    report["weekly"] = [
+        {"week_start": week * 7 * DAY, "alerts": counts[0], "recoveries": counts[1]}
+        for week, counts in sorted(weeks.items())
+    ]
+    return report
+
+
+def _within(at: float, since: float | None, until: float | None) -> bool:
+    return (since is None or at >= since) and (until is None or at < until)
+
+
+class SnapshotSummaries:
+    """Each model period's summary, read once: a saved snapshot never changes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._summaries: dict[int, dict[str, Any]] = {}
+
+    def all(self, client: syncredis.Redis, keys: StateKeys) -> list[dict[str, Any]]:
+        with self._lock:
+            for period in snapshot_periods(client, keys):
+                if period not in self._summaries:
+                    snapshot = read_snapshot(client, keys, period)
+                    if snapshot is not None:
+                        self._summaries[period] = snapshot.summary()
+            return [self._summaries[p] for p in sorted(self._summaries)]
+
+
+def model_health(
+    index: ConsoleIndex, client: syncredis.Redis, settings: Settings, cache: SnapshotSummaries
+) -> dict[str, Any]:
+    summaries = cache.all(client, StateKeys(settings.redis_namespace))
+    periods = ModelPeriods(settings.model_update_days)
+    with index.reading():
+        tier_weeks = index.history.tier_weeks()
+        tier_now = index.history.tier_counts()
+    return {
+        "latest": summaries[-1] if summaries else None,
+        "periods": [{**s, "starts": periods.start(int(s["period"]))} for s in summaries],
+        "tier_weeks": tier_weeks,
+        "tier_now": tier_now,
+    }
+
+
+def win_back(settings: Settings) -> tuple[float | None, list[CustomerScore]]:
+    """`churnwatch scores --stage lapsed`: lapsed customers, most value at risk first."""
+    cut, rows = collect_scores(settings)
+    return cut, in_stage(rows, "lapsed")
+
+
+def day(at: float | None) -> str:
+    return as_utc(at).date().isoformat() if at is not None else "-"

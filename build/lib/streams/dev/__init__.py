@@ -1,0 +1,1 @@
+"""Development services: embedded broker and Valkey, the demo runner, synthetic data."""

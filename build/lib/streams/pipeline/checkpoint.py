@@ -1,0 +1,46 @@
+"""The checkpoint: what one step of work changed, committed in a fixed order.
+
+1. Publish the step's outputs and wait until the broker has acknowledged every one.
+2. Save states, schedules, labels, counters and input offsets in one transaction.
+3. With a daily capacity, seal the event-time days every partition has passed, publishing
+   their chosen alerts before marking them sealed.
+4. Acknowledge the input messages, once every period of their release is saved (the engine
+   does this after the release's last checkpoint).
+
+A crash between any two steps repeats work, deduplicated by event and output ids; it never
+loses any: nothing is saved before it is published, nothing acknowledged before it is saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import orjson
+
+from alerts.events import OutputEvent
+from streams.pipeline.ports import AlertDays, Changes, CustomerStore, Outgoing, Publish
+
+
+@dataclass
+class Checkpoint:
+    outputs: list[Outgoing]
+    changes: Changes
+
+    async def commit(
+        self, publish: Publish, store: CustomerStore, alert_days: AlertDays | None, alerts: str
+    ) -> None:
+        await publish(self.outputs)  # 1
+        await store.save(self.changes)  # 2
+        if alert_days is not None:  # 3
+            await alert_days.seal(lambda payloads: publish(sealed(alerts, payloads)))
+
+
+def outgoing(topic: str, events: Sequence[OutputEvent]) -> list[Outgoing]:
+    """Output events as messages keyed by customer id."""
+    return [Outgoing(topic, e.customer_id.encode(), e.model_dump_json().encode()) for e in events]
+
+
+def sealed(topic: str, payloads: list[bytes]) -> list[Outgoing]:
+    """Alerts chosen by the capacity, already serialized."""
+    return [Outgoing(topic, orjson.loads(p)["customer_id"].encode(), p) for p in payloads]

@@ -1,0 +1,54 @@
+"""A message read from an input topic: an event, or a dead letter that says why not."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from streams.pipeline.apply import event_time
+from streams.pipeline.dead_letters import dead_letter
+from streams.pipeline.events import InputEvent, Rejection, decode_event
+from streams.pipeline.ports import Message, Outgoing
+from streams.settings import Settings
+
+log = logging.getLogger(__name__)
+
+EARLIEST_EVENT_TIME = 0.0  # 1970
+
+
+def decode(message: Message, settings: Settings) -> InputEvent | Rejection:
+    """The event in ``message``, or why it is not one.
+
+    >>> from streams.pipeline.partitions import Partition
+    >>> decode(Message(Partition("purchases", 0), 7, None, b"{oops"), Settings()).code
+    'malformed_json'
+    """
+    if message.value is None:
+        return Rejection("malformed_json", "message has no value")
+    decoded = decode_event(message.value, settings.max_message_bytes)
+    if isinstance(decoded, Rejection):
+        return decoded
+    at = event_time(decoded)
+    # a plausibility bound on input, not business logic: event time drives everything else
+    latest_plausible = time.time() + settings.max_future_skew_hours * 3600
+    if not EARLIEST_EVENT_TIME <= at <= latest_plausible:
+        return Rejection(
+            "timestamp_out_of_range",
+            f"{decoded.timestamp.isoformat()} is before 1970 or more than "
+            f"{settings.max_future_skew_hours:g} h in the future",
+        )
+    return decoded
+
+
+def letter_of(message: Message, rejection: Rejection, topic: str) -> Outgoing:
+    """The dead letter of ``message`` for ``topic``: its original bytes, and why."""
+    source, partition = message.partition
+    letter = dead_letter(message.value or b"", rejection, source, partition, message.offset)
+    log.info(
+        "dead letter %s from %s@%s: %s",
+        rejection.code,
+        message.partition,
+        message.offset,
+        rejection.detail,
+    )
+    return Outgoing(topic, message.key, letter.model_dump_json().encode())

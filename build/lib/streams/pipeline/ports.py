@@ -1,0 +1,147 @@
+"""What the engine needs from the world: storage, outputs and message handles, as protocols.
+
+Redis implements the stores for the worker (``streams.storage``), dictionaries implement them
+for the in-process driver (``streams.storage.memory``); Faust implements outputs and handles
+for the worker (``streams.worker``), lists for the driver. The engine sees only these.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from alerts.capacity import Candidate
+from models.labels import LabelledExample
+from models.registry import ModelSnapshot
+from models.state import CustomerState
+from streams.pipeline.events import InputEvent
+from streams.pipeline.partitions import Partition
+from streams.pipeline.processor import DueCheck
+
+
+@dataclass(frozen=True)
+class Message:
+    """An input message as read: where it sits, its bytes, and what acknowledges it."""
+
+    partition: Partition
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    handle: Any = None
+
+
+@dataclass(frozen=True)
+class Held:
+    """A valid event waiting for event time to reach it, with the message it came in."""
+
+    event: InputEvent
+    message: Message
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One output message."""
+
+    topic: str
+    key: bytes | None
+    value: bytes
+
+
+@dataclass
+class Changes:
+    """Everything one checkpoint saves, in one transaction.
+
+    ``states`` pairs each customer with their partition number; ``checks_through`` is how far
+    inactivity checks have run, saved as the worker's and each ``owned`` partition's
+    watermark; ``applied`` is the event time of the latest event applied; ``offsets`` the
+    input offsets up to which everything is applied; ``labels`` go to the bucket of the period
+    they became known in, never before ``labels_not_before``.
+    """
+
+    states: list[tuple[int, CustomerState]] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+    checks_through: float | None = None
+    offsets: dict[Partition, int] = field(default_factory=dict)
+    labels: list[LabelledExample] = field(default_factory=list)
+    labels_not_before: int = 0
+    candidates: list[Candidate] = field(default_factory=list)
+    owned: frozenset[int] = frozenset()
+    applied: float | None = None
+
+
+class CustomerStore(Protocol):
+    """Customer states, their inactivity schedules, counters and input progress."""
+
+    async def load(self, customer_ids: Iterable[str]) -> dict[str, CustomerState]: ...
+
+    async def watermark(self) -> float | None:
+        """The furthest watermark any worker has saved."""
+
+    async def applied(self) -> float | None:
+        """The event time of the latest event any worker has applied."""
+
+    async def resume_point(self, partitions: Iterable[int]) -> float | None:
+        """The least saved watermark of ``partitions``: where event time resumes for them."""
+
+    async def completed_offsets(self, partitions: Iterable[Partition]) -> dict[Partition, int]:
+        """Per input partition, the offset up to which every message is applied."""
+
+    async def due_checks(
+        self, partitions: Iterable[int], up_to: float, limit: int
+    ) -> list[tuple[int, DueCheck]]:
+        """Checks due by ``up_to``, at most ``limit`` per partition, in (due, customer) order."""
+
+    async def save(self, changes: Changes) -> None:
+        """Save ``changes`` atomically: all of them, or (after a crash) none."""
+
+
+class ModelStore(Protocol):
+    """Model snapshots, one per period of event time, shared by every worker."""
+
+    async def snapshot_for(self, period: int, owned: Iterable[int]) -> ModelSnapshot:
+        """Snapshot ``period``: trained once every partition has reached it."""
+
+    async def mark_progress(self, partitions: Iterable[int], until: float) -> None:
+        """Everything before ``until`` in these partitions is processed and saved."""
+
+    async def furthest_progress(self) -> float | None: ...
+
+
+Publish = Callable[[Sequence[Outgoing]], Awaitable[None]]
+
+
+class AlertDays(Protocol):
+    """The daily alert capacity: candidates wait for their day to be sealed."""
+
+    async def seal(self, publish: Callable[[list[bytes]], Awaitable[None]]) -> int:
+        """Select every day all partitions have passed; publish its alerts; return how many."""
+
+
+class Acks(Protocol):
+    """Holding a message keeps its offset uncommitted until it is acknowledged."""
+
+    def hold(self, handle: Any) -> None: ...
+
+    def ack(self, handle: Any) -> None: ...
+
+
+class NoAcks:
+    """For a runtime with no offsets to commit (the in-process driver)."""
+
+    def hold(self, handle: Any) -> None:
+        pass
+
+    def ack(self, handle: Any) -> None:
+        pass
+
+
+class Observer:
+    """What the engine reports as it works; the worker turns it into metrics."""
+
+    def counted(self, counts: Counter[str]) -> None:
+        pass
+
+    def serving(self, snapshot: ModelSnapshot) -> None:
+        pass

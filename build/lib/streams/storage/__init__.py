@@ -1,0 +1,1 @@
+"""Storage: keys and encodings, customer store, model snapshots, alert days; Redis and memory."""
