@@ -25,6 +25,8 @@ COLORS = {
     "ece": "#d35400",
     "alerts": "#e67e22",
     "recoveries": "#27ae60",
+    "precision": "#2c7fb8",
+    "recapture": "#27ae60",
     "observed": "#2c7fb8",
     "perfect": "#95a5a6",
 }
@@ -37,6 +39,7 @@ def spec(
     time: bool = True,
     bars: bool = False,
     y_range: tuple[float, float] | None = None,
+    x_labels: Sequence[str] | None = None,
 ) -> str:
     """One chart as the JSON ``console.js`` reads.
 
@@ -55,6 +58,8 @@ def spec(
     }
     if y_range is not None:
         body["y_range"] = list(y_range)
+    if x_labels is not None:
+        body["x_labels"] = list(x_labels)
     return orjson.dumps(body).decode()
 
 
@@ -117,4 +122,21 @@ def weekly_outcomes(weekly: Sequence[dict[str, Any]]) -> str:
         [w["week_start"] for w in weekly],
         {"alerts": [w["alerts"] for w in weekly], "recoveries": [w["recoveries"] for w in weekly]},
         bars=True,
+    )
+
+
+def outcomes(groups: dict[str, dict[str, Any]], title: str) -> str:
+    """Precision and recapture of each group of judged alerts (by tier, or by action)."""
+    names = list(groups)
+    return spec(
+        title,
+        list(range(len(names))),
+        {
+            "precision": [groups[n]["precision"] for n in names],
+            "recapture": [groups[n]["recapture_rate"] for n in names],
+        },
+        time=False,
+        bars=True,
+        y_range=(0.0, 1.0),
+        x_labels=names,
     )

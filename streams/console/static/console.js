@@ -4,19 +4,29 @@
     if (el.dataset.drawn) return;
     var spec = JSON.parse(el.dataset.chart);
     var width = Math.max(320, el.clientWidth || 640);
-    var series = [{}].concat(spec.series.map(function (s) {
+    var pair = spec.bars && spec.series.length === 2;
+    var series = [{}].concat(spec.series.map(function (s, i) {
       var line = { label: s.label, stroke: s.color, width: 2, spanGaps: true };
       if (spec.bars) {
         line.fill = s.color + "99";
-        line.paths = uPlot.paths.bars({ size: [0.6, 60] });
+        // two series side by side, left and right of their x, instead of one over the other
+        line.paths = uPlot.paths.bars({ size: [pair ? 0.4 : 0.6, 60], align: pair ? (i ? 1 : -1) : 0 });
+        line.points = { show: false };
       }
       return line;
     }));
     var scales = { x: { time: spec.time } };
     if (spec.y_range) scales.y = { range: spec.y_range };
+    var xAxis = {};
+    if (spec.x_labels) {
+      // categories: one bar group per label, the axis naming them
+      scales.x = { time: false, range: [-0.5, spec.x.length - 0.5] };
+      xAxis = { splits: function () { return spec.x; },
+                values: function (u, splits) { return splits.map(function (i) { return spec.x_labels[i]; }); } };
+    }
     var opts = {
       title: spec.title, width: width, height: 260, series: series, scales: scales,
-      axes: [{}, { size: 50 }], legend: { live: true }
+      axes: [xAxis, { size: 50 }], legend: { live: true }
     };
     var data = [spec.x].concat(spec.series.map(function (s) { return s.values; }));
     el.dataset.drawn = "1";
