@@ -1,1 +1,0 @@
-"""Output events and the alert policy: when a score becomes an alert, and what it says."""

@@ -1,1 +1,0 @@
-"""Pure churn logic: customer state, features, scorers. No Kafka, Faust or Redis imports."""

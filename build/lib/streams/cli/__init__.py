@@ -1,1 +1,0 @@
-"""The ``churnwatch`` command line."""

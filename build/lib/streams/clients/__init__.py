@@ -1,1 +1,0 @@
-"""Broker clients (kafka-python): topics, producing files, reading topics back, security."""

@@ -1,1 +1,0 @@
-"""Development services: embedded broker and Valkey, the demo runner, synthetic data."""

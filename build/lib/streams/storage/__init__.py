@@ -1,1 +1,0 @@
-"""Storage: keys and encodings, customer store, model snapshots, alert days; Redis and memory."""

@@ -1,1 +1,0 @@
-"""The Faust worker: the app, its adapter to Faust and aiokafka, publishing, metrics, health."""
