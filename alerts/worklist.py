@@ -135,6 +135,9 @@ class TooLate:
     last_purchase: Mapping[str, float]
     cutoff: float
 
+    def covers(self, customer_id: str) -> bool:
+        return self.last_purchase.get(customer_id, math.inf) <= self.cutoff
+
 
 @dataclass(frozen=True)
 class QueuePage:
@@ -253,7 +256,7 @@ class AlertBook:
         check_fields = not chosen.any_alert
         check_marks = bool(marks) or chosen.mark in ("contacted", "dismissed")
         for entry in self.open:
-            if last_purchase.get(entry.customer_id, math.inf) <= cutoff:
+            if last_purchase.get(entry.customer_id, math.inf) <= cutoff:  # TooLate.covers
                 continue
             if check_fields and not chosen.fits(entry):
                 continue

@@ -17,8 +17,9 @@ from alerts.assessment import CustomerScore
 from alerts.events import as_utc
 from alerts.marks import Mark
 from alerts.report import retention_report
-from alerts.worklist import QueueEntry, QueueFilter, QueuePage, TooLate
+from alerts.worklist import QueueEntry, QueueFilter, QueuePage, RecoveryEntry, TooLate
 from models.features import DAY, extract_features
+from models.state import CustomerState
 from streams.console.index import ConsoleIndex, epoch_of
 from streams.pipeline.periods import ModelPeriods
 from streams.settings import Settings
@@ -90,8 +91,12 @@ def customer_page(
         points = trail.points() if trail else []
         latest = trail.latest if trail else None
         now = index.history.now
-        alerts = [e.alert() for e in index.book.of_customer(customer_id)]
-        open_ids = {a["alert_id"] for a in alerts if index.book.is_open(a["alert_id"])}
+        entries = list(index.book.of_customer(customer_id))
+        late = too_late(index, settings.horizon_days)
+        expired = late is not None and late.covers(customer_id)
+        alerts = [e.alert() for e in entries]
+        # open as the queue counts it: not answered, not replaced, not too late
+        open_ids = {e.alert_id for e in entries if index.book.is_open(e.alert_id) and not expired}
         recovered = [
             index.book.recoveries[a["alert_id"]]
             for a in alerts
@@ -100,6 +105,29 @@ def customer_page(
     if state is None and not points and not alerts:
         return None
     as_of = now if now is not None else (state.last_seen if state else None) or 0.0
+    timeline = _timeline(state, alerts, recovered)
+    return {
+        "customer_id": customer_id,
+        "state": readable_state(state) if state else None,
+        "features": extract_features(state, as_of, settings.horizon_days) if state else {},
+        "as_of": as_of,
+        "latest": latest,
+        "points": points,
+        "alerts": alerts,
+        "open_alert_ids": open_ids,
+        "marks": {a["alert_id"]: marks[a["alert_id"]] for a in alerts if a["alert_id"] in marks},
+        "timeline": timeline,
+        "last_purchase_days": (
+            (as_of - state.last_purchase) / DAY if state and state.last_purchase else None
+        ),
+    }
+
+
+def _timeline(
+    state: CustomerState | None, alerts: list[dict[str, Any]], recovered: list[RecoveryEntry]
+) -> list[dict[str, Any]]:
+    """What happened to the customer, newest first: the purchases and complaints their state
+    keeps, and every alert and recovery."""
     timeline: list[dict[str, Any]] = []
     if state is not None:
         timeline += [
@@ -132,21 +160,7 @@ def customer_page(
         for r in recovered
     ]
     timeline.sort(key=lambda item: item["at"], reverse=True)
-    return {
-        "customer_id": customer_id,
-        "state": readable_state(state) if state else None,
-        "features": extract_features(state, as_of, settings.horizon_days) if state else {},
-        "as_of": as_of,
-        "latest": latest,
-        "points": points,
-        "alerts": alerts,
-        "open_alert_ids": open_ids,
-        "marks": {a["alert_id"]: marks[a["alert_id"]] for a in alerts if a["alert_id"] in marks},
-        "timeline": timeline,
-        "last_purchase_days": (
-            (as_of - state.last_purchase) / DAY if state and state.last_purchase else None
-        ),
-    }
+    return timeline
 
 
 def kpis(
