@@ -15,7 +15,9 @@ with two workers sharing the partitions (two_workers_eps), and worker_rss_mb_by_
 the worker's RSS after as many events over a tenth and ten times the customers asked (the
 generator caps how far apart they can be: 8,000 and 64,089 customers for 100,000 events).
 worker_cpu_us_per_event (and faust_floor_cpu_us_per_event, the same for the floor agent) is
-CPU time per event, steadier than events/s on a shared machine.
+CPU time per event, steadier than events/s on a shared machine; pipeline_vs_faust_floor and
+worker_cpu_vs_faust_floor compare the engine with Faust alone, in the same run (the share of
+the worker's time spent training comes from `python -m benchmarks.profile_worker`).
 """
 
 from __future__ import annotations
@@ -344,6 +346,9 @@ def run(settings: Settings, total: int, customers: int, rate: float) -> dict[str
         "naive_eps": round(naive),
         "pipeline_eps": round(one.rate.eps),
         "pipeline_vs_naive": round(one.rate.eps / naive, 2),
+        # the ratios that matter (issue 25): the engine against what Faust alone costs
+        "pipeline_vs_faust_floor": round(one.rate.eps / floor.eps, 2),
+        "worker_cpu_vs_faust_floor": _ratio(one.rate.cpu_us_per_event, floor.cpu_us_per_event),
         "worker_cpu_us_per_event": _rounded(one.rate.cpu_us_per_event),
         "two_workers_eps": round(two.rate.eps),
         "two_workers_cpu_us_per_event": _rounded(two.rate.cpu_us_per_event),
@@ -354,6 +359,10 @@ def run(settings: Settings, total: int, customers: int, rate: float) -> dict[str
         "worker_rss_mb": round(one.worker_rss_mb, 1),
         "worker_rss_mb_by_customers": dict(memory),
     }
+
+
+def _ratio(part: float | None, whole: float | None) -> float | None:
+    return round(part / whole, 2) if part is not None and whole else None
 
 
 def _rss_for(settings: Settings, lines: list[bytes]) -> tuple[str, float]:
