@@ -68,10 +68,9 @@ class QueueQuery:
         )
 
 
-def create_console(settings: Settings, index: ConsoleIndex | None = None) -> FastAPI:
-    """The console on ``settings``' Redis; with no ``index`` given, one fed from the topics."""
-    follow = index is None
-    index = index or ConsoleIndex()
+def create_console(settings: Settings) -> FastAPI:
+    """The console on ``settings``' topics and Redis."""
+    index = ConsoleIndex()
     client = connect_sync(settings)
     keys = StateKeys(settings.redis_namespace)
     marks = RedisMarks(client, keys)
@@ -80,14 +79,12 @@ def create_console(settings: Settings, index: ConsoleIndex | None = None) -> Fas
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        feed = TopicFeed(settings, index) if follow else None
-        if feed:
-            feed.start()
+        feed = TopicFeed(settings, index)
+        feed.start()
         try:
             yield
         finally:
-            if feed:
-                feed.stop()
+            feed.stop()
             client.close()
 
     app = FastAPI(title="churnwatch console", lifespan=lifespan, docs_url=None, redoc_url=None)

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import base64
 import os
+import signal
+import subprocess
+import sys
 import time
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +19,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from streams.clients.kafka_io import ensure_topics, produce_lines, read_topic, route_lines
+from streams.dev.ports import free_port
 from streams.dev.runner import WorkerProcess, wait_until_processed
 from streams.dev.synthetic import generate_events
 from streams.topics import TopicNames
@@ -115,6 +119,7 @@ def test_the_queue_lives_marks_last_and_customer_pages_show_history(settings_fac
 
             # a holdout alert cannot be marked contacted; another one can, with a note
             holdout_row = browser.find_element(By.CSS_SELECTOR, "tr.alert.holdout")
+            holdout_id = holdout_row.get_attribute("data-alert-id")
             options = holdout_row.find_elements(By.CSS_SELECTOR, "select[name=status] option")
             assert [o.get_attribute("value") for o in options] == ["dismissed"]
             row = browser.find_element(By.CSS_SELECTOR, "tr.alert:not(.holdout)")
@@ -148,9 +153,7 @@ def test_the_queue_lives_marks_last_and_customer_pages_show_history(settings_fac
         )
         assert kpis.status_code == 200 and "Retention KPIs" in kpis.text
         assert httpx.get(f"{console.url}/kpis", params={"since": "June"}).status_code == 400
-        refused = _bad_marks(
-            console.url, holdout_row_id=_holdout_id(console.url), good_id=marked_id
-        )
+        refused = _bad_marks(console.url, holdout_row_id=holdout_id, good_id=marked_id)
         assert refused == {
             "unknown": 404,
             "holdout": 400,
@@ -180,16 +183,6 @@ def test_the_queue_lives_marks_last_and_customer_pages_show_history(settings_fac
             console.stop()
 
 
-def _holdout_id(url: str) -> str:
-    page = httpx.get(f"{url}/?per_page=500").text
-    marker = 'class="alert tier-'
-    for chunk in page.split(marker)[1:]:
-        head = chunk.split(">", 1)[0]
-        if " holdout" in head:
-            return head.split('data-alert-id="', 1)[1].split('"', 1)[0]
-    raise AssertionError("no holdout alert in the queue")
-
-
 def _bad_marks(url: str, holdout_row_id: str, good_id: str) -> dict[str, int]:
     answers = {
         "unknown": httpx.post(f"{url}/alerts/no-such-alert/mark", data={"status": "contacted"}),
@@ -212,9 +205,6 @@ def test_without_its_token_a_console_beyond_loopback_answers_401(settings_factor
     settings = settings_factory()
     refused = ConsoleProcess(settings, host="0.0.0.0")
     environment = {**os.environ, **refused.settings.as_environment()}
-    import subprocess
-    import sys
-
     done = subprocess.run(
         [sys.executable, "-m", "streams.cli.main", "console"],
         env=environment,
@@ -248,12 +238,6 @@ def test_without_its_token_a_console_beyond_loopback_answers_401(settings_factor
 def test_demo_console_ends_with_a_url_that_shows_the_demo_queue(services):
     """`churnwatch demo --console`, as a new user runs it (the README's screenshots)."""
     require_chromium()
-    import signal
-    import subprocess
-    import sys
-
-    from streams.dev.ports import free_port
-
     port = free_port()
     environment = {
         **os.environ,
