@@ -109,8 +109,15 @@ def runtime_jars() -> Path:
 
 
 def cluster_id() -> str:
-    """A KRaft cluster id: 16 random bytes, URL-safe base64 without padding, as Kafka's own."""
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    """A KRaft cluster id: 16 random bytes, URL-safe base64 without padding, as Kafka's own.
+
+    Like Kafka's ``Uuid.randomUuid`` it never starts with ``-``: the storage tool's
+    argument parser would read such an id as an option (one id in 64 did).
+    """
+    while True:
+        candidate = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not candidate.startswith("-"):
+            return candidate
 
 
 @dataclass
