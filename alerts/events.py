@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, NonNegativeFloat
 
 from alerts.tiers import Tier
+from models.drift import Signal
 from models.lifecycle import Stage
 
 SCHEMA_VERSION = 1
@@ -120,6 +121,33 @@ class CustomerRecovered(_OutputEvent):
 
 
 OutputEvent = RiskUpdate | ChurnAlert | CustomerRecovered
+
+
+class ModelDrift(BaseModel):
+    """The labels of a model period say the shop has changed; on the ``model-events`` topic.
+
+    Published by the worker that trains the period, before its snapshot is saved: a retry
+    repeats it with the same ``drift_id``.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    schema_version: int = Field(SCHEMA_VERSION, description="Bumped on incompatible changes.")
+    type: Literal["model_drift"] = "model_drift"
+    drift_id: str
+    timestamp: AwareDatetime = Field(
+        description="Event time the period whose labels showed it ended."
+    )
+    period: int = Field(description="The model period whose labels showed the change.")
+    detector: str = Field(examples=["ADWIN"])
+    signal: Signal = Field(
+        description="log_loss: the serving model's per-label log loss (capped at -ln 0.01, "
+        "scaled to [0, 1]); label_rate: the share of labels that are churn."
+    )
+    before: float = Field(description="The signal's mean over the detector's window before.")
+    after: float = Field(description="Its mean over the window it kept: since the change.")
+    labels: int = Field(ge=0, description="Labels of the period.")
+    relearn_from_period: int = Field(description="The refit learns only from this period on.")
 
 
 def as_utc(epoch_seconds: float) -> datetime:

@@ -8,11 +8,12 @@ from typing import Any
 import orjson
 from pydantic import BaseModel
 
-from alerts.events import ChurnAlert, CustomerRecovered, RiskUpdate
+from alerts.events import ChurnAlert, CustomerRecovered, ModelDrift, RiskUpdate
 
 PUBLISHED: dict[str, type[BaseModel]] = {
     "churn_alert": ChurnAlert,
     "customer_recovered": CustomerRecovered,
+    "model_drift": ModelDrift,
     "risk_update": RiskUpdate,
 }
 

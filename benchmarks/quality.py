@@ -45,6 +45,14 @@ def _judge(truth: dict[str, bool], scores: dict[str, float]) -> dict[str, float]
     }
 
 
+def _judge_learned(truth: dict[str, bool], risk: dict[str, float]) -> dict[str, float]:
+    """ROC AUC, average precision, ECE and the share of risks >= 0.999 of one learned model."""
+    return _judge(truth, risk) | {
+        "ece": round(expected_calibration_error(calibration(truth, risk)), 4),
+        "share_at_risk_0_999": round(sum(r >= SATURATED for r in risk.values()) / len(risk), 4),
+    }
+
+
 def calibration(truth: dict[str, bool], risk: dict[str, float]) -> list[dict[str, float]]:
     """Predicted against observed churn rate in deciles of predicted risk (ties by id)."""
     customers = sorted(truth)
@@ -82,6 +90,10 @@ def evaluate_cut(
             "gradient_boosting": _judge(
                 truth, baselines.gradient_boosting(transactions, cut, horizon)
             ),
+        },
+        "learned_models": {
+            name: _judge_learned(truth, {s.customer_id: s.risk for s in rows})
+            for name, rows in result.learned.items()
         },
         "ece": round(expected_calibration_error(deciles), 4),
         "share_at_risk_0_999": round(sum(r >= SATURATED for r in engine.values()) / len(engine), 4),
@@ -144,6 +156,23 @@ def main(argv: list[str] | None = None) -> int:
             f"{row['share_at_risk_0_999']:.2%}",
         )
     console.print(table)
+    learned = Table(title="every learned model on the same customers: ROC AUC / AP / ECE")
+    models = list(rows[0]["learned_models"])
+    for column in ("H", "cut", "served", *models):
+        learned.add_column(column)
+    for row in rows:
+        learned.add_row(
+            str(row["horizon_days"]),
+            row["cut"],
+            row["model_version"],
+            *(
+                "{roc_auc:.4f} / {average_precision:.4f} / {ece:.3f}".format(
+                    **row["learned_models"][m]
+                )
+                for m in models
+            ),
+        )
+    console.print(learned)
     for row in rows:
         best, auc = best_baseline(row)
         console.print(

@@ -7,7 +7,7 @@ scores are judged against.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import orjson
@@ -26,13 +26,15 @@ from streams.topics import TopicNames
 
 @dataclass
 class CutResult:
-    """The engine's scores at a cut, the heuristic's on the same state, and the model summary."""
+    """The engine's scores at a cut, the heuristic's and every learned model's on the same
+    state, and the model summary."""
 
     cut: float
     engine: list[CustomerScore]
     heuristic: list[CustomerScore]
     model: dict[str, object] | None
     elapsed_s: float
+    learned: dict[str, list[CustomerScore]] = field(default_factory=dict)
 
 
 def event_seconds(event: dict[str, object]) -> float:
@@ -51,8 +53,17 @@ def replay_until(settings: Settings, events: Sequence[dict[str, object]], cut: f
         _, engine_scores = collect_scores(run_settings, at)
         _, heuristic = collect_scores(run_settings, at, HeuristicScorer())
         snapshot = snapshot_as_of(run_settings, cut)
+        learned = {}
+        if snapshot is not None:
+            for name in snapshot.learned_models:
+                learned[name] = collect_scores(run_settings, at, snapshot.scorer_of(name))[1]
     return CutResult(
-        cut, engine_scores, heuristic, snapshot.summary() if snapshot else None, run.elapsed_s
+        cut,
+        engine_scores,
+        heuristic,
+        snapshot.summary() if snapshot else None,
+        run.elapsed_s,
+        learned,
     )
 
 

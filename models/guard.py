@@ -1,8 +1,8 @@
-"""Which scorer serves: the learned model only while it beats the heuristic on recent labels.
+"""Which scorer serves: a learned model only while it beats the heuristic on recent labels.
 
-Both are judged by progressive validation on the same labels: each period's new labels are
-scored by the learned model as it was before learning them, and by the heuristic. Per
-period, the gains in ROC AUC and in log loss of the learned model over the heuristic are
+All are judged by progressive validation on the same labels: each period's new labels are
+scored by every learned model as it was before learning them, and by the heuristic. Per
+period, the gains in ROC AUC and in log loss of each learned model over the heuristic are
 averaged, exponentially, over recent periods of event time (not over a count of labels, so the
 verdict does not depend on how many customers there are).
 """
@@ -10,7 +10,8 @@ verdict does not depend on how many customers there are).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.stats import rankdata
@@ -39,41 +40,23 @@ def log_loss(churned: np.ndarray, risk: np.ndarray) -> float:
 
 
 @dataclass
-class ScorerGuard:
-    """Running comparison of the learned model (challenger) with the heuristic (champion).
-
-    Examples
-    --------
-    >>> guard = ScorerGuard()
-    >>> churned = np.array([True, True, False, False])
-    >>> guard.serves_model
-    False
-    >>> model, heuristic = np.array([0.9, 0.8, 0.2, 0.1]), np.array([0.6, 0.4, 0.5, 0.3])
-    >>> guard.compare(churned, model, heuristic, period_days=7.0)
-    >>> guard.serves_model, guard.why().startswith("the learned model beats the heuristic")
-    (True, True)
-    """
+class Standing:
+    """One learned model's running gains over the heuristic, in ROC AUC and in log loss."""
 
     auc_gain: float | None = None
     log_loss_gain: float | None = None
-    periods_compared: int = 0
 
-    def compare(
-        self, churned: np.ndarray, model: np.ndarray, heuristic: np.ndarray, period_days: float
+    def fold(
+        self, churned: np.ndarray, risk: np.ndarray, heuristic: np.ndarray, keep: float
     ) -> None:
-        """Fold in one period's labels, scored by both before the model learned them."""
-        if not len(churned):
-            return
-        keep = 0.5 ** (period_days / HALF_LIFE_DAYS)
-        model_auc, heuristic_auc = roc_auc(churned, model), roc_auc(churned, heuristic)
-        if model_auc is not None and heuristic_auc is not None:
-            self.auc_gain = _blend(self.auc_gain, model_auc - heuristic_auc, keep)
-        gain = log_loss(churned, heuristic) - log_loss(churned, model)
+        auc, heuristic_auc = roc_auc(churned, risk), roc_auc(churned, heuristic)
+        if auc is not None and heuristic_auc is not None:
+            self.auc_gain = _blend(self.auc_gain, auc - heuristic_auc, keep)
+        gain = log_loss(churned, heuristic) - log_loss(churned, risk)
         self.log_loss_gain = _blend(self.log_loss_gain, gain, keep)
-        self.periods_compared += 1
 
     @property
-    def serves_model(self) -> bool:
+    def beats_heuristic(self) -> bool:
         return (
             self.auc_gain is not None
             and self.log_loss_gain is not None
@@ -81,14 +64,91 @@ class ScorerGuard:
             and self.log_loss_gain > 0
         )
 
-    def why(self) -> str:
-        if self.auc_gain is None or self.log_loss_gain is None:
-            return "no labels of both outcomes compared yet"
-        verdict = "beats" if self.serves_model else "does not beat"
+    def beats(self, other: Standing) -> bool:
+        """Better than ``other`` in both ROC AUC and log loss on the same recent labels."""
         return (
-            f"the learned model {verdict} the heuristic on recent labels "
-            f"(ROC AUC {self.auc_gain:+.3f}, log loss {-self.log_loss_gain:+.3f})"
+            self.beats_heuristic
+            and other.auc_gain is not None
+            and other.log_loss_gain is not None
+            and self.auc_gain > other.auc_gain  # type: ignore[operator]
+            and self.log_loss_gain > other.log_loss_gain  # type: ignore[operator]
         )
+
+
+@dataclass
+class ScorerGuard:
+    """Running comparison of the learned models with the heuristic, and which one serves.
+
+    The incumbent (the first model compared, the per-period refit) serves while it beats the
+    heuristic; a challenger replaces it only while it beats the heuristic *and* the incumbent
+    on both measures, so a challenger level with the incumbent never flips what serves.
+
+    Examples
+    --------
+    >>> guard = ScorerGuard()
+    >>> churned = np.array([True, True, False, False])
+    >>> guard.chosen is None
+    True
+    >>> model, heuristic = np.array([0.9, 0.8, 0.2, 0.1]), np.array([0.6, 0.4, 0.5, 0.3])
+    >>> guard.compare(churned, {"logreg": model}, heuristic, period_days=7.0)
+    >>> guard.chosen, guard.why().startswith("logreg beats the heuristic")
+    ('logreg', True)
+    """
+
+    standings: dict[str, Standing] = field(default_factory=dict)
+    periods_compared: int = 0
+
+    def compare(
+        self,
+        churned: np.ndarray,
+        models: Mapping[str, np.ndarray],
+        heuristic: np.ndarray,
+        period_days: float,
+    ) -> None:
+        """Fold in one period's labels, scored by every model before any learned them."""
+        if not len(churned):
+            return
+        keep = 0.5 ** (period_days / HALF_LIFE_DAYS)
+        for name, risk in models.items():
+            self.standings.setdefault(name, Standing()).fold(churned, risk, heuristic, keep)
+        self.periods_compared += 1
+
+    @property
+    def chosen(self) -> str | None:
+        """The learned model that serves, or None for the heuristic."""
+        if not self.standings:
+            return None
+        incumbent, *challengers = self.standings
+        best = incumbent if self.standings[incumbent].beats_heuristic else None
+        for name in challengers:
+            standing = self.standings[name]
+            if (best is None and standing.beats_heuristic) or (
+                best is not None and standing.beats(self.standings[best])
+            ):
+                best = name
+        return best
+
+    def why(self) -> str:
+        if not any(s.beats_heuristic or s.auc_gain is not None for s in self.standings.values()):
+            return "no labels of both outcomes compared yet"
+        chosen = self.chosen
+        if chosen is None:
+            return "no learned model beats the heuristic on recent labels"
+        standing = self.standings[chosen]
+        return (
+            f"{chosen} beats the heuristic on recent labels "
+            f"(ROC AUC {standing.auc_gain:+.3f}, log loss {-(standing.log_loss_gain or 0.0):+.3f})"
+        )
+
+    def table(self) -> dict[str, dict[str, float | None]]:
+        """Every model's running gains over the heuristic (positive: better)."""
+        return {
+            name: {
+                "roc_auc_gain": None if s.auc_gain is None else round(s.auc_gain, 4),
+                "log_loss_gain": None if s.log_loss_gain is None else round(s.log_loss_gain, 4),
+            }
+            for name, s in self.standings.items()
+        }
 
 
 def _blend(average: float | None, value: float, keep: float) -> float:

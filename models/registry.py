@@ -1,4 +1,4 @@
-"""Model snapshots: the learned model at one event-time boundary, its metrics, and who serves.
+"""Model snapshots: the learned models at one event-time boundary, their metrics, and who serves.
 
 Snapshot ``k`` has learned exactly the labels that became known before ``k`` periods of event
 time, in a fixed order, so every worker scoring period ``k`` uses the same model and a replay
@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
+import numpy as np
 from river import metrics
 
 from models.calibration import CalibratedScorer, Calibration
+from models.challengers import RiverChallenger, default_challengers
+from models.drift import Drift, DriftWatch
 from models.guard import ScorerGuard
 from models.heuristic import HeuristicScorer
 from models.online import INPUT_NAMES, LogisticChurnModel
@@ -22,11 +25,14 @@ from models.scorer import ChurnScorer
 from models.training import Bucket
 
 METRICS_WINDOW = 2000
+MAX_DRIFTS = 50
+RIVER_LINEAR = "river-logreg"  # explains the River tree's scores, which has no per-input pushes
 
 
 @dataclass
 class ProgressiveMetrics:
-    """Metrics of the learned model on each label before it learns it (progressive validation)."""
+    """River metrics of one learned model on each label before it learns it (progressive
+    validation)."""
 
     roc_auc: metrics.RollingROCAUC = field(
         default_factory=lambda: metrics.RollingROCAUC(window_size=METRICS_WINDOW)
@@ -51,28 +57,36 @@ class ProgressiveMetrics:
 
 @dataclass
 class ModelSnapshot:
-    """The learned model as of ``period`` boundaries of event time, and which scorer serves.
+    """The learned models as of ``period`` boundaries of event time, and which scorer serves.
 
     Parameters
     ----------
     period
         Boundary index: this snapshot knows the labels known before ``period * period_days``.
     min_labels
-        Labels of each class the learned model must have seen before it may serve.
+        Labels of each class the learned models must have seen before one may serve.
     period_days
         Length of a model period in days of event time.
     horizon_days
         The churn horizon: customers silent less than this are active.
+    window_periods
+        Periods of labels the refit and the calibrations see.
     """
 
     period: int
     min_labels: int
     period_days: float = 7.0
     horizon_days: float = 90.0
+    window_periods: int = 26
     model: LogisticChurnModel = field(default_factory=LogisticChurnModel)
+    challengers: dict[str, RiverChallenger] = field(default_factory=default_challengers)
     labels_seen: dict[str, int] = field(default_factory=lambda: {"churned": 0, "retained": 0})
-    metrics: ProgressiveMetrics = field(default_factory=ProgressiveMetrics)
+    metrics: dict[str, ProgressiveMetrics] = field(default_factory=dict)
     guard: ScorerGuard = field(default_factory=ScorerGuard)
+    drift: DriftWatch | None = None
+    # the changes found, newest last, and the first period the refit learns from since one
+    drifts: list[Drift] = field(default_factory=list)
+    relearn_from: int | None = None
     online_since_period: int | None = None
     # quantiles of the serving scorer's risk over the active customers of the training window
     active_risks: tuple[float, ...] = ()
@@ -80,20 +94,30 @@ class ModelSnapshot:
     # how the scorer that served scored this period's new labels, before learning them
     validation: dict[str, object] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if self.drift is None:
+            horizon_periods = math.ceil(self.horizon_days / self.period_days)
+            self.drift = DriftWatch(arm_after_periods=horizon_periods)
+
     @property
     def is_warm(self) -> bool:
         return min(self.labels_seen.values()) >= self.min_labels
 
     @property
+    def serving(self) -> str | None:
+        """The learned model that serves (once warm, and only while it beats the heuristic)."""
+        return self.guard.chosen if self.is_warm else None
+
+    @property
     def serves_model(self) -> bool:
-        """The learned model serves once warm, and only while it beats the heuristic."""
-        return self.is_warm and self.guard.serves_model
+        return self.serving is not None
 
     @property
     def version(self) -> str:
-        """What scores: the learned model, or the heuristic and why (cold, or guarded)."""
-        if self.serves_model:
-            return f"{self.model.version}.p{self.period}"
+        """What scores: a learned model, or the heuristic and why (cold, or guarded)."""
+        serving = self.serving
+        if serving is not None:
+            return f"{serving}.p{self.period}"
         why = "guarded" if self.is_warm else "cold"
         return f"{HeuristicScorer().version}.{why}.p{self.period}"
 
@@ -102,72 +126,112 @@ class ModelSnapshot:
             return f"the heuristic serves until {self.min_labels} labels of each outcome"
         return self.guard.why()
 
-    def learn(self, bucket: Bucket, window: Bucket, period: int) -> None:
-        """Learn one period's labels and become snapshot ``period``.
+    def learn(self, bucket: Bucket, window: Bucket, period: int) -> list[Drift]:
+        """Learn one period's labels and become snapshot ``period``; return the drifts found.
 
-        First the labels are scored by the model as it stands and by the heuristic (progressive
-        validation: neither has seen them); then the model is refitted on ``window``, the
-        training labels ending with these.
+        First the labels are scored by every model as it stands and by the heuristic
+        (progressive validation: none has seen them); then the refit is fitted again on
+        ``window``, the training labels ending with these, and the River learners learn them.
         """
+        found: list[Drift] = []
         if len(bucket):
+            raw = {name: c.raw_risk(bucket.rows) for name, c in self.challengers.items()}
             if sum(self.labels_seen.values()):
-                self._validate(bucket)
+                found = self._validate(bucket, raw, period - 1)
             churned = int(bucket.churned.sum())
             self.labels_seen["churned"] += churned
             self.labels_seen["retained"] += len(bucket) - churned
             if window.churned.any() and not window.churned.all():
                 self.model.fit(window.rows, window.churned)
+            for name, challenger in self.challengers.items():
+                challenger.learn(period - 1, bucket, raw[name], self.window_periods)
             self.heuristic_calibration = Calibration.fit(window.heuristic, window.churned)
             self.active_risks = self._active_risks(window)
         self.period = period
         if self.serves_model and self.online_since_period is None:
             self.online_since_period = period
+        return found
+
+    @property
+    def learned_models(self) -> tuple[str, ...]:
+        """The learned models' names, the refit (the guard's incumbent) first."""
+        return (self.model.version, *self.challengers)
+
+    def risks(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        """Every learned model's P(churn) of rows of model inputs, the refit first."""
+        risks = {self.model.version: self.model.predict_proba_rows(rows)}
+        return risks | {name: c.risk(rows) for name, c in self.challengers.items()}
 
     def _active_risks(self, window: Bucket) -> tuple[float, ...]:
         """How the serving scorer rates the window's customers who were still active."""
         active = window.rows[:, INPUT_NAMES.index("log_recency")] < math.log1p(self.horizon_days)
         if not active.any():
             return ()
+        serving = self.serving
         risks = (
-            self.model.predict_proba_rows(window.rows[active])
-            if self.serves_model
+            self.risks(window.rows[active])[serving]
+            if serving is not None
             else self.heuristic_calibration.apply(window.heuristic[active])
         )
         return quantiles(risks.tolist())
 
-    def _validate(self, bucket: Bucket) -> None:
-        model = self.model.predict_proba_rows(bucket.rows)
+    def _validate(self, bucket: Bucket, raw: dict[str, np.ndarray], period: int) -> list[Drift]:
+        models = {self.model.version: self.model.predict_proba_rows(bucket.rows)}
+        models |= {n: c.calibration.apply(raw[n]) for n, c in self.challengers.items()}
         heuristic = self.heuristic_calibration.apply(bucket.heuristic)
-        served = model if self.serves_model else heuristic
+        serving = self.serving
+        served = heuristic if serving is None else models[serving]
         bins = reliability(served.tolist(), bucket.churned.tolist())
         self.validation = {
             "labels": len(bucket),
-            "scorer": "learned model" if self.serves_model else "heuristic",
+            "scorer": serving or "heuristic",
             "ece": round(expected_calibration_error(bins), 4),
             "bins": [{k: round(v, 4) for k, v in b.items()} for b in bins],
         }
-        self.guard.compare(bucket.churned, model, heuristic, self.period_days)
-        for churned, risk in zip(bucket.churned.tolist(), model.tolist(), strict=True):
-            self.metrics.update(churned, {False: 1.0 - risk, True: risk})
+        self.guard.compare(bucket.churned, models, heuristic, self.period_days)
+        for name, risk in models.items():
+            metrics = self.metrics.setdefault(name, ProgressiveMetrics())
+            for churned, p in zip(bucket.churned.tolist(), risk.tolist(), strict=True):
+                metrics.update(churned, {False: 1.0 - p, True: p})
+        assert self.drift is not None
+        found = self.drift.update(period, bucket.churned, served)
+        if found:
+            self.drifts = [*self.drifts, *found][-MAX_DRIFTS:]
+            self.relearn_from = period
+        return found
+
+    def drift_detections(self) -> dict[str, int]:
+        """How many changes each drift detector has found so far."""
+        assert self.drift is not None
+        return {signal: d.n_detections for signal, d in self.drift.detectors.items()}
 
     def scorer(self) -> ChurnScorer:
         """The scorer of this snapshot, named with its version for every event it scores."""
-        if self.serves_model:
-            return VersionedScorer(self.model, self.version)
-        heuristic = CalibratedScorer(HeuristicScorer(), self.heuristic_calibration)
-        return VersionedScorer(heuristic, self.version)
+        return VersionedScorer(self.scorer_of(self.serving), self.version)
+
+    def scorer_of(self, name: str | None) -> ChurnScorer:
+        """A learned model by name, or the calibrated heuristic for None."""
+        if name is None:
+            return CalibratedScorer(HeuristicScorer(), self.heuristic_calibration)
+        if name == self.model.version:
+            return self.model
+        linear = self.challengers[RIVER_LINEAR]
+        return self.challengers[name].scorer(linear.contributions)
 
     def summary(self) -> dict[str, object]:
         return {
             "version": self.version,
             "period": self.period,
             "warm": self.is_warm,
-            "serving": "learned model" if self.serves_model else "heuristic",
+            "serving": self.serving or "heuristic",
             "why": self.why(),
             "labels_seen": dict(self.labels_seen),
             "min_labels": self.min_labels,
             "online_since_period": self.online_since_period,
-            "metrics": self.metrics.as_dict(),
+            "metrics": {name: m.as_dict() for name, m in self.metrics.items()},
+            "models": self.guard.table(),
+            "drifts": [asdict(d) for d in self.drifts],
+            "relearn_from": self.relearn_from,
             "validation": self.validation,
         }
 

@@ -94,11 +94,13 @@ class TrainingWindow:
         """Periods of the window ending at ``until`` (inclusive) not loaded yet."""
         return [p for p in range(until - self.periods + 1, until + 1) if p not in self.buckets]
 
-    def data(self, until: int) -> Bucket:
-        """The labels of the window ending at ``until`` as one bucket, oldest period first."""
-        chosen = [
-            self.buckets[p] for p in sorted(self.buckets) if until - self.periods < p <= until
-        ]
+    def data(self, until: int, since: int | None = None) -> Bucket:
+        """The labels of the window ending at ``until`` as one bucket, oldest period first.
+
+        With ``since``, no period before it: the window shortened after a drift.
+        """
+        first = until - self.periods + 1 if since is None else max(since, until - self.periods + 1)
+        chosen = [self.buckets[p] for p in sorted(self.buckets) if first <= p <= until]
         if not chosen:
             return Bucket(np.empty((0, len(INPUT_NAMES))), np.empty(0, dtype=bool), np.empty(0))
         return Bucket(

@@ -1,4 +1,4 @@
-"""Topic names, declared once: two inputs, three outputs."""
+"""Topic names, declared once: two inputs, four outputs."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ COMPLAINTS = "complaints"
 ALERTS = "churn-alerts"
 RISK = "customer-risk"
 DEAD_LETTERS = "dead-letters"
+MODEL_EVENTS = "model-events"
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class TopicNames:
     alerts: str
     risk: str
     dead_letters: str
+    model_events: str
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TopicNames:
@@ -31,6 +33,7 @@ class TopicNames:
             alerts=settings.topic(ALERTS),
             risk=settings.topic(RISK),
             dead_letters=settings.topic(DEAD_LETTERS),
+            model_events=settings.topic(MODEL_EVENTS),
         )
 
     @property
@@ -42,5 +45,11 @@ class TopicNames:
         return self.complaints if event_type == "complaint" else self.purchases
 
     def by_short_name(self, short: str) -> str:
-        """``alerts``, ``risk`` or ``dead-letters`` (as `churnwatch tail` takes them) to a topic."""
-        return {"alerts": self.alerts, "risk": self.risk, "dead-letters": self.dead_letters}[short]
+        """``alerts``, ``risk``, ``dead-letters`` or ``model-events`` (as `churnwatch tail` takes
+        them) to a topic."""
+        return {
+            "alerts": self.alerts,
+            "risk": self.risk,
+            "dead-letters": self.dead_letters,
+            "model-events": self.model_events,
+        }[short]

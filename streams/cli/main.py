@@ -242,7 +242,7 @@ def record(topics: str, out: str, from_beginning: bool, until_idle: float) -> No
 
 
 @main.command()
-@click.argument("stream", type=click.Choice(["alerts", "risk", "dead-letters"]))
+@click.argument("stream", type=click.Choice(["alerts", "risk", "dead-letters", "model-events"]))
 @click.option("--from-beginning", is_flag=True, help="Start at the oldest message.")
 def tail(stream: str, from_beginning: bool) -> None:
     """Print an output topic's messages as they arrive, one JSON per line."""

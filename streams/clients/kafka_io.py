@@ -49,6 +49,7 @@ def ensure_topics(settings: Settings) -> None:
             names.alerts,
             names.dead_letters,
             names.risk,
+            names.model_events,
         ):
             config = {"cleanup.policy": "compact"} if name == names.risk else {}
             with contextlib.suppress(TopicAlreadyExistsError):

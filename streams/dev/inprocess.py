@@ -91,6 +91,10 @@ class Replay:
         return self._topic(self.topics.dead_letters)
 
     @property
+    def model_events(self) -> list[dict[str, Any]]:
+        return self._topic(self.topics.model_events)
+
+    @property
     def states(self) -> list[CustomerState]:
         """Every customer's final state, by customer id."""
         return self.store.states()

@@ -18,7 +18,9 @@ from dataclasses import dataclass
 
 import orjson
 
-from alerts.events import OutputEvent
+from alerts.events import ModelDrift, OutputEvent, as_utc, deterministic_id
+from models.drift import Drift
+from streams.pipeline.periods import ModelPeriods
 from streams.pipeline.ports import AlertDays, Changes, CustomerStore, Outgoing, Publish
 
 
@@ -39,6 +41,28 @@ class Checkpoint:
 def outgoing(topic: str, events: Sequence[OutputEvent]) -> list[Outgoing]:
     """Output events as messages keyed by customer id."""
     return [Outgoing(topic, e.customer_id.encode(), e.model_dump_json().encode()) for e in events]
+
+
+def model_events(topic: str, drifts: Sequence[Drift], periods: ModelPeriods) -> list[Outgoing]:
+    """Drifts as ``model_drift`` events, keyed by their signal."""
+    return [
+        Outgoing(topic, d.signal.encode(), model_drift(d, periods).model_dump_json().encode())
+        for d in drifts
+    ]
+
+
+def model_drift(drift: Drift, periods: ModelPeriods) -> ModelDrift:
+    return ModelDrift(
+        drift_id=deterministic_id("drift", str(drift.period), drift.signal, drift.detector),
+        timestamp=as_utc(periods.start(drift.period + 1)),
+        period=drift.period,
+        detector=drift.detector,
+        signal=drift.signal,
+        before=round(drift.before, 6),
+        after=round(drift.after, 6),
+        labels=drift.labels,
+        relearn_from_period=drift.period,
+    )
 
 
 def sealed(topic: str, payloads: list[bytes]) -> list[Outgoing]:

@@ -13,6 +13,7 @@ messages through :class:`Acks`.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
@@ -21,10 +22,11 @@ from dataclasses import dataclass
 from alerts.assessment import AssessmentConfig
 from alerts.capacity import candidate_of
 from alerts.events import ChurnAlert
+from models.drift import Drift
 from models.registry import ModelSnapshot
 from models.scorer import ChurnScorer
 from streams.pipeline.apply import event_time, order_key
-from streams.pipeline.checkpoint import Checkpoint, outgoing
+from streams.pipeline.checkpoint import Checkpoint, model_events, outgoing
 from streams.pipeline.config import assessment_config, for_period
 from streams.pipeline.events import InputEvent, Rejection
 from streams.pipeline.intake import decode, letter_of
@@ -48,6 +50,7 @@ from streams.pipeline.processor import Work, process_batch
 from streams.settings import Settings
 from streams.topics import TopicNames
 
+log = logging.getLogger(__name__)
 Highwaters = Mapping[Partition, int | None]
 
 
@@ -280,9 +283,18 @@ class Engine:
 
     async def snapshot_of(self, period: int) -> ModelSnapshot:
         if self.snapshot is None or self.snapshot.period != period:
-            self.snapshot = await self.models.snapshot_for(period, self.owned)
+            self.snapshot = await self.models.snapshot_for(period, self.owned, self._announce)
             self.observer.serving(self.snapshot)
         return self.snapshot
+
+    async def _announce(self, drifts: Sequence[Drift]) -> None:
+        """Publish the drifts this worker's training found, before their snapshot is saved."""
+        await self.publish(model_events(self.topics.model_events, drifts, self.periods))
+        for drift in drifts:
+            log.warning(
+                "model drift in period %s: %s %s %.4f -> %.4f (%s labels)",
+                drift.period, drift.detector, drift.signal, drift.before, drift.after, drift.labels,
+            )  # fmt: skip
 
     async def _due_checks(self, up_to: float, partition_of: dict[str, int]) -> list[Work]:
         """Checks due by ``up_to`` in this worker's partitions.

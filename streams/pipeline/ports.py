@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from alerts.capacity import Candidate
+from models.drift import Drift
 from models.labels import LabelledExample
 from models.registry import ModelSnapshot
 from models.state import CustomerState
@@ -97,11 +98,21 @@ class CustomerStore(Protocol):
         """Save ``changes`` atomically: all of them, or (after a crash) none."""
 
 
+Announce = Callable[[Sequence[Drift]], Awaitable[None]]
+
+
 class ModelStore(Protocol):
     """Model snapshots, one per period of event time, shared by every worker."""
 
-    async def snapshot_for(self, period: int, owned: Iterable[int]) -> ModelSnapshot:
-        """Snapshot ``period``: trained once every partition has reached it."""
+    async def snapshot_for(
+        self, period: int, owned: Iterable[int], announce: Announce
+    ) -> ModelSnapshot:
+        """Snapshot ``period``: trained once every partition has reached it.
+
+        The worker that trains it calls ``announce`` with the drifts training found before
+        saving the snapshot, so a crash between the two repeats the announcement, never
+        loses it.
+        """
 
     async def mark_progress(self, partitions: Iterable[int], until: float) -> None:
         """Everything before ``until`` in these partitions is processed and saved."""

@@ -17,7 +17,7 @@ from models.registry import ModelSnapshot
 from models.state import CustomerState
 from streams.pipeline.partitions import Partition
 from streams.pipeline.periods import ModelPeriods
-from streams.pipeline.ports import Changes
+from streams.pipeline.ports import Announce, Changes
 from streams.pipeline.processor import DueCheck
 from streams.settings import Settings
 from streams.storage.codec import decode_state, encode_state
@@ -105,14 +105,17 @@ class MemoryStore:
 
     # the model store
 
-    async def snapshot_for(self, period: int, owned: Iterable[int]) -> ModelSnapshot:
+    async def snapshot_for(
+        self, period: int, owned: Iterable[int], announce: Announce
+    ) -> ModelSnapshot:
         await self.mark_progress(owned, self.periods.start(period))
         if period not in self.snapshots:
             behind = [p for p in range(self.partitions) if p not in self.progress]
             if behind:
                 raise RuntimeError(f"partitions {behind} have no owner in this process")
             previous = self.latest_at_most(period - 1)
-            snapshot = await self.trainer.train(period, previous, self._read_bucket)
+            snapshot, drifts = await self.trainer.train(period, previous, self._read_bucket)
+            await announce(drifts)
             self.snapshots[period] = encode_snapshot(snapshot)
         return decode_snapshot(self.snapshots[period])
 

@@ -20,6 +20,7 @@ import redis.asyncio as aioredis
 from models.labels import LabelledExample
 from models.registry import ModelSnapshot
 from streams.pipeline.periods import ModelPeriods
+from streams.pipeline.ports import Announce
 from streams.settings import Settings
 from streams.storage.connection import connect
 from streams.storage.keys import StateKeys
@@ -56,7 +57,9 @@ class RedisModelStore:
         top = await self.client.zrevrange(self.keys.progress, 0, 0, withscores=True)
         return float(top[0][1]) if top else None
 
-    async def snapshot_for(self, period: int, owned_partitions: Iterable[int]) -> ModelSnapshot:
+    async def snapshot_for(
+        self, period: int, owned_partitions: Iterable[int], announce: Announce
+    ) -> ModelSnapshot:
         """Snapshot ``period``, training it if this worker wins the lock, else waiting for it."""
         await self.mark_progress(owned_partitions, self.periods.start(period))
         while True:
@@ -66,7 +69,7 @@ class RedisModelStore:
             if await self.client.set(
                 self.keys.train_lock(period), self.token, nx=True, ex=TRAIN_LOCK_SECONDS
             ):
-                return await self._train(period)
+                return await self._train(period, announce)
             log.info("waiting for model period %s from another worker", period)
             await asyncio.sleep(POLL_SECONDS)
 
@@ -78,10 +81,11 @@ class RedisModelStore:
         found = await self.client.zrevrangebyscore(self.keys.models, period, "-inf", start=0, num=1)
         return await self.load(int(cast(bytes, found[0]))) if found else None
 
-    async def _train(self, period: int) -> ModelSnapshot:
+    async def _train(self, period: int, announce: Announce) -> ModelSnapshot:
         await self._wait_for_all_partitions(self.periods.start(period))
         previous = await self.latest_at_most(period - 1)
-        snapshot = await self.trainer.train(period, previous, self._read_bucket)
+        snapshot, drifts = await self.trainer.train(period, previous, self._read_bucket)
+        await announce(drifts)
         async with self.client.pipeline(transaction=True) as pipe:
             pipe.set(self.keys.model(period), encode_snapshot(snapshot))
             pipe.zadd(self.keys.models, {str(period): period})

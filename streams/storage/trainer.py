@@ -9,11 +9,14 @@ from __future__ import annotations
 import math
 from collections.abc import Awaitable, Callable
 
+from models.drift import Drift
 from models.labels import LabelledExample
 from models.registry import ModelSnapshot
 from models.training import TrainingWindow
 from streams.settings import Settings
 
+# After a drift, the shortest training window: about a month of labels.
+RELEARN_MIN_DAYS = 28.0
 ReadBucket = Callable[[int], Awaitable[list[LabelledExample]]]
 
 
@@ -26,6 +29,7 @@ class Trainer:
             periods=max(1, math.ceil(settings.model_window_days / settings.model_update_days)),
             per_period=settings.model_labels_per_period,
         )
+        self.relearn_min_periods = math.ceil(RELEARN_MIN_DAYS / settings.model_update_days)
 
     def first_snapshot(self, period: int) -> ModelSnapshot:
         return ModelSnapshot(
@@ -33,20 +37,29 @@ class Trainer:
             min_labels=self.settings.min_labels,
             period_days=self.settings.model_update_days,
             horizon_days=self.settings.horizon_days,
+            window_periods=self.window.periods,
         )
 
     async def train(
         self, period: int, previous: ModelSnapshot | None, read_bucket: ReadBucket
-    ) -> ModelSnapshot:
-        """Snapshot ``period``: ``previous`` (the newest before it) taught every bucket since.
+    ) -> tuple[ModelSnapshot, list[Drift]]:
+        """Snapshot ``period``: ``previous`` (the newest before it) taught every bucket since;
+        and the drifts found on the way.
 
         Every bucket before ``period`` is complete: all partitions have passed its period.
+        After a drift the refit learns from the drift's period on (at least
+        ``RELEARN_MIN_DAYS`` of labels), until its window has moved past it.
         """
         snapshot = previous or self.first_snapshot(period)
         first = period if previous is None else previous.period
+        found: list[Drift] = []
         for bucket in range(first, period):
             for missing in self.window.missing(bucket):
                 self.window.add(missing, await read_bucket(missing))
-            snapshot.learn(self.window.buckets[bucket], self.window.data(bucket), bucket + 1)
+            since = None
+            if snapshot.relearn_from is not None:
+                since = min(snapshot.relearn_from, bucket - self.relearn_min_periods + 1)
+            window = self.window.data(bucket, since)
+            found += snapshot.learn(self.window.buckets[bucket], window, bucket + 1)
         snapshot.period = period
-        return snapshot
+        return snapshot, found

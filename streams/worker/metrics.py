@@ -54,6 +54,24 @@ CONSUMER_LAG = Gauge(
     ["topic", "partition"],
     registry=REGISTRY,
 )
+MODEL_SERVING = Gauge(
+    "churnwatch_model_serving",
+    "1 for the scorer that serves (heuristic, logreg, river-logreg, river-tree), else 0.",
+    ["model"],
+    registry=REGISTRY,
+)
+MODEL_GAIN = Gauge(
+    "churnwatch_model_gain",
+    "A learned model's running gain over the heuristic on recent labels (positive: better).",
+    ["model", "measure"],
+    registry=REGISTRY,
+)
+MODEL_DRIFTS = Gauge(
+    "churnwatch_model_drifts",
+    "Changes in the shop found by the drift detectors so far, by signal.",
+    ["signal"],
+    registry=REGISTRY,
+)
 HELD = Gauge("churnwatch_held_events", "Events waiting for event-time order.", registry=REGISTRY)
 
 
@@ -83,3 +101,11 @@ class MetricsObserver(Observer):
         MODEL_ONLINE.set(1 if snapshot.serves_model else 0)
         for outcome, count in snapshot.labels_seen.items():
             LABELS_SEEN.labels(outcome).set(count)
+        serving = snapshot.serving or "heuristic"
+        for name in ("heuristic", *snapshot.guard.standings):
+            MODEL_SERVING.labels(name).set(1 if name == serving else 0)
+        for name, gains in snapshot.guard.table().items():
+            for measure, gain in gains.items():
+                MODEL_GAIN.labels(name, measure).set(float("nan") if gain is None else gain)
+        for signal, count in snapshot.drift_detections().items():
+            MODEL_DRIFTS.labels(signal).set(count)

@@ -47,9 +47,9 @@ def test_learned_model_serves_once_warm_and_better_than_the_heuristic():
     snapshot = _learn(ModelSnapshot(period=5, min_labels=50), [_examples(400), _examples(400, 1)])
     assert snapshot.is_warm and snapshot.serves_model and snapshot.online_since_period == 7
     assert snapshot.version == "logreg.p7" and snapshot.scorer().version == "logreg.p7"
-    assert snapshot.metrics.as_dict()["roc_auc"] > 0.9
+    assert snapshot.metrics["logreg"].as_dict()["roc_auc"] > 0.9
     assert sum(snapshot.labels_seen.values()) == 800
-    assert snapshot.why().startswith("the learned model beats the heuristic")
+    assert snapshot.why().startswith("logreg beats the heuristic")
 
 
 class BrokenModel(LogisticChurnModel):
@@ -60,12 +60,12 @@ class BrokenModel(LogisticChurnModel):
 
 
 def test_a_broken_challenger_never_serves():
-    snapshot = ModelSnapshot(period=5, min_labels=50, model=BrokenModel())
+    snapshot = ModelSnapshot(period=5, min_labels=50, model=BrokenModel(), challengers={})
     _learn(snapshot, [_examples(400), _examples(400, 1), _examples(400, 2)])
     assert snapshot.is_warm and not snapshot.serves_model
     assert snapshot.version == "heuristic-1.guarded.p8"
     assert snapshot.scorer().version == "heuristic-1.guarded.p8"
-    assert snapshot.why().startswith("the learned model does not beat the heuristic")
+    assert snapshot.why() == "no learned model beats the heuristic on recent labels"
     assert snapshot.summary()["serving"] == "heuristic"
 
 

@@ -1,0 +1,97 @@
+"""Has the shop changed? River's ADWIN on what the labels say, in event time.
+
+Two signals, each label in learning order: the serving scorer's log loss on it (scored before
+anything learned it), and its outcome (the churn rate among labels). A detection is a
+:class:`Drift` of the period whose labels showed it. Detectors are armed only once labels of
+both outcomes have flowed for a whole horizon: before that the label mix is still filling in
+(churn labels come a horizon after their snapshot, retained ones as soon as a customer buys),
+which is a start-up transient, not a change in the shop.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from river import drift
+
+# Log loss is capped here and divided by it: ADWIN's bound assumes values in [0, 1].
+LOSS_CAP = -math.log(0.01)
+Signal = Literal["log_loss", "label_rate"]
+SIGNALS: tuple[Signal, ...] = ("log_loss", "label_rate")
+
+
+@dataclass(frozen=True)
+class Drift:
+    """A change found in one signal by the labels of ``period``: its mean before and after."""
+
+    period: int
+    signal: Signal
+    detector: str
+    before: float
+    after: float
+    labels: int
+
+
+def _adwin() -> drift.ADWIN:
+    return drift.ADWIN(delta=0.002)
+
+
+def per_label_loss(churned: np.ndarray, risk: np.ndarray) -> np.ndarray:
+    """Each label's log loss, capped and scaled into [0, 1]."""
+    p = np.clip(risk, 1e-6, 1 - 1e-6)
+    loss = np.where(churned, -np.log(p), -np.log1p(-p))
+    return np.minimum(loss, LOSS_CAP) / LOSS_CAP
+
+
+@dataclass
+class DriftWatch:
+    """ADWIN per signal, armed ``arm_after_periods`` after the first churned label.
+
+    Examples
+    --------
+    >>> watch = DriftWatch(arm_after_periods=0)
+    >>> rng = np.random.default_rng(1)
+    >>> steady = [watch.update(p, rng.random(400) < 0.3, np.full(400, 0.3)) for p in range(10)]
+    >>> sum(map(len, steady))
+    0
+    >>> found = watch.update(10, rng.random(400) < 0.7, np.full(400, 0.3))
+    >>> sorted(d.signal for d in found), found[0].after > found[0].before
+    (['label_rate', 'log_loss'], True)
+    """
+
+    arm_after_periods: int
+    detectors: dict[Signal, drift.ADWIN] = field(
+        default_factory=lambda: {signal: _adwin() for signal in SIGNALS}
+    )
+    first_churned_period: int | None = None
+
+    def armed(self, period: int) -> bool:
+        first = self.first_churned_period
+        return first is not None and period >= first + self.arm_after_periods
+
+    def update(self, period: int, churned: np.ndarray, risk: np.ndarray) -> list[Drift]:
+        """Feed one period's labels (in learning order) and the serving risk they had."""
+        if self.first_churned_period is None and churned.any():
+            self.first_churned_period = period
+        if not len(churned) or not self.armed(period):
+            return []
+        values = {
+            "log_loss": per_label_loss(churned, risk),
+            "label_rate": churned.astype(float),
+        }
+        found = []
+        for signal, detector in self.detectors.items():
+            first: Drift | None = None  # one drift per signal and period; the rest feed on
+            for value in values[signal].tolist():
+                before = detector.estimation
+                detector.update(value)
+                if detector.drift_detected and first is None:
+                    first = Drift(
+                        period, signal, "ADWIN", before, detector.estimation, len(churned)
+                    )
+            if first is not None:
+                found.append(first)
+        return found
