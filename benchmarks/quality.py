@@ -77,6 +77,8 @@ def evaluate_cut(
         "churn_rate": round(sum(truth.values()) / len(truth), 4),
         "model_version": result.engine[0].model_version,
         "serving_why": model.get("why"),
+        "drifts": model.get("drifts"),
+        "guard": model.get("models"),
         "labels_seen": model.get("labels_seen"),
         "replay_s": result.elapsed_s,
         "scores": {

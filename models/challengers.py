@@ -40,7 +40,7 @@ def river_logistic() -> compose.Pipeline:
 def river_tree() -> tree.HoeffdingAdaptiveTreeClassifier:
     # grace period and leaf sizes are in units of sample weight: a fixed share of a period
     return tree.HoeffdingAdaptiveTreeClassifier(
-        grace_period=500, min_branch_fraction=0.02, max_depth=8, seed=SEED
+        grace_period=200, leaf_prediction="mc", max_depth=8, seed=SEED
     )
 
 

@@ -1,7 +1,8 @@
 """Has the shop changed? River's ADWIN on what the labels say, in event time.
 
 Two signals, each label in learning order: the serving scorer's log loss on it (scored before
-anything learned it), and its outcome (the churn rate among labels). A detection is a
+anything learned it; only a rise counts), and its outcome (the churn rate among labels, either
+way). A detection is a
 :class:`Drift` of the period whose labels showed it. Detectors are armed only once labels of
 both outcomes have flowed for a whole horizon: before that the label mix is still filling in
 (churn labels come a horizon after their snapshot, retained ones as soon as a customer buys),
@@ -19,6 +20,10 @@ from river import drift
 
 # Log loss is capped here and divided by it: ADWIN's bound assumes values in [0, 1].
 LOSS_CAP = -math.log(0.01)
+# Labels of one period a detector reads at most (evenly spaced in learning order): its power
+# per unit of event time is then the same in a shop of any size, as is its false-alarm rate,
+# and a change too small to matter is not "significant" just because there are many labels.
+LABELS_PER_PERIOD = 500
 Signal = Literal["log_loss", "label_rate"]
 SIGNALS: tuple[Signal, ...] = ("log_loss", "label_rate")
 
@@ -78,6 +83,8 @@ class DriftWatch:
             self.first_churned_period = period
         if not len(churned) or not self.armed(period):
             return []
+        labels, step = len(churned), math.ceil(len(churned) / LABELS_PER_PERIOD)
+        churned, risk = churned[::step], risk[::step]
         values = {
             "log_loss": per_label_loss(churned, risk),
             "label_rate": churned.astype(float),
@@ -88,10 +95,11 @@ class DriftWatch:
             for value in values[signal].tolist():
                 before = detector.estimation
                 detector.update(value)
-                if detector.drift_detected and first is None:
-                    first = Drift(
-                        period, signal, "ADWIN", before, detector.estimation, len(churned)
-                    )
+                after = detector.estimation
+                # a model doing better than before is no reason to relearn
+                worse = signal != "log_loss" or after > before
+                if detector.drift_detected and worse and first is None:
+                    first = Drift(period, signal, "ADWIN", before, after, labels)
             if first is not None:
                 found.append(first)
         return found

@@ -200,6 +200,11 @@ class ModelSnapshot:
             self.relearn_from = period
         return found
 
+    def _metrics_of(self, name: str) -> dict[str, float]:
+        """A learned model's progressive metrics (River's zeros before any label)."""
+        metrics = self.metrics.get(name)
+        return metrics.as_dict() if metrics is not None else _nothing()
+
     def drift_detections(self) -> dict[str, int]:
         """How many changes each drift detector has found so far."""
         assert self.drift is not None
@@ -228,12 +233,19 @@ class ModelSnapshot:
             "labels_seen": dict(self.labels_seen),
             "min_labels": self.min_labels,
             "online_since_period": self.online_since_period,
-            "metrics": {name: m.as_dict() for name, m in self.metrics.items()},
-            "models": self.guard.table(),
+            "metrics": self._metrics_of(self.serving or self.model.version),
+            "models": {
+                name: gains | {"progressive": self._metrics_of(name)}
+                for name, gains in self.guard.table().items()
+            },
             "drifts": [asdict(d) for d in self.drifts],
             "relearn_from": self.relearn_from,
             "validation": self.validation,
         }
+
+
+def _nothing() -> dict[str, float]:
+    return ProgressiveMetrics().as_dict()
 
 
 def quantiles(values: Sequence[float], count: int = 1001) -> tuple[float, ...]:

@@ -170,6 +170,14 @@ class Settings(AlertSettings):
             "in the last this many days.",
         ),
     )
+    model_drift_relearn: bool = Field(
+        True,
+        description=env(
+            "model_drift_relearn",
+            "When the drift detectors find a change in the shop, the refit learns only from "
+            "labels since (at least 28 days of them) until its window has moved past it.",
+        ),
+    )
     model_labels_per_period: int = Field(
         5000,
         ge=100,

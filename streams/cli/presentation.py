@@ -23,6 +23,17 @@ def model_table(summary: dict[str, Any], periods: ModelPeriods) -> Table:
         table.add_row("learned model first served", f"period {online_since} ({since})")
     for name, value in summary["metrics"].items():
         table.add_row(f"progressive {name}", f"{value:.4f}")
+    for name, model in (summary.get("models") or {}).items():
+        table.add_row(f"model {name}", _standing(model))
+    for drift in summary.get("drifts") or []:
+        when = as_utc(periods.start(drift["period"] + 1)).date().isoformat()
+        table.add_row(
+            f"drift, period {drift['period']} ({when})",
+            f"{drift['detector']} on {drift['signal']}: {drift['before']:.4f} -> "
+            f"{drift['after']:.4f} over {drift['labels']} labels",
+        )
+    if summary.get("relearn_from") is not None:
+        table.add_row("relearning from", f"period {summary['relearn_from']} (after a drift)")
     validation = summary.get("validation") or {}
     if validation:
         table.add_row(
@@ -31,6 +42,18 @@ def model_table(summary: dict[str, Any], periods: ModelPeriods) -> Table:
             f"({validation['scorer']})",
         )
     return table
+
+
+def _standing(model: dict[str, Any]) -> str:
+    """A learned model's gains over the heuristic and its progressive ROC AUC."""
+    auc, loss = model["roc_auc_gain"], model["log_loss_gain"]
+    if auc is None or loss is None:
+        return "not compared yet"
+    progressive = model["progressive"]["roc_auc"]
+    return (
+        f"ROC AUC {auc:+.4f}, log loss {-loss:+.4f} against the heuristic "
+        f"(progressive ROC AUC {progressive:.4f})"
+    )
 
 
 def report_table(kpis: dict[str, Any]) -> Table:

@@ -215,8 +215,11 @@ def model_health(
     with index.reading():
         tier_weeks = index.history.tier_weeks()
         tier_now = index.history.tier_counts()
+    latest = summaries[-1] if summaries else None
+    drifts = (latest or {}).get("drifts") or []
     return {
-        "latest": summaries[-1] if summaries else None,
+        "latest": latest,
+        "drifts": [{**d, "ended": periods.start(int(d["period"]) + 1)} for d in drifts],
         "periods": [{**s, "starts": periods.start(int(s["period"]))} for s in summaries],
         "tier_weeks": tier_weeks,
         "tier_now": tier_now,

@@ -20,6 +20,16 @@ CATEGORIES = ("quality", "price", "delivery", "service", "billing", "other")
 CATEGORY_WEIGHTS = (3, 2, 4, 2, 1, 1)
 
 
+@dataclass(frozen=True)
+class Change:
+    """From ``day`` on, the shop is different: gaps between purchases and the chance of leaving
+    at each purchase are multiplied by these factors (a benchmark's known drift)."""
+
+    day: float
+    gap_factor: float = 1.0
+    hazard_factor: float = 1.0
+
+
 @dataclass
 class _Customer:
     customer_id: str
@@ -86,15 +96,18 @@ class _Customer:
             self.events.append(event)
 
 
-def _simulate(customer: _Customer) -> None:
+def _simulate(customer: _Customer, arrivals: float, change: Change | None) -> None:
     rng = customer.rng
     interval = min(max(rng.lognormvariate(math.log(28), 0.6), 3.0), 150.0)
     spend = rng.lognormvariate(math.log(45), 0.7)
     base_hazard = rng.uniform(0.02, 0.12)
     complaint_rate = rng.choice((0.03, 0.06, 0.15))
-    day = rng.uniform(0, customer.days * 0.6)
+    day = rng.uniform(0, customer.days * arrivals)
     leaving_in: int | None = None
     while day < customer.days:
+        changed = change is not None and day >= change.day
+        gap = change.gap_factor if change is not None and changed else 1.0
+        hazard = change.hazard_factor if change is not None and changed else 1.0
         customer.purchase(day, spend * rng.lognormvariate(0, 0.3) * (0.6 if leaving_in else 1.0))
         if rng.random() < complaint_rate:
             customer.complain(day + rng.uniform(0.5, 6))
@@ -102,14 +115,24 @@ def _simulate(customer: _Customer) -> None:
             leaving_in -= 1
             if leaving_in < 0:
                 return  # gone silent
-        elif rng.random() < base_hazard + customer.complaint_pressure:
+        elif rng.random() < hazard * (base_hazard + customer.complaint_pressure):
             leaving_in = rng.choice((0, 1, 2))
         slowdown = rng.uniform(1.5, 2.5) if leaving_in is not None else 1.0
-        day += interval * slowdown * rng.gammavariate(4.0, 0.25)
+        day += gap * interval * slowdown * rng.gammavariate(4.0, 0.25)
 
 
-def generate_events(customers: int, days: int, seed: int) -> Iterator[dict[str, object]]:
+def generate_events(
+    customers: int,
+    days: int,
+    seed: int,
+    *,
+    arrivals: float = 0.6,
+    change: Change | None = None,
+) -> Iterator[dict[str, object]]:
     """A population's purchases and complaints, in event-time order; the same seed, the same events.
+
+    Customers first buy uniformly over the first ``arrivals`` share of the days; ``change``
+    makes the shop different from a day on.
 
     >>> events = list(generate_events(customers=20, days=120, seed=1))
     >>> events == list(generate_events(customers=20, days=120, seed=1))
@@ -121,7 +144,7 @@ def generate_events(customers: int, days: int, seed: int) -> Iterator[dict[str, 
     everything: list[dict[str, object]] = []
     for index in range(customers):
         customer = _Customer(f"C{index:06d}", random.Random(f"{seed}:{index}"), float(days))
-        _simulate(customer)
+        _simulate(customer, arrivals, change)
         everything.extend(customer.events)
     everything.sort(key=lambda e: (str(e["timestamp"]), str(e["event_id"])))
     yield from everything

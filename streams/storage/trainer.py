@@ -57,7 +57,7 @@ class Trainer:
             for missing in self.window.missing(bucket):
                 self.window.add(missing, await read_bucket(missing))
             since = None
-            if snapshot.relearn_from is not None:
+            if snapshot.relearn_from is not None and self.settings.model_drift_relearn:
                 since = min(snapshot.relearn_from, bucket - self.relearn_min_periods + 1)
             window = self.window.data(bucket, since)
             found += snapshot.learn(self.window.buckets[bucket], window, bucket + 1)

@@ -48,6 +48,9 @@ def test_learned_model_serves_once_warm_and_better_than_the_heuristic():
     assert snapshot.is_warm and snapshot.serves_model and snapshot.online_since_period == 7
     assert snapshot.version == "logreg.p7" and snapshot.scorer().version == "logreg.p7"
     assert snapshot.metrics["logreg"].as_dict()["roc_auc"] > 0.9
+    summary = snapshot.summary()
+    assert summary["metrics"] == summary["models"]["logreg"]["progressive"]
+    assert set(summary["models"]) == {"logreg", "river-logreg", "river-tree"}
     assert sum(snapshot.labels_seen.values()) == 800
     assert snapshot.why().startswith("logreg beats the heuristic")
 
