@@ -142,11 +142,14 @@ class ModelDrift(BaseModel):
     detector: str = Field(examples=["ADWIN"])
     signal: Signal = Field(
         description="log_loss: the serving model's per-label log loss (capped at -ln 0.01, "
-        "scaled to [0, 1]); label_rate: the share of labels that are churn."
+        "scaled to [0, 1]); label_rate: the share of labels that are churn; purchase_gaps: "
+        "the mean log of each purchase's gap over that buyer's usual gap."
     )
-    before: float = Field(description="The signal's mean over the detector's window before.")
-    after: float = Field(description="Its mean over the window it kept: since the change.")
-    labels: int = Field(ge=0, description="Labels of the period.")
+    before: float = Field(description="The signal's mean before the change.")
+    after: float = Field(description="Its mean since: over the window ADWIN kept, or the period.")
+    labels: int = Field(
+        ge=0, description="Labels of the period (purchase_gaps: purchases compared)."
+    )
     relearn_from_period: int = Field(description="The refit learns only from this period on.")
 
 

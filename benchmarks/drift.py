@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from typing import Any
 
 import orjson
@@ -52,8 +53,8 @@ def drift_days(drifts: list[dict[str, Any]], settings: Settings, origin: float) 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--customers", type=int, default=3000)
-    parser.add_argument("--days", type=int, default=1000)
-    parser.add_argument("--change-day", type=int, default=700, help="day the shop changes")
+    parser.add_argument("--days", type=int, default=680)
+    parser.add_argument("--change-day", type=int, default=400, help="day the shop changes")
     parser.add_argument("--gap-factor", type=float, default=2.0, help="gaps after the change")
     parser.add_argument("--hazard-factor", type=float, default=2.0, help="leaving, after it")
     parser.add_argument("--seed", type=int, default=7)
@@ -61,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not 0 < args.change_day < args.days - max(AFTER_DAYS) - 90:
         parser.error("--change-day must leave 90 days after the last cut plus the horizon")
+    if EPOCH.timestamp() + args.days * DAY > time.time():
+        # the engine dead-letters events stamped in the future: keep the population in the past
+        parser.error(f"--days reaches past today from {EPOCH.date()}: choose fewer")
 
     change = Change(args.change_day, args.gap_factor, args.hazard_factor)
     steady = list(generate_events(args.customers, args.days, args.seed, arrivals=1.0))

@@ -1,8 +1,11 @@
 """Has the shop changed? River's ADWIN on what the labels say, in event time.
 
-Two signals, each label in learning order: the serving scorer's log loss on it (scored before
-anything learned it; only a rise counts), and its outcome (the churn rate among labels, either
-way). A detection is a
+Labels carry two signals, each label in learning order: the serving scorer's log loss on it
+(scored before anything learned it; only a rise counts), and its outcome (the churn rate
+among labels, either way); River's ADWIN watches each. But a label says what happened a
+horizon after its snapshot, so they see a change late; the period's pulse
+(:mod:`models.pulse`: how late purchases come against each buyer's rhythm) sees it the week it
+happens, and River's Page-Hinkley test watches that. A detection is a
 :class:`Drift` of the period whose labels showed it. Detectors are armed only once labels of
 both outcomes have flowed for a whole horizon: before that the label mix is still filling in
 (churn labels come a horizon after their snapshot, retained ones as soon as a customer buys),
@@ -18,14 +21,23 @@ from typing import Literal
 import numpy as np
 from river import drift
 
+from models.pulse import Pulse
+
 # Log loss is capped here and divided by it: ADWIN's bound assumes values in [0, 1].
 LOSS_CAP = -math.log(0.01)
 # Labels of one period a detector reads at most (evenly spaced in learning order): its power
 # per unit of event time is then the same in a shop of any size, as is its false-alarm rate,
 # and a change too small to matter is not "significant" just because there are many labels.
 LABELS_PER_PERIOD = 500
-Signal = Literal["log_loss", "label_rate"]
-SIGNALS: tuple[Signal, ...] = ("log_loss", "label_rate")
+Signal = Literal["log_loss", "label_rate", "purchase_gaps"]
+LABEL_SIGNALS: tuple[Signal, ...] = ("log_loss", "label_rate")
+# The pulse's Page-Hinkley test, in units of the mean log gap ratio: a change of gaps by 10%
+# is tolerated, and a change is called when the excess beyond it adds up to 0.3 (gaps twice
+# as long, log 2 = 0.69, are called the first period; 40% longer in two).
+PULSE_TOLERANCE = math.log(1.1)
+PULSE_THRESHOLD = 0.3
+PULSE_MIN_PERIODS = 6
+PULSE_MIN_GAPS = 30  # a period with fewer purchases to compare says too little
 
 
 @dataclass(frozen=True)
@@ -42,6 +54,12 @@ class Drift:
 
 def _adwin() -> drift.ADWIN:
     return drift.ADWIN(delta=0.002)
+
+
+def _page_hinkley() -> drift.PageHinkley:
+    return drift.PageHinkley(
+        min_instances=PULSE_MIN_PERIODS, delta=PULSE_TOLERANCE, threshold=PULSE_THRESHOLD
+    )
 
 
 def per_label_loss(churned: np.ndarray, risk: np.ndarray) -> np.ndarray:
@@ -69,9 +87,36 @@ class DriftWatch:
 
     arm_after_periods: int
     detectors: dict[Signal, drift.ADWIN] = field(
-        default_factory=lambda: {signal: _adwin() for signal in SIGNALS}
+        default_factory=lambda: {signal: _adwin() for signal in LABEL_SIGNALS}
     )
+    pulse_detector: drift.PageHinkley = field(default_factory=_page_hinkley)
+    pulse_means: list[float] = field(default_factory=list)  # since the last change
     first_churned_period: int | None = None
+    found: dict[Signal, int] = field(default_factory=dict)
+
+    def pulse(self, period: int, pulse: Pulse) -> list[Drift]:
+        """Feed one period's pulse; a change in how late purchases come is found at once."""
+        if not self.armed(period) or pulse.gaps < PULSE_MIN_GAPS:
+            return []
+        before = sum(self.pulse_means) / len(self.pulse_means) if self.pulse_means else 0.0
+        self.pulse_detector.update(pulse.mean_log_ratio)
+        self.pulse_means.append(pulse.mean_log_ratio)
+        if not self.pulse_detector.drift_detected:
+            return []
+        self.pulse_means = []
+        after = pulse.mean_log_ratio
+        return self._count(
+            [Drift(period, "purchase_gaps", "PageHinkley", before, after, pulse.gaps)]
+        )
+
+    def detections(self) -> dict[Signal, int]:
+        """How many changes each signal's detector has found so far."""
+        return {signal: self.found.get(signal, 0) for signal in (*LABEL_SIGNALS, "purchase_gaps")}
+
+    def _count(self, drifts: list[Drift]) -> list[Drift]:
+        for d in drifts:
+            self.found[d.signal] = self.found.get(d.signal, 0) + 1
+        return drifts
 
     def armed(self, period: int) -> bool:
         first = self.first_churned_period
@@ -102,4 +147,4 @@ class DriftWatch:
                     first = Drift(period, signal, "ADWIN", before, after, labels)
             if first is not None:
                 found.append(first)
-        return found
+        return self._count(found)

@@ -8,7 +8,7 @@ learns the same model every time.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -20,6 +20,7 @@ from models.drift import Drift, DriftWatch
 from models.guard import ScorerGuard
 from models.heuristic import HeuristicScorer
 from models.online import INPUT_NAMES, LogisticChurnModel
+from models.pulse import Pulse
 from models.reliability import expected_calibration_error, reliability
 from models.scorer import ChurnScorer
 from models.training import Bucket
@@ -126,21 +127,34 @@ class ModelSnapshot:
             return f"the heuristic serves until {self.min_labels} labels of each outcome"
         return self.guard.why()
 
-    def learn(self, bucket: Bucket, window: Bucket, period: int) -> list[Drift]:
+    def learn(
+        self,
+        bucket: Bucket,
+        training: Callable[[int | None], Bucket],
+        period: int,
+        pulse: Pulse | None = None,
+    ) -> list[Drift]:
         """Learn one period's labels and become snapshot ``period``; return the drifts found.
 
         First the labels are scored by every model as it stands and by the heuristic
-        (progressive validation: none has seen them); then the refit is fitted again on
-        ``window``, the training labels ending with these, and the River learners learn them.
+        (progressive validation: none has seen them), and the drift detectors read them and
+        the period's pulse; then the refit is fitted again on ``training(relearn_from)``, the
+        training labels ending with these (since the latest drift, if any), and the River
+        learners learn them.
         """
-        found: list[Drift] = []
+        assert self.drift is not None
+        found = self.drift.pulse(period - 1, pulse) if pulse is not None else []
+        raw = {name: c.raw_risk(bucket.rows) for name, c in self.challengers.items()}
+        if len(bucket) and sum(self.labels_seen.values()):
+            found += self._validate(bucket, raw, period - 1)
+        if found:
+            self.drifts = [*self.drifts, *found][-MAX_DRIFTS:]
+            self.relearn_from = period - 1
         if len(bucket):
-            raw = {name: c.raw_risk(bucket.rows) for name, c in self.challengers.items()}
-            if sum(self.labels_seen.values()):
-                found = self._validate(bucket, raw, period - 1)
             churned = int(bucket.churned.sum())
             self.labels_seen["churned"] += churned
             self.labels_seen["retained"] += len(bucket) - churned
+            window = training(self.relearn_from)
             if window.churned.any() and not window.churned.all():
                 self.model.fit(window.rows, window.churned)
             for name, challenger in self.challengers.items():
@@ -194,11 +208,7 @@ class ModelSnapshot:
             for churned, p in zip(bucket.churned.tolist(), risk.tolist(), strict=True):
                 metrics.update(churned, {False: 1.0 - p, True: p})
         assert self.drift is not None
-        found = self.drift.update(period, bucket.churned, served)
-        if found:
-            self.drifts = [*self.drifts, *found][-MAX_DRIFTS:]
-            self.relearn_from = period
-        return found
+        return self.drift.update(period, bucket.churned, served)
 
     def _metrics_of(self, name: str) -> dict[str, float]:
         """A learned model's progressive metrics (River's zeros before any label)."""
@@ -208,7 +218,7 @@ class ModelSnapshot:
     def drift_detections(self) -> dict[str, int]:
         """How many changes each drift detector has found so far."""
         assert self.drift is not None
-        return {signal: d.n_detections for signal, d in self.drift.detectors.items()}
+        return {str(signal): n for signal, n in self.drift.detections().items()}
 
     def scorer(self) -> ChurnScorer:
         """The scorer of this snapshot, named with its version for every event it scores."""

@@ -268,6 +268,7 @@ class Engine:
             offsets=offsets,
             labels=result.labels,
             labels_not_before=step.period,
+            pulse=result.pulse,
             candidates=candidates,
             owned=self.owned,
             applied=self.watermark,

@@ -58,7 +58,8 @@ class Changes:
     inactivity checks have run, saved as the worker's and each ``owned`` partition's
     watermark; ``applied`` is the event time of the latest event applied; ``offsets`` the
     input offsets up to which everything is applied; ``labels`` go to the bucket of the period
-    they became known in, never before ``labels_not_before``.
+    they became known in, never before ``labels_not_before``, and ``pulse`` (the purchases'
+    gap ratios, :mod:`models.pulse`) to the period ``labels_not_before`` itself.
     """
 
     states: list[tuple[int, CustomerState]] = field(default_factory=list)
@@ -67,6 +68,7 @@ class Changes:
     offsets: dict[Partition, int] = field(default_factory=dict)
     labels: list[LabelledExample] = field(default_factory=list)
     labels_not_before: int = 0
+    pulse: Counter[str] = field(default_factory=Counter)
     candidates: list[Candidate] = field(default_factory=list)
     owned: frozenset[int] = frozenset()
     applied: float | None = None

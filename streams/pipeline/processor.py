@@ -18,6 +18,7 @@ from models.labels import (
     next_label_due,
     take_snapshot,
 )
+from models.pulse import add_gap, gap_ratio
 from models.scorer import ChurnScorer
 from models.state import CustomerState
 from streams.pipeline.apply import apply_event, event_time, order_key, trigger_of
@@ -55,6 +56,7 @@ class BatchResult:
     alerts: list[OutputEvent] = field(default_factory=list)
     labels: list[LabelledExample] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
+    pulse: Counter[str] = field(default_factory=Counter)  # models.pulse: this batch's purchases
     silent_days: dict[str, float] = field(default_factory=dict)  # by alert id
 
     def record(self, assessment: Assessment) -> None:
@@ -101,10 +103,12 @@ def process_batch(
             result.record(assess_and_schedule(state, item.due, INACTIVITY, scorer, config))
         else:
             result.counts["processed"] += 1
+            amount = item.amount if item.type == "purchase" else None
+            ratio = None if amount is None else gap_ratio(state, event_time(item))
             if not apply_event(state, item):
                 result.counts["duplicates"] += 1
                 continue
-            amount = item.amount if item.type == "purchase" else None
+            add_gap(result.pulse, ratio)
             if amount is not None:
                 result.labels += label_by_purchase(
                     state, event_time(item), config.horizon_days, config.lateness_s

@@ -127,6 +127,8 @@ class RedisCustomerStore:
                     pipe.hincrby(self.keys.stats, name, amount)
             for bucket, labels in self._label_buckets(changes).items():
                 pipe.sadd(self.keys.label_bucket(bucket), *labels)
+            for name, amount in changes.pulse.items():
+                pipe.hincrby(self.keys.pulse(changes.labels_not_before), name, amount)
             for day, candidates in _by_day(changes.candidates).items():
                 mapping: RedisMapping = {c.alert_id: encode_candidate(c) for c in candidates}
                 pipe.hset(self.keys.alert_candidates(day), mapping=mapping)

@@ -55,6 +55,10 @@ class StateKeys:
     def label_bucket_pattern(self) -> str:
         return f"{self.namespace}:labels:*"
 
+    def pulse(self, period: int) -> str:
+        """The purchases' gap ratios of one model period (:mod:`models.pulse`)."""
+        return f"{self.namespace}:pulse:{period}"
+
     def train_lock(self, period: int) -> str:
         return f"{self.namespace}:train-lock:{period}"
 

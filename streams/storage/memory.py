@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from models.labels import LabelledExample
+from models.pulse import Pulse
 from models.registry import ModelSnapshot
 from models.state import CustomerState
 from streams.pipeline.partitions import Partition
@@ -40,6 +41,7 @@ class MemoryStore:
         self.partition_watermarks: dict[int, float] = {}
         self.latest_applied: float | None = None
         self.buckets: dict[int, set[bytes]] = {}
+        self.pulses: dict[int, Counter[str]] = {}
         self.snapshots: dict[int, bytes] = {}
         self.progress: dict[int, float] = {}
 
@@ -87,6 +89,8 @@ class MemoryStore:
         for label in changes.labels:
             bucket = self.periods.bucket_of(label, changes.labels_not_before)
             self.buckets.setdefault(bucket, set()).add(encode_label(label))
+        if changes.pulse:
+            self.pulses.setdefault(changes.labels_not_before, Counter()).update(changes.pulse)
         self.offsets.update(changes.offsets)
         if changes.checks_through is not None:
             self.checks_through = _furthest(self.checks_through, changes.checks_through)
@@ -114,7 +118,9 @@ class MemoryStore:
             if behind:
                 raise RuntimeError(f"partitions {behind} have no owner in this process")
             previous = self.latest_at_most(period - 1)
-            snapshot, drifts = await self.trainer.train(period, previous, self._read_bucket)
+            snapshot, drifts = await self.trainer.train(
+                period, previous, self._read_bucket, self._read_pulse
+            )
             await announce(drifts)
             self.snapshots[period] = encode_snapshot(snapshot)
         return decode_snapshot(self.snapshots[period])
@@ -132,6 +138,9 @@ class MemoryStore:
 
     async def _read_bucket(self, period: int) -> list[LabelledExample]:
         return [decode_label(raw) for raw in self.buckets.get(period, ())]
+
+    async def _read_pulse(self, period: int) -> Pulse:
+        return Pulse.of(dict(self.pulses.get(period, {})))
 
 
 def _furthest(current: float | None, new: float) -> float:

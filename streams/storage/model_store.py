@@ -18,6 +18,7 @@ import redis as syncredis
 import redis.asyncio as aioredis
 
 from models.labels import LabelledExample
+from models.pulse import Pulse
 from models.registry import ModelSnapshot
 from streams.pipeline.periods import ModelPeriods
 from streams.pipeline.ports import Announce
@@ -84,7 +85,9 @@ class RedisModelStore:
     async def _train(self, period: int, announce: Announce) -> ModelSnapshot:
         await self._wait_for_all_partitions(self.periods.start(period))
         previous = await self.latest_at_most(period - 1)
-        snapshot, drifts = await self.trainer.train(period, previous, self._read_bucket)
+        snapshot, drifts = await self.trainer.train(
+            period, previous, self._read_bucket, self._read_pulse
+        )
         await announce(drifts)
         async with self.client.pipeline(transaction=True) as pipe:
             pipe.set(self.keys.model(period), encode_snapshot(snapshot))
@@ -95,6 +98,10 @@ class RedisModelStore:
     async def _read_bucket(self, period: int) -> list[LabelledExample]:
         members = await self.client.smembers(self.keys.label_bucket(period))
         return [decode_label(cast(bytes, m)) for m in members]
+
+    async def _read_pulse(self, period: int) -> Pulse:
+        raw = cast(dict[bytes, bytes], await self.client.hgetall(self.keys.pulse(period)))
+        return Pulse.of({k.decode(): int(v) for k, v in raw.items()})
 
     async def _wait_for_all_partitions(self, until: float) -> None:
         lock = self.keys.train_lock(self.periods.period_of(until))

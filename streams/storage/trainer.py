@@ -1,23 +1,27 @@
 """Training one model period's snapshot from the label buckets of the periods before it.
 
 The same procedure for every store: the Redis one runs it in the worker that wins the train
-lock, the in-memory one in the driver. Buckets are read through ``read_bucket``, as stored.
+lock, the in-memory one in the driver. Buckets, and each period's pulse, are read through
+``read_bucket`` and ``read_pulse``, as stored.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Awaitable, Callable
+from functools import partial
 
 from models.drift import Drift
 from models.labels import LabelledExample
+from models.pulse import Pulse
 from models.registry import ModelSnapshot
-from models.training import TrainingWindow
+from models.training import Bucket, TrainingWindow
 from streams.settings import Settings
 
 # After a drift, the shortest training window: about a month of labels.
 RELEARN_MIN_DAYS = 28.0
 ReadBucket = Callable[[int], Awaitable[list[LabelledExample]]]
+ReadPulse = Callable[[int], Awaitable[Pulse]]
 
 
 class Trainer:
@@ -40,8 +44,19 @@ class Trainer:
             window_periods=self.window.periods,
         )
 
+    def _window(self, bucket: int, relearn_from: int | None) -> Bucket:
+        """The training labels ending with ``bucket``: since ``relearn_from`` after a drift."""
+        since = None
+        if relearn_from is not None and self.settings.model_drift_relearn:
+            since = min(relearn_from, bucket - self.relearn_min_periods + 1)
+        return self.window.data(bucket, since)
+
     async def train(
-        self, period: int, previous: ModelSnapshot | None, read_bucket: ReadBucket
+        self,
+        period: int,
+        previous: ModelSnapshot | None,
+        read_bucket: ReadBucket,
+        read_pulse: ReadPulse,
     ) -> tuple[ModelSnapshot, list[Drift]]:
         """Snapshot ``period``: ``previous`` (the newest before it) taught every bucket since;
         and the drifts found on the way.
@@ -56,10 +71,8 @@ class Trainer:
         for bucket in range(first, period):
             for missing in self.window.missing(bucket):
                 self.window.add(missing, await read_bucket(missing))
-            since = None
-            if snapshot.relearn_from is not None and self.settings.model_drift_relearn:
-                since = min(snapshot.relearn_from, bucket - self.relearn_min_periods + 1)
-            window = self.window.data(bucket, since)
-            found += snapshot.learn(self.window.buckets[bucket], window, bucket + 1)
+            pulse = await read_pulse(bucket)
+            training = partial(self._window, bucket)
+            found += snapshot.learn(self.window.buckets[bucket], training, bucket + 1, pulse)
         snapshot.period = period
         return snapshot, found

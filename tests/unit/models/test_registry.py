@@ -1,3 +1,4 @@
+import functools
 import random
 
 import numpy as np
@@ -30,7 +31,8 @@ def _learn(snapshot: ModelSnapshot, periods: list[list[LabelledExample]]) -> Mod
     for offset, examples in enumerate(periods):
         bucket = snapshot.period
         window.add(bucket, examples)
-        snapshot.learn(window.buckets[bucket], window.data(bucket), bucket + 1)
+        training = functools.partial(window.data, bucket)
+        snapshot.learn(window.buckets[bucket], training, bucket + 1)
         assert snapshot.period == bucket + 1 == 6 + offset
     return snapshot
 
