@@ -29,13 +29,20 @@ LOSS_CAP = -math.log(0.01)
 # per unit of event time is then the same in a shop of any size, as is its false-alarm rate,
 # and a change too small to matter is not "significant" just because there are many labels.
 LABELS_PER_PERIOD = 500
+# ADWIN finds a change the moment it is significant, with its new window still short; the
+# change is reported once the new window's level differs materially from the old one, or
+# forgotten when that window has grown past this many labels without it.
+CONFIRM_LABELS = 4 * LABELS_PER_PERIOD
+MATERIAL_LOSS_RISE = 1.1
+MATERIAL_ODDS_CHANGE = 1.25
 Signal = Literal["log_loss", "label_rate", "purchase_gaps"]
 LABEL_SIGNALS: tuple[Signal, ...] = ("log_loss", "label_rate")
-# The pulse's Page-Hinkley test, in units of the mean log gap ratio: a change of gaps by 10%
-# is tolerated, and a change is called when the excess beyond it adds up to 0.3 (gaps twice
-# as long, log 2 = 0.69, are called the first period; 40% longer in two).
-PULSE_TOLERANCE = math.log(1.1)
-PULSE_THRESHOLD = 0.3
+# The pulse's Page-Hinkley test reads each period's deviation from the mean since the last
+# change, in standard errors: false alarms are then as rare in a small shop as in a large one
+# (about one in a thousand periods at these settings, as CUSUM's k = 0.5 and h = 5), and a
+# large shop, whose means are sharper, sees a smaller change sooner.
+PULSE_TOLERANCE = 0.5
+PULSE_THRESHOLD = 5.0
 PULSE_MIN_PERIODS = 6
 PULSE_MIN_GAPS = 30  # a period with fewer purchases to compare says too little
 
@@ -62,6 +69,24 @@ def _page_hinkley() -> drift.PageHinkley:
     )
 
 
+def material(signal: Signal, before: float, after: float) -> bool:
+    """A change worth relearning for, not only a significant one: a slowly ageing customer
+    base moves the label rate by a point or two, which ADWIN finds in a large shop. The log
+    loss must rise by a tenth (a model doing better is no reason to relearn); the churn rate
+    of labels must move its odds by a quarter, either way.
+
+    >>> material("label_rate", 0.21, 0.223), material("label_rate", 0.21, 0.30)
+    (False, True)
+    >>> material("log_loss", 0.20, 0.18), material("log_loss", 0.20, 0.23)
+    (False, True)
+    """
+    if signal == "log_loss":
+        return after > before * MATERIAL_LOSS_RISE
+    odds = [max(min(p, 1 - 1e-6), 1e-6) for p in (before, after)]
+    change = math.log(odds[1] / (1 - odds[1])) - math.log(odds[0] / (1 - odds[0]))
+    return abs(change) >= math.log(MATERIAL_ODDS_CHANGE)
+
+
 def per_label_loss(churned: np.ndarray, risk: np.ndarray) -> np.ndarray:
     """Each label's log loss, capped and scaled into [0, 1]."""
     p = np.clip(risk, 1e-6, 1 - 1e-6)
@@ -81,8 +106,8 @@ class DriftWatch:
     >>> sum(map(len, steady))
     0
     >>> found = watch.update(10, rng.random(400) < 0.7, np.full(400, 0.3))
-    >>> sorted(d.signal for d in found), found[0].after > found[0].before
-    (['label_rate', 'log_loss'], True)
+    >>> sorted(d.signal for d in found), [round(d.after, 2) for d in found]
+    (['label_rate', 'log_loss'], [0.21, 0.69])
     """
 
     arm_after_periods: int
@@ -90,24 +115,28 @@ class DriftWatch:
         default_factory=lambda: {signal: _adwin() for signal in LABEL_SIGNALS}
     )
     pulse_detector: drift.PageHinkley = field(default_factory=_page_hinkley)
-    pulse_means: list[float] = field(default_factory=list)  # since the last change
+    # purchases compared since the last change, and the sum of their log gap ratios
+    pulse_level: tuple[int, float] = (0, 0.0)
     first_churned_period: int | None = None
     found: dict[Signal, int] = field(default_factory=dict)
+    # per signal, after ADWIN cut its window: the level before, until the new one is material
+    reference: dict[Signal, float] = field(default_factory=dict)
 
     def pulse(self, period: int, pulse: Pulse) -> list[Drift]:
         """Feed one period's pulse; a change in how late purchases come is found at once."""
         if not self.armed(period) or pulse.gaps < PULSE_MIN_GAPS:
             return []
-        before = sum(self.pulse_means) / len(self.pulse_means) if self.pulse_means else 0.0
-        self.pulse_detector.update(pulse.mean_log_ratio)
-        self.pulse_means.append(pulse.mean_log_ratio)
+        gaps, total = self.pulse_level
+        before = total / gaps if gaps else pulse.mean_log_ratio
+        self.pulse_detector.update((pulse.mean_log_ratio - before) / pulse.standard_error)
+        self.pulse_level = (gaps + pulse.gaps, total + pulse.gaps * pulse.mean_log_ratio)
         if not self.pulse_detector.drift_detected:
             return []
-        self.pulse_means = []
-        after = pulse.mean_log_ratio
-        return self._count(
-            [Drift(period, "purchase_gaps", "PageHinkley", before, after, pulse.gaps)]
+        self.pulse_level = (0, 0.0)  # the level since the change is learned afresh
+        drift = Drift(
+            period, "purchase_gaps", "PageHinkley", before, pulse.mean_log_ratio, pulse.gaps
         )
+        return self._count([drift])
 
     def detections(self) -> dict[Signal, int]:
         """How many changes each signal's detector has found so far."""
@@ -136,15 +165,17 @@ class DriftWatch:
         }
         found = []
         for signal, detector in self.detectors.items():
-            first: Drift | None = None  # one drift per signal and period; the rest feed on
             for value in values[signal].tolist():
                 before = detector.estimation
                 detector.update(value)
-                after = detector.estimation
-                # a model doing better than before is no reason to relearn
-                worse = signal != "log_loss" or after > before
-                if detector.drift_detected and worse and first is None:
-                    first = Drift(period, signal, "ADWIN", before, after, labels)
-            if first is not None:
-                found.append(first)
+                if detector.drift_detected:  # the level before the first of a run of cuts
+                    self.reference.setdefault(signal, before)
+            reference = self.reference.get(signal)
+            if reference is None:
+                continue
+            if material(signal, reference, detector.estimation):
+                found.append(Drift(period, signal, "ADWIN", reference, detector.estimation, labels))
+                del self.reference[signal]
+            elif detector.width > CONFIRM_LABELS:
+                del self.reference[signal]  # the new level has settled near the old one
         return self._count(found)

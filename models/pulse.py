@@ -18,7 +18,7 @@ from models.state import CustomerState
 
 SCALE = 1000
 CAP = 3.0  # |log ratio| beyond this (20 times sooner or later) is one customer's oddity
-GAPS, SUM = "gaps", "log_gap_ratio_milli"
+GAPS, SUM, SQUARES = "gaps", "log_gap_ratio_milli", "log_gap_ratio_milli_squared"
 
 
 def gap_ratio(state: CustomerState, at: float) -> int | None:
@@ -43,20 +43,27 @@ def add_gap(counts: Counter[str], ratio: int | None) -> None:
     if ratio is not None:
         counts[GAPS] += 1
         counts[SUM] += ratio
+        counts[SQUARES] += ratio * ratio
 
 
 @dataclass(frozen=True)
 class Pulse:
-    """One period's purchases that had a rhythm to compare with, and their mean log ratio."""
+    """One period's purchases that had a rhythm to compare with: how many, the mean of their
+    log gap ratios and its standard error."""
 
     gaps: int
     mean_log_ratio: float
+    standard_error: float
 
     @classmethod
     def of(cls, counts: dict[str, int]) -> Pulse:
         """
-        >>> Pulse.of({GAPS: 4, SUM: 2000})
-        Pulse(gaps=4, mean_log_ratio=0.5)
+        >>> Pulse.of({GAPS: 4, SUM: 2000, SQUARES: 1_750_000})
+        Pulse(gaps=4, mean_log_ratio=0.5, standard_error=0.25)
         """
         gaps = counts.get(GAPS, 0)
-        return cls(gaps, counts.get(SUM, 0) / SCALE / gaps if gaps else 0.0)
+        if gaps < 2:
+            return cls(gaps, counts.get(SUM, 0) / SCALE if gaps else 0.0, math.inf)
+        mean = counts.get(SUM, 0) / gaps
+        variance = max(counts.get(SQUARES, 0) / gaps - mean * mean, 0.0) * gaps / (gaps - 1)
+        return cls(gaps, mean / SCALE, math.sqrt(variance / gaps) / SCALE)
