@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.table import Table
 from sklearn.metrics import roc_auc_score
 
+from alerts.assessment import CustomerScore
 from benchmarks.replay import churned_after, replay_until
 from models.features import DAY
 from streams.dev.synthetic import EPOCH, Change, generate_events
@@ -35,9 +36,14 @@ AFTER_DAYS = (30, 60, 90)
 def auc_at(settings: Settings, events: list[dict[str, object]], cut: float) -> dict[str, Any]:
     result = replay_until(settings, events, cut)
     truth = churned_after(events, cut, settings.horizon_days)
-    judged = [(truth[s.customer_id], s.risk) for s in result.engine if s.customer_id in truth]
+
+    def auc(scores: list[CustomerScore]) -> float:
+        judged = [(truth[s.customer_id], s.risk) for s in scores if s.customer_id in truth]
+        return round(roc_auc_score([y for y, _ in judged], [r for _, r in judged]), 4)
+
     return {
-        "roc_auc": round(roc_auc_score([y for y, _ in judged], [r for _, r in judged]), 4),
+        "roc_auc": auc(result.engine),
+        "learned_models": {name: auc(scores) for name, scores in result.learned.items()},
         "model_version": result.engine[0].model_version,
         "drifts": (result.model or {}).get("drifts", []),
         "replay_s": result.elapsed_s,
@@ -75,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     respond, ignore = Settings(), Settings(model_drift_relearn=False)
     last = origin + max(AFTER_DAYS) * DAY
     unchanged = auc_at(respond, steady, last)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for after in AFTER_DAYS:
         cut = origin + after * DAY
         rows.append(

@@ -79,6 +79,8 @@ class ModelSnapshot:
     period_days: float = 7.0
     horizon_days: float = 90.0
     window_periods: int = 26
+    # after a drift: the refit relearns from it and serves (settings.model_drift_relearn)
+    respond_to_drift: bool = True
     model: LogisticChurnModel = field(default_factory=LogisticChurnModel)
     challengers: dict[str, RiverChallenger] = field(default_factory=default_challengers)
     labels_seen: dict[str, int] = field(default_factory=lambda: {"churned": 0, "retained": 0})
@@ -106,8 +108,25 @@ class ModelSnapshot:
 
     @property
     def serving(self) -> str | None:
-        """The learned model that serves (once warm, and only while it beats the heuristic)."""
-        return self.guard.chosen if self.is_warm else None
+        """The learned model that serves (once warm, and only while it beats the heuristic).
+
+        After a drift the guard's verdict rests on labels of the old shop, and the labels
+        that will judge the new one are a horizon away; the hand-set heuristic cannot
+        relearn, the refit can: it serves meanwhile.
+        """
+        if not self.is_warm:
+            return None
+        chosen = self.guard.chosen
+        if chosen is None and self.relearning:
+            return self.model.version
+        return chosen
+
+    @property
+    def relearning(self) -> bool:
+        """Within a horizon of the latest drift, with the drift response on."""
+        if not self.respond_to_drift or self.relearn_from is None:
+            return False
+        return self.period - self.relearn_from <= math.ceil(self.horizon_days / self.period_days)
 
     @property
     def serves_model(self) -> bool:
@@ -125,6 +144,11 @@ class ModelSnapshot:
     def why(self) -> str:
         if not self.is_warm:
             return f"the heuristic serves until {self.min_labels} labels of each outcome"
+        if self.guard.chosen is None and self.relearning:
+            return (
+                f"{self.model.version} relearns the shop since the drift of period "
+                f"{self.relearn_from} and serves until labels of the new shop judge it"
+            )
         return self.guard.why()
 
     def learn(
@@ -176,9 +200,13 @@ class ModelSnapshot:
         risks = {self.model.version: self.model.predict_proba_rows(rows)}
         return risks | {name: c.risk(rows) for name, c in self.challengers.items()}
 
+    def _active(self, rows: np.ndarray) -> np.ndarray:
+        """Which rows of model inputs were of customers silent less than the horizon."""
+        return rows[:, INPUT_NAMES.index("log_recency")] < math.log1p(self.horizon_days)
+
     def _active_risks(self, window: Bucket) -> tuple[float, ...]:
         """How the serving scorer rates the window's customers who were still active."""
-        active = window.rows[:, INPUT_NAMES.index("log_recency")] < math.log1p(self.horizon_days)
+        active = self._active(window.rows)
         if not active.any():
             return ()
         serving = self.serving
@@ -207,8 +235,11 @@ class ModelSnapshot:
             metrics = self.metrics.setdefault(name, ProgressiveMetrics())
             for churned, p in zip(bucket.churned.tolist(), risk.tolist(), strict=True):
                 metrics.update(churned, {False: 1.0 - p, True: p})
+        # drift is a change in how active customers behave: the labels of the lapsed, nearly
+        # all churn, grow in number with the shop's age and would move the rate on their own
+        active = self._active(bucket.rows)
         assert self.drift is not None
-        return self.drift.update(period, bucket.churned, served)
+        return self.drift.update(period, bucket.churned[active], served[active])
 
     def _metrics_of(self, name: str) -> dict[str, float]:
         """A learned model's progressive metrics (River's zeros before any label)."""

@@ -42,6 +42,7 @@ class Trainer:
             period_days=self.settings.model_update_days,
             horizon_days=self.settings.horizon_days,
             window_periods=self.window.periods,
+            respond_to_drift=self.settings.model_drift_relearn,
         )
 
     def _window(self, bucket: int, relearn_from: int | None) -> Bucket:
