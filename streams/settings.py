@@ -175,7 +175,7 @@ class Settings(AlertSettings):
         description=env(
             "model_drift_relearn",
             "When the drift detectors find a change in the shop, the refit learns only from "
-            "labels since (at least 28 days of them) until its window has moved past it, and "
+            "labels since (at least a horizon of them) until its window has moved past it, and "
             "serves for a horizon even where the guard preferred the hand-set heuristic.",
         ),
     )
