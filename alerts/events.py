@@ -150,7 +150,10 @@ class ModelDrift(BaseModel):
     labels: int = Field(
         ge=0, description="Labels of the period (purchase_gaps: purchases compared)."
     )
-    relearn_from_period: int = Field(description="The refit learns only from this period on.")
+    relearn_from_period: int | None = Field(
+        description="The refit learns only from this period on; None for a change in the churn "
+        "rate alone, which the serving model's loss says it already explains."
+    )
 
 
 def as_utc(epoch_seconds: float) -> datetime:

@@ -38,11 +38,12 @@ MATERIAL_ODDS_CHANGE = 1.25
 Signal = Literal["log_loss", "label_rate", "purchase_gaps"]
 LABEL_SIGNALS: tuple[Signal, ...] = ("log_loss", "label_rate")
 # The pulse's Page-Hinkley test reads each period's deviation from the mean since the last
-# change, in standard errors: false alarms are then as rare in a small shop as in a large one
-# (about one in a thousand periods at these settings, as CUSUM's k = 0.5 and h = 5), and a
-# large shop, whose means are sharper, sees a smaller change sooner.
+# change, in standard errors: false alarms are then as rare in a small shop as in a large one,
+# and a large shop, whose means are sharper, sees a smaller change sooner. At k = 0.5 and
+# h = 8 standard errors, Siegmund's approximation puts a stationary shop's run between false
+# alarms at about 9,500 periods (h = 5 would be 470: one in four years of weekly periods).
 PULSE_TOLERANCE = 0.5
-PULSE_THRESHOLD = 5.0
+PULSE_THRESHOLD = 8.0
 PULSE_MIN_PERIODS = 6
 PULSE_MIN_GAPS = 30  # a period with fewer purchases to compare says too little
 
@@ -57,6 +58,13 @@ class Drift:
     before: float
     after: float
     labels: int
+
+    @property
+    def relearns(self) -> bool:
+        """Whether the refit relearns from it: when the serving model got worse, or purchases
+        come at another pace. A churn rate that moved while the model's loss did not is one
+        the model already explains (on the CDNOW sample, a cohort ageing): reported only."""
+        return self.signal != "label_rate"
 
 
 def _adwin() -> drift.ADWIN:

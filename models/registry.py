@@ -173,6 +173,7 @@ class ModelSnapshot:
             found += self._validate(bucket, raw, period - 1)
         if found:
             self.drifts = [*self.drifts, *found][-MAX_DRIFTS:]
+        if any(d.relearns for d in found):
             self.relearn_from = period - 1
         if len(bucket):
             churned = int(bucket.churned.sum())
