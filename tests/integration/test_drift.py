@@ -15,12 +15,12 @@ from streams.topics import TopicNames
 
 pytestmark = pytest.mark.integration
 
-CUSTOMERS, DAYS, CHANGE_DAY = 1500, 520, 400
+DAYS, CHANGE_DAY = 520, 400
 CHANGE = Change(CHANGE_DAY, gap_factor=2.0, hazard_factor=2.0)
 
 
-def _replay(settings, change: Change | None) -> list[ModelDrift]:
-    events = generate_events(CUSTOMERS, DAYS, seed=5, arrivals=1.0, change=change)
+def _replay(settings, customers: int, change: Change | None) -> list[ModelDrift]:
+    events = generate_events(customers, DAYS, seed=5, arrivals=1.0, change=change)
     names = TopicNames.from_settings(settings)
     run_pipeline(settings, route_lines((orjson.dumps(e) for e in events), names))
     return [ModelDrift.model_validate_json(v) for v in read_topic(settings, names.model_events)]
@@ -30,7 +30,7 @@ def test_a_change_in_the_shop_is_published_within_a_month_and_the_refit_relearns
     settings_factory,
 ):
     settings = settings_factory()
-    drifts = _replay(settings, CHANGE)
+    drifts = _replay(settings, 2000, CHANGE)
 
     changed_at = EPOCH.timestamp() + CHANGE_DAY * DAY
     after = [d for d in drifts if d.timestamp.timestamp() >= changed_at]
@@ -48,6 +48,6 @@ def test_a_change_in_the_shop_is_published_within_a_month_and_the_refit_relearns
 
 def test_an_unchanged_shop_reports_no_drift(settings_factory):
     settings = settings_factory()
-    assert _replay(settings, None) == []
+    assert _replay(settings, 1000, None) == []
     snapshot = snapshot_at_most(settings, 2**62)
     assert snapshot is not None and snapshot.drifts == [] and snapshot.relearn_from is None
