@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, NonNegativeFloat
 
 from alerts.tiers import Tier
-from models.drift import Signal
+from models.drift import Response, Signal
 from models.lifecycle import Stage
 
 SCHEMA_VERSION = 1
@@ -150,9 +150,10 @@ class ModelDrift(BaseModel):
     labels: int = Field(
         ge=0, description="Labels of the period (purchase_gaps: purchases compared)."
     )
-    relearn_from_period: int | None = Field(
-        description="The refit learns only from this period on; None for a change in the churn "
-        "rate alone, which the serving model's loss says it already explains."
+    response: Response = Field(
+        description="relearn: the refit learns from this period on, and serves meanwhile; "
+        "learned_model_serves: the refit serves for a horizon where the heuristic did; "
+        "reported: nothing changes (the churn rate moved, the model's loss did not)."
     )
 
 

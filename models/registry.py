@@ -79,7 +79,7 @@ class ModelSnapshot:
     period_days: float = 7.0
     horizon_days: float = 90.0
     window_periods: int = 26
-    # after a drift: the refit relearns from it and serves (settings.model_drift_relearn)
+    # after a drift: the refit serves, and relearns from it (settings.model_drift_relearn)
     respond_to_drift: bool = True
     model: LogisticChurnModel = field(default_factory=LogisticChurnModel)
     challengers: dict[str, RiverChallenger] = field(default_factory=default_challengers)
@@ -89,7 +89,8 @@ class ModelSnapshot:
     drift: DriftWatch | None = None
     # the changes found, newest last, and the first period the refit learns from since one
     drifts: list[Drift] = field(default_factory=list)
-    relearn_from: int | None = None
+    relearn_from: int | None = None  # the latest drift whose response is to relearn
+    changed_at: int | None = None  # the latest drift after which the refit serves
     online_since_period: int | None = None
     # quantiles of the serving scorer's risk over the active customers of the training window
     active_risks: tuple[float, ...] = ()
@@ -117,16 +118,16 @@ class ModelSnapshot:
         if not self.is_warm:
             return None
         chosen = self.guard.chosen
-        if chosen is None and self.relearning:
+        if chosen is None and self.after_change:
             return self.model.version
         return chosen
 
     @property
-    def relearning(self) -> bool:
-        """Within a horizon of the latest drift, with the drift response on."""
-        if not self.respond_to_drift or self.relearn_from is None:
+    def after_change(self) -> bool:
+        """Within a horizon of the latest drift that called for learning, with the response on."""
+        if not self.respond_to_drift or self.changed_at is None:
             return False
-        return self.period - self.relearn_from <= math.ceil(self.horizon_days / self.period_days)
+        return self.period - self.changed_at <= math.ceil(self.horizon_days / self.period_days)
 
     @property
     def serves_model(self) -> bool:
@@ -144,10 +145,10 @@ class ModelSnapshot:
     def why(self) -> str:
         if not self.is_warm:
             return f"the heuristic serves until {self.min_labels} labels of each outcome"
-        if self.guard.chosen is None and self.relearning:
+        if self.guard.chosen is None and self.after_change:
             return (
-                f"{self.model.version} relearns the shop since the drift of period "
-                f"{self.relearn_from} and serves until labels of the new shop judge it"
+                f"the shop changed in period {self.changed_at}: {self.model.version} learns it "
+                "and serves until labels of the new shop judge it"
             )
         return self.guard.why()
 
@@ -173,8 +174,10 @@ class ModelSnapshot:
             found += self._validate(bucket, raw, period - 1)
         if found:
             self.drifts = [*self.drifts, *found][-MAX_DRIFTS:]
-        if any(d.relearns for d in found):
+        if any(d.response == "relearn" for d in found):
             self.relearn_from = period - 1
+        if any(d.response != "reported" for d in found):
+            self.changed_at = period - 1
         if len(bucket):
             churned = int(bucket.churned.sum())
             self.labels_seen["churned"] += churned
@@ -282,6 +285,7 @@ class ModelSnapshot:
             },
             "drifts": [asdict(d) for d in self.drifts],
             "relearn_from": self.relearn_from,
+            "changed_at": self.changed_at,
             "validation": self.validation,
         }
 

@@ -34,6 +34,8 @@ def model_table(summary: dict[str, Any], periods: ModelPeriods) -> Table:
         )
     if summary.get("relearn_from") is not None:
         table.add_row("relearning from", f"period {summary['relearn_from']} (after a drift)")
+    if summary.get("changed_at") is not None:
+        table.add_row("shop changed", f"period {summary['changed_at']} (the latest drift acted on)")
     validation = summary.get("validation") or {}
     if validation:
         table.add_row(

@@ -18,6 +18,7 @@ from alerts.events import as_utc
 from alerts.marks import Mark
 from alerts.report import retention_report
 from alerts.worklist import QueueEntry, QueueFilter, QueuePage, RecoveryEntry, TooLate
+from models.drift import RESPONSES
 from models.features import DAY, extract_features
 from models.state import CustomerState
 from streams.console.index import ConsoleIndex, epoch_of
@@ -219,7 +220,10 @@ def model_health(
     drifts = (latest or {}).get("drifts") or []
     return {
         "latest": latest,
-        "drifts": [{**d, "ended": periods.start(int(d["period"]) + 1)} for d in drifts],
+        "drifts": [
+            {**d, "ended": periods.start(int(d["period"]) + 1), "response": RESPONSES[d["signal"]]}
+            for d in drifts
+        ],
         "periods": [{**s, "starts": periods.start(int(s["period"]))} for s in summaries],
         "tier_weeks": tier_weeks,
         "tier_now": tier_now,

@@ -61,7 +61,7 @@ def model_drift(drift: Drift, periods: ModelPeriods) -> ModelDrift:
         before=round(drift.before, 6),
         after=round(drift.after, 6),
         labels=drift.labels,
-        relearn_from_period=drift.period if drift.relearns else None,
+        response=drift.response,
     )
 
 

@@ -288,6 +288,15 @@ def test_demo_console_ends_with_a_url_that_shows_the_demo_queue(services):
             wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, ".chart canvas"), what="chart")
             if SCREENSHOTS:
                 browser.save_screenshot(str(Path(SCREENSHOTS) / "customer.png"))
+            browser.get(f"{url}model")
+            models = wait_for(
+                lambda: browser.find_elements(By.CSS_SELECTOR, "table.models tr.model"),
+                what="learned models",
+            )
+            names = {row.get_attribute("data-model") for row in models}
+            assert names == {"logreg", "river-logreg", "river-tree"}
+            if SCREENSHOTS:
+                browser.save_screenshot(str(Path(SCREENSHOTS) / "model.png"))
         demo.send_signal(signal.SIGINT)
         assert demo.wait(timeout=60) == 0
     finally:

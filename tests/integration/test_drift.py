@@ -41,8 +41,9 @@ def test_a_change_in_the_shop_is_published_within_a_month_and_the_refit_relearns
     snapshot = snapshot_at_most(settings, 2**62)
     assert snapshot is not None
     assert [d.period for d in snapshot.drifts] == [d.period for d in drifts]
-    relearning = [d.relearn_from_period for d in drifts if d.relearn_from_period is not None]
-    assert relearning and snapshot.relearn_from == relearning[-1]
+    assert first.signal == "purchase_gaps" and first.response == "learned_model_serves"
+    acting = [d.period for d in drifts if d.response != "reported"]
+    assert snapshot.changed_at == acting[-1]
     assert snapshot.summary()["drifts"][-1]["signal"] == drifts[-1].signal
 
 
@@ -50,4 +51,4 @@ def test_an_unchanged_shop_reports_no_drift(settings_factory):
     settings = settings_factory()
     assert _replay(settings, 1000, None) == []
     snapshot = snapshot_at_most(settings, 2**62)
-    assert snapshot is not None and snapshot.drifts == [] and snapshot.relearn_from is None
+    assert snapshot is not None and snapshot.drifts == [] and snapshot.changed_at is None
