@@ -174,9 +174,9 @@ class Settings(AlertSettings):
         True,
         description=env(
             "model_drift_relearn",
-            "When the drift detectors find a change in the shop, the refit learns only from "
-            "labels since (at least a horizon of them) until its window has moved past it, and "
-            "serves for a horizon even where the guard preferred the hand-set heuristic.",
+            "Respond to a change the drift detectors find: for a horizon after it the refit "
+            "serves even where the guard preferred the hand-set heuristic, and after a rise in "
+            "its loss it learns only from labels since the change (at least a horizon of them).",
         ),
     )
     model_labels_per_period: int = Field(

@@ -80,8 +80,9 @@ def test_the_model_does_not_depend_on_how_many_customers_share_a_period():
         [e for copy in range(10) for e in _examples(300, seed, prefix=f"r{copy}-")]
         for seed in range(3)
     ]
-    small = _learn(ModelSnapshot(period=5, min_labels=10), periods)
-    large = _learn(ModelSnapshot(period=5, min_labels=10), tenfold)
+    # the refit alone (the River learners' own version of this is in test_challengers)
+    small = _learn(ModelSnapshot(period=5, min_labels=10, challengers={}), periods)
+    large = _learn(ModelSnapshot(period=5, min_labels=10, challengers={}), tenfold)
     probe = [e.features for e in _examples(50, seed=9)]
     assert [large.model.predict_proba_one(x)[True] for x in probe] == pytest.approx(
         [small.model.predict_proba_one(x)[True] for x in probe], abs=1e-4
@@ -102,3 +103,58 @@ def test_a_period_larger_than_the_cap_is_sampled_the_same_way_every_time():
     once, again = Bucket.of(examples, per_period=200), Bucket.of(examples[::-1], per_period=200)
     assert len(once) == 200 and once.rows.tobytes() == again.rows.tobytes()
     assert 0.3 < once.churned.mean() < 0.5  # sampled without regard to the outcome
+
+
+def _with_pulse(snapshot: ModelSnapshot, periods: list[list[LabelledExample]], pulses) -> None:
+    window = TrainingWindow(periods=52, per_period=100_000)
+    for examples, pulse in zip(periods, pulses, strict=True):
+        bucket = snapshot.period
+        window.add(bucket, examples)
+        training = functools.partial(window.data, bucket)
+        snapshot.learn(window.buckets[bucket], training, bucket + 1, pulse)
+
+
+@pytest.mark.parametrize("respond", [True, False])
+def test_after_a_change_in_pace_the_refit_serves_for_a_horizon_where_the_heuristic_did(respond):
+    from models.drift import DriftWatch
+    from models.pulse import Pulse
+
+    snapshot = ModelSnapshot(
+        period=5, min_labels=50, model=BrokenModel(), challengers={}, respond_to_drift=respond,
+        drift=DriftWatch(arm_after_periods=0),
+    )  # fmt: skip
+    steady = [Pulse(400, 0.0, 0.02)] * 8
+    _with_pulse(snapshot, [_examples(400, s) for s in range(8)], steady)
+    assert snapshot.is_warm and snapshot.serving is None and snapshot.drifts == []
+
+    _with_pulse(snapshot, [_examples(400, 8)], [Pulse(400, 0.69, 0.02)])
+    (drift,) = snapshot.drifts
+    assert drift.signal == "purchase_gaps" and drift.response == "learned_model_serves"
+    assert snapshot.changed_at == 13 and snapshot.relearn_from is None
+    assert snapshot.serving == ("logreg" if respond else None)
+    if respond:
+        assert (
+            snapshot.version == "logreg.p14" and "the shop changed in period 13" in snapshot.why()
+        )
+    later = [_examples(400, s) for s in range(9, 23)]
+    _with_pulse(snapshot, later, [Pulse(400, 0.69, 0.02)] * len(later))
+    assert snapshot.serving is None  # a horizon (13 periods) on, the guard decides again
+
+
+def test_a_challenger_serves_only_while_it_beats_the_heuristic_and_the_refit():
+    from models.guard import ScorerGuard
+
+    churned = np.array([True, True, False, False] * 25)
+    heuristic = np.array([0.6, 0.4, 0.5, 0.45] * 25)  # ROC AUC 0.5
+    good = np.array([0.8, 0.4, 0.5, 0.2] * 25)  # 0.75
+    better = np.array([0.9, 0.6, 0.5, 0.1] * 25)  # 1.0
+    guard = ScorerGuard()
+    guard.compare(churned, {"logreg": good, "river-logreg": good * 0.9 + 0.05}, heuristic, 7.0)
+    assert guard.chosen == "logreg"  # level or worse: the incumbent stays
+    guard = ScorerGuard()
+    guard.compare(churned, {"logreg": good, "river-logreg": better}, heuristic, 7.0)
+    assert guard.chosen == "river-logreg"
+    assert guard.why().startswith("river-logreg beats the heuristic")
+    guard = ScorerGuard()
+    guard.compare(churned, {"logreg": 1 - good, "river-tree": better}, heuristic, 7.0)
+    assert guard.chosen == "river-tree"  # the refit lost to the heuristic; the tree did not
