@@ -12,6 +12,7 @@ before it learned them, never ones it has learned.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +28,8 @@ from models.training import Bucket
 # The total sample weight of one model period's labels.
 PERIOD_WEIGHT = 1000.0
 SEED = 42
+# Progressive predictions kept per period for the calibration (they live in the snapshot).
+CALIBRATION_LABELS_PER_PERIOD = 500
 
 
 def river_logistic() -> compose.Pipeline:
@@ -86,7 +89,8 @@ class RiverChallenger:
         weight = PERIOD_WEIGHT / len(bucket)
         for row, churned in zip(bucket.rows.tolist(), bucket.churned.tolist(), strict=True):
             self.model.learn_one(dict(zip(INPUT_NAMES, row, strict=True)), churned, w=weight)
-        self.progressive[period] = (raw_before, bucket.churned)
+        step = math.ceil(len(bucket) / CALIBRATION_LABELS_PER_PERIOD)  # evenly spaced
+        self.progressive[period] = (raw_before[::step], bucket.churned[::step])
         for old in [p for p in self.progressive if p <= period - window_periods]:
             del self.progressive[old]
         raw = np.concatenate([r for r, _ in self.progressive.values()])

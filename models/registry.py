@@ -84,7 +84,9 @@ class ModelSnapshot:
     model: LogisticChurnModel = field(default_factory=LogisticChurnModel)
     challengers: dict[str, RiverChallenger] = field(default_factory=default_challengers)
     labels_seen: dict[str, int] = field(default_factory=lambda: {"churned": 0, "retained": 0})
-    metrics: dict[str, ProgressiveMetrics] = field(default_factory=dict)
+    # the refit's: River's rolling metrics keep their window in the snapshot (about 3 MB),
+    # so the challengers are followed by the guard's running gains instead
+    metrics: ProgressiveMetrics = field(default_factory=ProgressiveMetrics)
     guard: ScorerGuard = field(default_factory=ScorerGuard)
     drift: DriftWatch | None = None
     # the changes found, newest last, and the first period the refit learns from since one
@@ -235,20 +237,14 @@ class ModelSnapshot:
             "bins": [{k: round(v, 4) for k, v in b.items()} for b in bins],
         }
         self.guard.compare(bucket.churned, models, heuristic, self.period_days)
-        for name, risk in models.items():
-            metrics = self.metrics.setdefault(name, ProgressiveMetrics())
-            for churned, p in zip(bucket.churned.tolist(), risk.tolist(), strict=True):
-                metrics.update(churned, {False: 1.0 - p, True: p})
+        refit = models[self.model.version]
+        for churned, p in zip(bucket.churned.tolist(), refit.tolist(), strict=True):
+            self.metrics.update(churned, {False: 1.0 - p, True: p})
         # drift is a change in how active customers behave: the labels of the lapsed, nearly
         # all churn, grow in number with the shop's age and would move the rate on their own
         active = self._active(bucket.rows)
         assert self.drift is not None
         return self.drift.update(period, bucket.churned[active], served[active])
-
-    def _metrics_of(self, name: str) -> dict[str, float]:
-        """A learned model's progressive metrics (River's zeros before any label)."""
-        metrics = self.metrics.get(name)
-        return metrics.as_dict() if metrics is not None else _nothing()
 
     def drift_detections(self) -> dict[str, int]:
         """How many changes each drift detector has found so far."""
@@ -278,20 +274,13 @@ class ModelSnapshot:
             "labels_seen": dict(self.labels_seen),
             "min_labels": self.min_labels,
             "online_since_period": self.online_since_period,
-            "metrics": self._metrics_of(self.serving or self.model.version),
-            "models": {
-                name: gains | {"progressive": self._metrics_of(name)}
-                for name, gains in self.guard.table().items()
-            },
+            "metrics": self.metrics.as_dict(),
+            "models": self.guard.table(),
             "drifts": [asdict(d) for d in self.drifts],
             "relearn_from": self.relearn_from,
             "changed_at": self.changed_at,
             "validation": self.validation,
         }
-
-
-def _nothing() -> dict[str, float]:
-    return ProgressiveMetrics().as_dict()
 
 
 def quantiles(values: Sequence[float], count: int = 1001) -> tuple[float, ...]:
