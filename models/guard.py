@@ -98,6 +98,13 @@ class ScorerGuard:
     standings: dict[str, Standing] = field(default_factory=dict)
     periods_compared: int = 0
 
+    def __setstate__(self, state: dict[str, object]) -> None:
+        """A guard pickled when it compared the refit alone carried its gains as fields."""
+        if "standings" not in state:
+            refit = Standing(state.pop("auc_gain", None), state.pop("log_loss_gain", None))  # type: ignore[arg-type]
+            state["standings"] = {"logreg": refit} if refit.auc_gain is not None else {}
+        self.__dict__.update(state)
+
     def compare(
         self,
         churned: np.ndarray,

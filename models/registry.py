@@ -105,6 +105,17 @@ class ModelSnapshot:
             horizon_periods = math.ceil(self.horizon_days / self.period_days)
             self.drift = DriftWatch(arm_after_periods=horizon_periods)
 
+    def __setstate__(self, state: dict[str, object]) -> None:
+        """A snapshot pickled before a field existed loads with that field's default: a
+        deployment upgrading keeps its model history (its challengers start learning then)."""
+        fresh = ModelSnapshot(
+            period=int(state["period"]),  # type: ignore[call-overload]
+            min_labels=int(state["min_labels"]),  # type: ignore[call-overload]
+            period_days=float(state.get("period_days", 7.0)),  # type: ignore[arg-type]
+            horizon_days=float(state.get("horizon_days", 90.0)),  # type: ignore[arg-type]
+        )
+        self.__dict__.update(fresh.__dict__ | state)
+
     @property
     def is_warm(self) -> bool:
         return min(self.labels_seen.values()) >= self.min_labels

@@ -156,3 +156,21 @@ def test_a_challenger_serves_only_while_it_beats_the_heuristic_and_the_refit():
     guard = ScorerGuard()
     guard.compare(churned, {"logreg": 1 - good, "river-tree": better}, heuristic, 7.0)
     assert guard.chosen == "river-tree"  # the refit lost to the heuristic; the tree did not
+
+
+def test_a_snapshot_pickled_before_the_river_learners_loads_and_learns_on():
+    from pathlib import Path
+
+    from streams.storage.records import decode_snapshot
+
+    # pickled by commit 4640998 (the refit alone in the guard): what a running deployment has
+    raw = (Path(__file__).parent / "data" / "snapshot-before-river.pickle").read_bytes()
+    snapshot = decode_snapshot(raw)
+    assert snapshot.version == "logreg.p8" and snapshot.serving == "logreg"
+    assert set(snapshot.guard.standings) == {"logreg"} and snapshot.drifts == []
+    window = TrainingWindow(periods=52, per_period=100_000)
+    window.add(8, _examples(400, 5))
+    snapshot.learn(window.buckets[8], functools.partial(window.data, 8), 9)
+    assert snapshot.period == 9 and snapshot.version.endswith(".p9")
+    assert set(snapshot.guard.standings) == {"logreg", "river-logreg", "river-tree"}
+    assert snapshot.guard.periods_compared > 1  # the old comparison goes on
