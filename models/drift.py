@@ -1,4 +1,4 @@
-"""Has the shop changed? River's ADWIN on what the labels say, in event time.
+"""Has the shop changed? River's drift detectors on the labels and on the pulse, in event time.
 
 Labels carry two signals, each label in learning order: the serving scorer's log loss on it
 (scored before anything learned it; only a rise counts), and its outcome (the churn rate

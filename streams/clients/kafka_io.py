@@ -74,7 +74,7 @@ def route_lines(lines: Iterable[bytes], names: TopicNames) -> list[InputLine]:
     Lines that do not parse keep their place after the line before them, and still go out,
     so bad input meets the engine's own validation just as it would from a real producer.
 
-    >>> names = TopicNames("p", "c", "a", "r", "d")
+    >>> names = TopicNames("p", "c", "a", "r", "d", "m")
     >>> [(l.topic, l.key) for l in route_lines([
     ...     b'{"type":"complaint","customer_id":"c9","timestamp":"2026-02-01T00:00:00Z"}',
     ...     b'not json',
