@@ -73,13 +73,14 @@ def risk_history(points: Sequence[dict[str, Any]]) -> str:
 
 
 def model_metrics(periods: Sequence[dict[str, Any]]) -> tuple[str, str]:
-    """Progressive ROC AUC and PR AUC; log loss and calibration error, per model period."""
+    """The refit's progressive ROC AUC, PR AUC and log loss, and the served scorer's
+    calibration error, per model period."""
     x = [p["starts"] for p in periods]
     # River reports 0 for a metric that has seen nothing: no labels yet is a gap, not a zero
     nothing = {"roc_auc": None, "pr_auc": None, "log_loss": None}
     metrics = [p["metrics"] if p.get("validation") else nothing for p in periods]
     ranking = spec(
-        "progressive ROC AUC and PR AUC",
+        "the refit's progressive ROC AUC and PR AUC",
         x,
         {"roc_auc": [m["roc_auc"] for m in metrics], "pr_auc": [m["pr_auc"] for m in metrics]},
         y_range=(0.0, 1.0),
