@@ -1,14 +1,19 @@
 import functools
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from models.drift import DriftWatch
 from models.features import FEATURE_NAMES
+from models.guard import ScorerGuard
 from models.labels import LabelledExample
 from models.online import LogisticChurnModel
+from models.pulse import Pulse
 from models.registry import ModelSnapshot
 from models.training import Bucket, TrainingWindow
+from streams.storage.records import decode_snapshot
 
 
 def _examples(n: int, seed: int = 0, prefix: str = "c") -> list[LabelledExample]:
@@ -114,9 +119,6 @@ def _with_pulse(snapshot: ModelSnapshot, periods: list[list[LabelledExample]], p
 
 @pytest.mark.parametrize("respond", [True, False])
 def test_after_a_change_in_pace_the_refit_serves_for_a_horizon_where_the_heuristic_did(respond):
-    from models.drift import DriftWatch
-    from models.pulse import Pulse
-
     snapshot = ModelSnapshot(
         period=5, min_labels=50, model=BrokenModel(), challengers={}, respond_to_drift=respond,
         drift=DriftWatch(arm_after_periods=0),
@@ -140,7 +142,6 @@ def test_after_a_change_in_pace_the_refit_serves_for_a_horizon_where_the_heurist
 
 
 def test_a_challenger_serves_only_while_it_beats_the_heuristic_and_the_refit():
-    from models.guard import ScorerGuard
 
     churned = np.array([True, True, False, False] * 25)
     heuristic = np.array([0.6, 0.4, 0.5, 0.45] * 25)  # ROC AUC 0.5
@@ -159,9 +160,6 @@ def test_a_challenger_serves_only_while_it_beats_the_heuristic_and_the_refit():
 
 
 def test_a_snapshot_pickled_before_the_river_learners_loads_and_learns_on():
-    from pathlib import Path
-
-    from streams.storage.records import decode_snapshot
 
     # pickled by commit 4640998 (the refit alone in the guard): what a running deployment has
     raw = (Path(__file__).parent / "data" / "snapshot-before-river.pickle").read_bytes()
