@@ -35,7 +35,7 @@ use_bounded_fetch_wait(app, settings.fetch_max_wait_ms)
 inputs = app.topic(
     *TopicNames.from_settings(settings).inputs, value_serializer="raw", key_serializer="raw"
 )
-counter = StateKeys(settings.redis_namespace).stats
+counter = StateKeys(settings.redis_namespace).stats(0)  # engine_stats adds up partitions
 client = connect(settings)
 
 

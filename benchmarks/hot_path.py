@@ -76,7 +76,7 @@ async def replay(lines: list[bytes], batch: int, redis_url: str) -> tuple[StageC
         with clock.stage("load"):
             due = await store.due_checks([PARTITION], watermark, settings.max_due_checks_per_batch)
             work: list[Work] = [*events, *(check for _, check in due)]
-            states = await store.load(item.customer_id for item in work)
+            states = await store.load(dict.fromkeys((item.customer_id for item in work), PARTITION))
         with clock.stage("process"):
             result = process_batch(states, work, scorer, config, watermark)
         with clock.stage("serialise"):
@@ -84,8 +84,8 @@ async def replay(lines: list[bytes], batch: int, redis_url: str) -> tuple[StageC
                 e.model_dump_json().encode() for e in (*result.risk_updates, *result.alerts)
             ]
         with clock.stage("save"):
-            saved = [(PARTITION, s) for s in result.states.values()]
-            await store.save(Changes(saved, result.counts, checks_through=watermark))
+            saved = list(result.states.values())
+            await store.save([Changes(PARTITION, saved, result.counts, checks_through=watermark)])
         outputs += len(messages)
     await client.aclose()
     return clock, outputs

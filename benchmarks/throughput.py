@@ -141,7 +141,7 @@ def naive_eps(settings: Settings, total: int) -> float:
         "NAIVE_KAFKA_URL": str(settings.kafka_url),
         "NAIVE_REDIS_URL": str(settings.redis_url),
         "NAIVE_TOPICS": ",".join(names.inputs),
-        "NAIVE_STATS": StateKeys(settings.redis_namespace).stats,
+        "NAIVE_STATS": StateKeys(settings.redis_namespace).stats(0),
     }
     return _agent_rate("benchmarks.naive_agent", environment, settings, total).eps
 

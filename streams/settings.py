@@ -44,6 +44,14 @@ class Settings(AlertSettings):
             "Redis URL, e.g. redis://127.0.0.1:6379/0. Unset: `demo` starts an embedded Valkey.",
         ),
     )
+    redis_cluster: bool = Field(
+        False,
+        description=env(
+            "redis_cluster",
+            "CHURNWATCH_REDIS_URL names one node of a Redis (or Valkey) Cluster: each input "
+            "partition's keys live in one slot and save in one transaction on its primary.",
+        ),
+    )
     redis_password: SecretStr | None = Field(
         None, description=env("redis_password", "Redis password (never logged).")
     )

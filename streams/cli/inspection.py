@@ -7,8 +7,9 @@ from typing import Any
 from alerts.events import as_utc
 from models.features import extract_features
 from streams.settings import Settings
-from streams.storage.codec import decode_state, readable_state
+from streams.storage.codec import readable_state
 from streams.storage.connection import connect_sync
+from streams.storage.customers import read_states
 from streams.storage.keys import StateKeys
 
 
@@ -16,12 +17,12 @@ def describe_customer(settings: Settings, customer_id: str) -> dict[str, Any] | 
     """The stored state and its features as of the customer's last event, or None if unknown."""
     client = connect_sync(settings)
     try:
-        value = client.get(StateKeys(settings.redis_namespace).customer(customer_id))
+        keys = StateKeys(settings.redis_namespace)
+        state = read_states(client, keys, settings.partitions, [customer_id]).get(customer_id)
     finally:
         client.close()
-    if value is None:
+    if state is None:
         return None
-    state = decode_state(customer_id, value)  # type: ignore[arg-type]
     as_of = state.last_seen or 0.0
     return {
         "customer_id": customer_id,

@@ -155,6 +155,7 @@ def worker() -> None:
     import mode.loop
 
     from streams.clients.kafka_io import ensure_topics
+    from streams.storage.layout import claim_layout
     from streams.worker.app import create_app, run_worker
 
     settings = load_settings()
@@ -166,6 +167,7 @@ def worker() -> None:
         ) from exc
     try:
         ensure_topics(settings)
+        claim_layout(settings)
         app = create_app(settings)
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from exc

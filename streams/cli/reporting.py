@@ -52,7 +52,7 @@ def build_report(
     if settings is not None and settings.alert_daily_capacity is not None:
         client = connect_sync(settings)
         try:
-            candidates = waiting(client, StateKeys(settings.redis_namespace))
+            candidates = waiting(client, StateKeys(settings.redis_namespace), settings.partitions)
             report["capacity_waiting"] = dict(Counter(standing for standing, _ in candidates))
         finally:
             client.close()

@@ -10,9 +10,9 @@ import threading
 from typing import cast
 
 import orjson
-import redis as syncredis
 
 from alerts.marks import Mark
+from streams.storage.connection import SyncClient
 from streams.storage.keys import StateKeys
 
 
@@ -30,7 +30,7 @@ def decode_mark(raw: bytes) -> Mark:
 class RedisMarks:
     """Marks in Redis, cached until the version counter says another mark was made."""
 
-    def __init__(self, client: syncredis.Redis, keys: StateKeys) -> None:
+    def __init__(self, client: SyncClient, keys: StateKeys) -> None:
         self.client = client
         self.keys = keys
         self._lock = threading.Lock()

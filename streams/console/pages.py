@@ -11,8 +11,6 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import redis as syncredis
-
 from alerts.assessment import CustomerScore
 from alerts.events import as_utc
 from alerts.marks import Mark
@@ -25,6 +23,7 @@ from streams.console.index import ConsoleIndex, epoch_of
 from streams.pipeline.periods import ModelPeriods
 from streams.settings import Settings
 from streams.storage.codec import readable_state
+from streams.storage.connection import SyncClient
 from streams.storage.customers import read_states
 from streams.storage.keys import StateKeys
 from streams.storage.model_store import read_snapshot, snapshot_periods
@@ -79,14 +78,14 @@ def rows_of(
 
 def customer_page(
     index: ConsoleIndex,
-    client: syncredis.Redis,
+    client: SyncClient,
     settings: Settings,
     customer_id: str,
     marks: Mapping[str, Mark],
 ) -> dict[str, Any] | None:
     """State, features, risk trail, timeline and marks of one customer; None if unknown."""
     keys = StateKeys(settings.redis_namespace)
-    state = read_states(client, keys, [customer_id]).get(customer_id)
+    state = read_states(client, keys, settings.partitions, [customer_id]).get(customer_id)
     with index.reading():
         trail = index.history.trails.get(customer_id)
         points = trail.points() if trail else []
@@ -198,7 +197,7 @@ class SnapshotSummaries:
         self._lock = threading.Lock()
         self._summaries: dict[int, dict[str, Any]] = {}
 
-    def all(self, client: syncredis.Redis, keys: StateKeys) -> list[dict[str, Any]]:
+    def all(self, client: SyncClient, keys: StateKeys) -> list[dict[str, Any]]:
         with self._lock:
             for period in snapshot_periods(client, keys):
                 if period not in self._summaries:
@@ -209,7 +208,7 @@ class SnapshotSummaries:
 
 
 def model_health(
-    index: ConsoleIndex, client: syncredis.Redis, settings: Settings, cache: SnapshotSummaries
+    index: ConsoleIndex, client: SyncClient, settings: Settings, cache: SnapshotSummaries
 ) -> dict[str, Any]:
     summaries = cache.all(client, StateKeys(settings.redis_namespace))
     periods = ModelPeriods(settings.model_update_days)

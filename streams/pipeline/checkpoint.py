@@ -1,7 +1,8 @@
 """The checkpoint: what one step of work changed, committed in a fixed order.
 
 1. Publish the step's outputs and wait until the broker has acknowledged every one.
-2. Save states, schedules, labels, counters and input offsets in one transaction.
+2. Save states, schedules, labels, counters and input offsets: each partition's in one
+   transaction (on a single Redis, all partitions' in one).
 3. With a daily capacity, seal the event-time days every partition has passed, publishing
    their chosen alerts before marking them sealed.
 4. Acknowledge the input messages, once every period of their release is saved (the engine
@@ -27,7 +28,7 @@ from streams.pipeline.ports import AlertDays, Changes, CustomerStore, Outgoing, 
 @dataclass
 class Checkpoint:
     outputs: list[Outgoing]
-    changes: Changes
+    changes: list[Changes]  # one per input partition number
 
     async def commit(
         self, publish: Publish, store: CustomerStore, alert_days: AlertDays | None, alerts: str

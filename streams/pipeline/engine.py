@@ -20,7 +20,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from alerts.assessment import AssessmentConfig
-from alerts.capacity import candidate_of
+from alerts.capacity import Candidate, candidate_of
 from alerts.events import ChurnAlert
 from models.drift import Drift
 from models.registry import ModelSnapshot
@@ -45,8 +45,9 @@ from streams.pipeline.ports import (
     Observer,
     Outgoing,
     Publish,
+    Tally,
 )
-from streams.pipeline.processor import Work, process_batch
+from streams.pipeline.processor import BatchResult, Work, merged, process_batch
 from streams.settings import Settings
 from streams.topics import TopicNames
 
@@ -99,22 +100,23 @@ class Engine:
 
     async def intake(self, messages: Sequence[Message], highwaters: Highwaters) -> Counter[str]:
         """Hold valid events, dead-letter the rest, then process what can be released."""
-        intake: Counter[str] = Counter()
+        intake: Tally = {}
         letters: list[Outgoing] = []
         # partitions with dead letters: their offsets are saved with the count even when no
         # event of theirs is applied (never those only re-read: that could lower an offset)
         lettered: set[Partition] = set()
         completed = await self.store.completed_offsets({m.partition for m in messages})
         for message in messages:
+            counts = intake.setdefault(message.partition.partition, Counter())
             if message.offset <= completed.get(message.partition, -1):
-                intake["redelivered"] += 1  # applied before a restart: acked, not redone
+                counts["redelivered"] += 1  # applied before a restart: acked, not redone
                 self.merger.observe(message.partition, message.offset)
                 continue
             outcome = decode(message, self.settings)
             if isinstance(outcome, Rejection):
                 self.merger.observe(message.partition, message.offset)
-                intake["dead_letters"] += 1
-                intake[f"dead_letters:{outcome.code}"] += 1
+                counts["dead_letters"] += 1
+                counts[f"dead_letters:{outcome.code}"] += 1
                 letters.append(letter_of(message, outcome, self.topics.dead_letters))
                 lettered.add(message.partition)
                 continue
@@ -124,12 +126,12 @@ class Engine:
             )
         await self.publish(letters)  # before their offsets can count as done
         await self.drain(self.merger.release(highwaters), intake, lettered)
-        return intake
+        return sum(intake.values(), Counter())
 
     async def drain(
         self,
         released: list[Held],
-        intake: Counter[str],
+        intake: Tally,
         read: AbstractSet[Partition] = frozenset(),
     ) -> None:
         """Process released events and due checks, unless there is nothing to do."""
@@ -145,7 +147,7 @@ class Engine:
         applied = await self.store.applied()
         target = max((t for t in (self.watermark, applied) if t is not None), default=None)
         if target is not None and self.checked_through != target:
-            await self.process([], Counter(), follow=target, settle=True)
+            await self.process([], {}, follow=target, settle=True)
 
     async def follow_other_workers(self) -> None:
         """Move an idle worker's event time up to where the other workers are.
@@ -160,13 +162,13 @@ class Engine:
         target = max((t for t in (shared, done_before) if t is not None), default=None)
         if target is None or (self.watermark is not None and target <= self.watermark):
             return
-        await self.process([], Counter(), follow=target, settle=True)
+        await self.process([], {}, follow=target, settle=True)
         await self.models.mark_progress(self.owned, target + 1)
 
     async def process(
         self,
         released: list[Held],
-        intake: Counter[str],
+        intake: Tally,
         follow: float | None = None,
         read: AbstractSet[Partition] = frozenset(),
         settle: bool = False,
@@ -191,7 +193,13 @@ class Engine:
         touched = read | {h.message.partition for h in released}
         if self.watermark is None:  # nothing valid seen yet: only dead letters to count
             offsets = self._completed_offsets(touched, [])
-            await self.store.save(Changes(counts=intake, offsets=offsets))
+            shards = {p.partition for p in offsets} | intake.keys()
+            await self.store.save(
+                [
+                    Changes(s, counts=intake.get(s, Counter()), offsets=only(s, offsets))
+                    for s in shards
+                ]
+            )
             return
         starts = [event_time(events[0])] if events else [self.watermark]
         first = self.periods.period_of(min([*starts, *([previous] if previous else [])]))
@@ -202,7 +210,7 @@ class Engine:
             events = events[len(in_period) :]
             progress = self._completed_offsets(touched, ordered[len(ordered) - len(events) :])
             await self._process_period(period, in_period, partition_of, counts, progress, settle)
-            counts = Counter()
+            counts = {}
         for held in released:  # 4: every period of the release is saved
             self.acks.ack(held.message.handle)
 
@@ -226,7 +234,7 @@ class Engine:
         period: int,
         events: list[InputEvent],
         partition_of: dict[str, int],
-        counts: Counter[str],
+        counts: Tally,
         offsets: dict[Partition, int],
         settle: bool,
     ) -> None:
@@ -246,41 +254,61 @@ class Engine:
             # More checks are due in this period than one step loads: run them in further steps
             # of this same period, never in the next, so that they are scored by this period's
             # model and their labels land in its bucket however the stream was batched.
-            work, counts = await self._due_checks(checks_until, partition_of), Counter()
+            work, counts = await self._due_checks(checks_until, partition_of), {}
 
     async def _process_step(
-        self, step: Step, work: list[Work], counts: Counter[str], offsets: dict[Partition, int]
+        self, step: Step, work: list[Work], counts: Tally, offsets: dict[Partition, int]
     ) -> None:
-        states = await self.store.load(item.customer_id for item in work)
-        result = process_batch(states, work, step.scorer, step.config, step.checks_until)
-        alerts, candidates = result.alerts, []
-        if self.alert_days is not None:  # alerts wait for their day's end
-            alerts = [a for a in result.alerts if not isinstance(a, ChurnAlert)]
-            candidates = [
-                candidate_of(a, result.silent_days[a.alert_id])
-                for a in result.alerts
-                if isinstance(a, ChurnAlert)
-            ]
-        changes = Changes(
-            states=[(step.partition_of[cid], state) for cid, state in result.states.items()],
-            counts=result.counts + counts,
-            checks_through=step.checks_until,  # what this step finished: a restart resumes here
-            offsets=offsets,
-            labels=result.labels,
-            labels_not_before=step.period,
-            pulse=result.pulse,
-            candidates=candidates,
-            owned=self.owned,
-            applied=self.watermark,
+        """One step, partition by partition: each partition's changes save on their own (on
+        a cluster, in its slot), so the counters go with the offsets they complete.
+
+        A customer's work touches only their partition's state, and the outputs are merged
+        back into one work order: the same as one batch of everything.
+        """
+        partition_of = step.partition_of
+        states = await self.store.load(
+            {item.customer_id: partition_of[item.customer_id] for item in work}
         )
-        outputs = [
-            *outgoing(self.topics.risk, result.risk_updates),
-            *outgoing(self.topics.alerts, alerts),
-        ]
-        self.observer.counted(changes.counts)
-        await Checkpoint(outputs, changes).commit(
+        shards: dict[int, list[Work]] = {p: [] for p in self.owned | counts.keys()}
+        for item in work:
+            shards.setdefault(partition_of[item.customer_id], []).append(item)
+        results, saved = [], []
+        for shard, items in sorted(shards.items()):
+            mine = {item.customer_id: states[item.customer_id] for item in items}
+            result = process_batch(mine, items, step.scorer, step.config, step.checks_until)
+            results.append(result)
+            saved.append(
+                Changes(
+                    shard,
+                    states=list(result.states.values()),
+                    counts=result.counts + counts.get(shard, Counter()),
+                    checks_through=step.checks_until,  # what this step finished: resume here
+                    offsets=only(shard, offsets),
+                    labels=result.labels,
+                    labels_not_before=step.period,
+                    pulse=result.pulse,
+                    candidates=self._candidates(result),
+                    applied=self.watermark,
+                )
+            )
+        risk_updates, alerts = merged(results)
+        if self.alert_days is not None:  # alerts wait for their day's end
+            alerts = [a for a in alerts if not isinstance(a, ChurnAlert)]
+        outputs = [*outgoing(self.topics.risk, risk_updates), *outgoing(self.topics.alerts, alerts)]
+        self.observer.counted(sum((c.counts for c in saved), Counter()))
+        await Checkpoint(outputs, saved).commit(
             self.publish, self.store, self.alert_days, self.topics.alerts
         )
+
+    def _candidates(self, result: BatchResult) -> list[Candidate]:
+        """With a daily capacity, the step's alerts wait for their day's end as candidates."""
+        if self.alert_days is None:
+            return []
+        return [
+            candidate_of(a, result.silent_days[a.alert_id])
+            for a in result.alerts
+            if isinstance(a, ChurnAlert)
+        ]
 
     async def snapshot_of(self, period: int) -> ModelSnapshot:
         if self.snapshot is None or self.snapshot.period != period:
@@ -309,3 +337,8 @@ class Engine:
         for partition, check in due:
             partition_of.setdefault(check.customer_id, partition)
         return [check for _, check in due]
+
+
+def only(shard: int, offsets: Mapping[Partition, int]) -> dict[Partition, int]:
+    """The offsets of one input partition number's topics."""
+    return {p: o for p, o in offsets.items() if p.partition == shard}

@@ -8,7 +8,7 @@ for the worker (``streams.worker``), lists for the driver. The engine sees only 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -50,19 +50,25 @@ class Outgoing:
     value: bytes
 
 
+# counters per input partition number
+Tally = dict[int, Counter[str]]
+
+
 @dataclass
 class Changes:
-    """Everything one checkpoint saves, in one transaction.
+    """Everything one checkpoint saves for one input partition number, in one transaction.
 
-    ``states`` pairs each customer with their partition number; ``checks_through`` is how far
-    inactivity checks have run, saved as the worker's and each ``owned`` partition's
-    watermark; ``applied`` is the event time of the latest event applied; ``offsets`` the
-    input offsets up to which everything is applied; ``labels`` go to the bucket of the period
-    they became known in, never before ``labels_not_before``, and ``pulse`` (the purchases'
-    gap ratios, :mod:`models.pulse`) to the period ``labels_not_before`` itself.
+    ``partition`` is the shard of customers (the same number in every input topic) whose
+    ``states`` these are; ``checks_through`` is how far its inactivity checks have run (its
+    watermark); ``applied`` is the event time of the latest event the worker applied;
+    ``offsets`` its topics' offsets up to which everything is applied; ``labels`` go to the
+    bucket of the period they became known in, never before ``labels_not_before``, and
+    ``pulse`` (the purchases' gap ratios, :mod:`models.pulse`) to the period
+    ``labels_not_before`` itself.
     """
 
-    states: list[tuple[int, CustomerState]] = field(default_factory=list)
+    partition: int
+    states: list[CustomerState] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
     checks_through: float | None = None
     offsets: dict[Partition, int] = field(default_factory=dict)
@@ -70,14 +76,14 @@ class Changes:
     labels_not_before: int = 0
     pulse: Counter[str] = field(default_factory=Counter)
     candidates: list[Candidate] = field(default_factory=list)
-    owned: frozenset[int] = frozenset()
     applied: float | None = None
 
 
 class CustomerStore(Protocol):
     """Customer states, their inactivity schedules, counters and input progress."""
 
-    async def load(self, customer_ids: Iterable[str]) -> dict[str, CustomerState]: ...
+    async def load(self, customers: Mapping[str, int]) -> dict[str, CustomerState]:
+        """The state of each customer id (new if none), given their partition number."""
 
     async def watermark(self) -> float | None:
         """The furthest watermark any worker has saved."""
@@ -96,8 +102,9 @@ class CustomerStore(Protocol):
     ) -> list[tuple[int, DueCheck]]:
         """Checks due by ``up_to``, at most ``limit`` per partition, in (due, customer) order."""
 
-    async def save(self, changes: Changes) -> None:
-        """Save ``changes`` atomically: all of them, or (after a crash) none."""
+    async def save(self, changes: Sequence[Changes]) -> None:
+        """Save each partition's ``changes`` atomically: after a crash, each is saved whole
+        or not at all (on a single Redis, all of them together)."""
 
 
 Announce = Callable[[Sequence[Drift]], Awaitable[None]]

@@ -40,7 +40,10 @@ Work = InputEvent | DueCheck
 AFTER_EVERY_MICROSECOND = 1_000_000
 
 
-def work_order(item: Work) -> tuple[float, int, int, str]:
+WorkOrder = tuple[float, int, int, str]
+
+
+def work_order(item: Work) -> WorkOrder:
     """Event-time order; a check due in the same second as events comes after all of them."""
     if isinstance(item, DueCheck):
         return (item.due, AFTER_EVERY_MICROSECOND, 2, item.customer_id)
@@ -58,14 +61,20 @@ class BatchResult:
     counts: Counter[str] = field(default_factory=Counter)
     pulse: Counter[str] = field(default_factory=Counter)  # models.pulse: this batch's purchases
     silent_days: dict[str, float] = field(default_factory=dict)  # by alert id
+    # the work order of what produced each risk update and alert: results of separate
+    # batches (one per partition) merge back into one event-time order by these
+    risk_order: list[WorkOrder] = field(default_factory=list)
+    alert_order: list[WorkOrder] = field(default_factory=list)
 
-    def record(self, assessment: Assessment) -> None:
+    def record(self, assessment: Assessment, order: WorkOrder) -> None:
         self.risk_updates.append(assessment.risk_update)
+        self.risk_order.append(order)
         if assessment.alert is not None:
             self.silent_days[assessment.alert.alert_id] = assessment.silent_days
         for event in (assessment.alert, assessment.recovered):
             if event is not None:
                 self.alerts.append(event)
+                self.alert_order.append(order)
                 self.counts[f"out:{event.type}"] += 1
         if assessment.alert is not None:
             self.counts[f"alerts:{assessment.alert.tier}"] += 1
@@ -93,14 +102,14 @@ def process_batch(
         queue += [(work_order(c), c) for c in scheduled if c not in listed]
     heapq.heapify(queue)
     while queue:
-        _, item = heapq.heappop(queue)
+        order, item = heapq.heappop(queue)
         state = states[item.customer_id]
         if isinstance(item, DueCheck):
             if state.next_check != item.due:
                 continue
             result.counts["scheduled_checks"] += 1
             result.labels += label_expired(state, item.due, config.horizon_days, config.lateness_s)
-            result.record(assess_and_schedule(state, item.due, INACTIVITY, scorer, config))
+            result.record(assess_and_schedule(state, item.due, INACTIVITY, scorer, config), order)
         else:
             result.counts["processed"] += 1
             amount = item.amount if item.type == "purchase" else None
@@ -116,7 +125,7 @@ def process_batch(
             # a late event is scored at the customer's own clock, never before what we know
             as_of = max(event_time(item), state.last_seen or 0.0)
             result.record(
-                assess_and_schedule(state, as_of, trigger_of(item), scorer, config, amount)
+                assess_and_schedule(state, as_of, trigger_of(item), scorer, config, amount), order
             )
         if checks_until is not None and _due(state, checks_until):
             check = _check_of(state)
@@ -156,3 +165,17 @@ def _due(state: CustomerState, until: float) -> bool:
 
 def _check_of(state: CustomerState) -> DueCheck:
     return DueCheck(state.customer_id, state.next_check or 0.0)
+
+
+def merged(results: Sequence[BatchResult]) -> tuple[list[OutputEvent], list[OutputEvent]]:
+    """The risk updates and alerts of batches of disjoint customers, in one work order: as
+    one batch of all their work would have produced them."""
+    risk = heapq.merge(
+        *(zip(r.risk_order, r.risk_updates, strict=True) for r in results), key=_first
+    )
+    alerts = heapq.merge(*(zip(r.alert_order, r.alerts, strict=True) for r in results), key=_first)
+    return [event for _, event in risk], [event for _, event in alerts]
+
+
+def _first(pair: tuple[WorkOrder, OutputEvent]) -> WorkOrder:
+    return pair[0]

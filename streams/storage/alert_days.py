@@ -4,6 +4,11 @@ partition has passed the day, the first N published and the rest deferred.
 Selection (``alerts/capacity.py``) runs once per day, by whichever worker takes the day's lock
 first, after all partitions' checks have run through the day: the same candidates, in the
 same order, give the same alerts however the work was spread or cut.
+
+Candidates are saved with their partition's checkpoint, in its slot; a day's selection is
+saved under the alerts' own tag (what stays deferred, and the day sealed) in one transaction,
+and only then are the day's candidates deleted: a crash in between leaves candidates of a
+sealed day, which nothing reads again.
 """
 
 from __future__ import annotations
@@ -12,16 +17,16 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
-import redis.asyncio as aioredis
-
 from alerts.capacity import Candidate, day_of, select
 from alerts.events import ChurnAlert, as_utc
 from models.features import DAY
 from models.state import CustomerState
 from streams.pipeline.ports import CustomerStore
 from streams.settings import Settings
+from streams.storage.connection import AsyncClient, SyncClient
 from streams.storage.keys import StateKeys
 from streams.storage.records import decode_candidate, encode_candidate
+from streams.storage.slots import SlotTransactions
 
 SEAL_LOCK_SECONDS = 30
 
@@ -35,7 +40,7 @@ class RedisAlertDays:
     """Seals event-time days: selects each day's alerts within the capacity."""
 
     def __init__(
-        self, client: aioredis.Redis, settings: Settings, capacity: int, store: CustomerStore
+        self, client: AsyncClient, settings: Settings, capacity: int, store: CustomerStore
     ) -> None:
         self.client = client
         self.keys = StateKeys(settings.redis_namespace)
@@ -44,16 +49,17 @@ class RedisAlertDays:
         self.horizon_days = settings.horizon_days
         self.partitions = settings.partitions
         self.token = uuid.uuid4().bytes
+        self.transactions = SlotTransactions(client, settings)
 
     async def sealable_through(self) -> int | None:
         """The last day every input partition has run its checks through, if all have saved."""
-        if await self.client.zcard(self.keys.partition_watermarks) < self.partitions:
+        async with self.client.pipeline(transaction=False) as pipe:
+            for partition in range(self.partitions):
+                pipe.zscore(self.keys.watermark(partition), "event_time")
+            scores: list[Any] = await pipe.execute()
+        if any(s is None for s in scores):
             return None
-        lowest = cast(
-            list[tuple[bytes, float]],
-            await self.client.zrange(self.keys.partition_watermarks, 0, 0, withscores=True),
-        )
-        return day_of(float(lowest[0][1]) + 1) - 1
+        return day_of(min(float(s) for s in scores) + 1) - 1
 
     async def seal(self, publish: Callable[[list[bytes]], Awaitable[None]]) -> int:
         """Select every day that can be sealed now, publishing each day's alerts before the
@@ -78,15 +84,23 @@ class RedisAlertDays:
         return published
 
     async def _first_day(self, through: int) -> int:
-        pattern = f"{self.keys.alert_candidates(0)[:-1]}*"
-        days = [int(k.decode().rsplit(":", 1)[1]) async for k in self.client.scan_iter(pattern)]
+        days = [
+            int(k.decode().rsplit(":", 1)[1])
+            for partition in range(self.partitions)
+            async for k in self.client.scan_iter(self.keys.alert_candidates_pattern(partition))
+        ]
         return min(days, default=through + 1)
 
     async def _seal_day(self, day: int, publish: Callable[[list[bytes]], Awaitable[None]]) -> int:
-        todays = await self.client.hvals(self.keys.alert_candidates(day))
-        waiting = await self.client.hvals(self.keys.deferred_alerts)
-        candidates = [decode_candidate(cast(bytes, r)) for r in [*todays, *waiting]]
-        states = await self.store.load(c.customer_id for c in candidates)
+        todays = [self.keys.alert_candidates(p, day) for p in range(self.partitions)]
+        async with self.client.pipeline(transaction=False) as pipe:
+            for key in [*todays, self.keys.deferred_alerts]:
+                pipe.hvals(key)
+            rows: list[list[bytes]] = await pipe.execute()
+        found = [decode_candidate(r) for row in rows for r in row]
+        candidates = [candidate for _, candidate in found]
+        partition_of = {candidate.customer_id: partition for partition, candidate in found}
+        states = await self.store.load(partition_of)
         day_end = (day + 1) * DAY
         ended = {
             c.customer_id: at
@@ -95,15 +109,20 @@ class RedisAlertDays:
         }
         chosen, defer = select(day, candidates, self.capacity, self.horizon_days, ended)
         await publish([self._as_of_day(c, day) for c in chosen])
-        async with self.client.pipeline(transaction=True) as pipe:
-            pipe.delete(self.keys.alert_candidates(day), self.keys.deferred_alerts)
+
+        def sealed(pipe: Any) -> None:
+            pipe.delete(self.keys.deferred_alerts)
             if defer:
                 pipe.hset(
                     self.keys.deferred_alerts,
-                    mapping={c.alert_id: encode_candidate(c) for c in defer},
+                    mapping={
+                        c.alert_id: encode_candidate(c, partition_of[c.customer_id]) for c in defer
+                    },
                 )
             pipe.set(self.keys.sealed_day, day)
-            await pipe.execute()
+
+        await self.transactions.run({self.keys.sealed_day: sealed})
+        await self.client.delete(*todays)  # a cluster client splits this by slot
         return len(chosen)
 
     @staticmethod
@@ -115,10 +134,16 @@ class RedisAlertDays:
         return alert.model_copy(update={"timestamp": as_utc(day * DAY)}).model_dump_json().encode()
 
 
-def waiting(client: Any, keys: StateKeys) -> list[tuple[str, Candidate]]:
+def waiting(client: SyncClient, keys: StateKeys, partitions: int) -> list[tuple[str, Candidate]]:
     """Candidates not published: deferred by the capacity, or pending their day's end; each
     with its standing, in the order they would be chosen (for the CLI)."""
-    found = [("deferred", decode_candidate(r)) for r in client.hvals(keys.deferred_alerts)]
-    for key in client.scan_iter(f"{keys.alert_candidates(0)[:-1]}*"):
-        found += [("pending", decode_candidate(r)) for r in client.hvals(key)]
+    raw = cast(list[bytes], client.hvals(keys.deferred_alerts))
+    found = [("deferred", decode_candidate(r)[1]) for r in raw]
+    sealed = cast(bytes | None, client.get(keys.sealed_day))
+    for partition in range(partitions):
+        for key in client.scan_iter(match=keys.alert_candidates_pattern(partition)):
+            if sealed is not None and int(key.decode().rsplit(":", 1)[1]) <= int(sealed):
+                continue  # left behind by a crash after its day was sealed
+            rows = cast(list[bytes], client.hvals(key))
+            found += [("pending", decode_candidate(r)[1]) for r in rows]
     return sorted(found, key=lambda item: item[1].rank)

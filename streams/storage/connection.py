@@ -1,4 +1,9 @@
-"""Redis clients for the configured server: asyncio for the worker, synchronous for the CLI."""
+"""Redis clients for the configured server: asyncio for the worker, synchronous for the CLI.
+
+With ``CHURNWATCH_REDIS_CLUSTER`` the clients are redis-py's cluster clients, which route each
+command by its key's slot and follow MOVED and ASK redirections; :mod:`streams.storage.slots`
+runs the transactions and multi-key reads that must stay within one slot.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,10 @@ from typing import Any
 
 import redis as syncredis
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
 from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import ExponentialBackoff
+from redis.cluster import RedisCluster
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
@@ -15,8 +22,11 @@ from redis.retry import Retry
 from streams.clients.security import redis_client_options
 from streams.settings import Settings
 
+AsyncClient = aioredis.Redis | AsyncRedisCluster
+SyncClient = syncredis.Redis | RedisCluster
 
-def _client_options(settings: Settings, retry: type[Retry] | type[AsyncRetry]) -> dict[str, Any]:
+
+def client_options(settings: Settings, retry: type[Retry] | type[AsyncRetry]) -> dict[str, Any]:
     # A restarting Redis is waited for with exponential backoff (about 30 s in all) rather
     # than crashing the agent; every write is idempotent, so a retried MULTI is safe.
     return {
@@ -26,13 +36,33 @@ def _client_options(settings: Settings, retry: type[Retry] | type[AsyncRetry]) -
     }
 
 
-def connect(settings: Settings) -> aioredis.Redis:
-    """An asyncio Redis client for the configured server (hiredis parses when installed)."""
-    return aioredis.from_url(_require_url(settings), **_client_options(settings, AsyncRetry))
+def connect(settings: Settings) -> AsyncClient:
+    """An asyncio client for the configured server or cluster (hiredis parses when installed)."""
+    url, options = _require_url(settings), client_options(settings, AsyncRetry)
+    if settings.redis_cluster:
+        return AsyncRedisCluster.from_url(url, **options)
+    return aioredis.from_url(url, **options)
 
 
-def connect_sync(settings: Settings) -> syncredis.Redis:
-    return syncredis.from_url(_require_url(settings), **_client_options(settings, Retry))
+def connect_sync(settings: Settings) -> SyncClient:
+    url, options = _require_url(settings), client_options(settings, Retry)
+    if settings.redis_cluster:
+        return RedisCluster.from_url(url, **options)
+    return syncredis.from_url(url, **options)
+
+
+def mget(client: SyncClient, keys: list[str] | list[bytes]) -> list[Any]:
+    """The values of ``keys``, in order; on a cluster one MGET per slot."""
+    if isinstance(client, RedisCluster):
+        return client.mget_nonatomic(keys)
+    return client.mget(keys)
+
+
+async def amget(client: AsyncClient, keys: list[str]) -> list[Any]:
+    """The values of ``keys``, in order; on a cluster one MGET per slot, sent together."""
+    if isinstance(client, AsyncRedisCluster):
+        return await client.mget_nonatomic(keys)
+    return await client.mget(keys)
 
 
 def _require_url(settings: Settings) -> str:

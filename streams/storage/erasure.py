@@ -34,10 +34,10 @@ def erase_customer(settings: Settings, customer_id: str) -> Erasure:
     keys = StateKeys(settings.redis_namespace)
     client = connect_sync(settings)
     try:
-        deleted = bool(client.delete(keys.customer(customer_id)))
-        scheduled = sum(
-            int(client.zrem(keys.due(p), customer_id)) for p in range(settings.partitions)
-        )
+        shards = range(settings.partitions)
+        # a cluster client splits the DEL by slot
+        deleted = bool(client.delete(*(keys.customer(p, customer_id) for p in shards)))
+        scheduled = sum(int(client.zrem(keys.due(p), customer_id)) for p in shards)
         labels = 0
         for bucket in client.scan_iter(match=keys.label_bucket_pattern()):
             mine = [m for m in client.sscan_iter(bucket) if label_customer(m) == customer_id]

@@ -1,10 +1,30 @@
 """Every Redis key churnwatch writes, named in one place, under one namespace.
 
-Keys carry the customer id in a hash tag (``ns:c:{id}``), so one customer's keys stay in
-one slot when the store moves to Redis Cluster.
+Keys are laid out for Redis Cluster, and the same on a single Redis. Everything one input
+partition's checkpoint writes (its customers' states, its due-check schedule, counters, label
+buckets, pulse, alert candidates, offsets and watermarks) carries that partition's hash tag
+``{ns:p<N>}``, so it lands in one slot and saves in one transaction. What every partition
+shares has its own tag: ``{ns:models}`` (snapshots, their index, the train locks and period
+progress), ``{ns:alerts}`` (sealed days, deferred alerts), ``{ns:console}`` (the team's
+marks) and ``{ns}`` (the layout record). The tag comes first, so a ``{`` inside a customer
+id can never become the tag.
+
+A customer's keys therefore depend on their input partition (the Kafka key fixes it), which
+is why the layout record keeps the partition count and a worker refuses to start on another
+(:mod:`streams.storage.layout`).
+
+>>> keys = StateKeys("cw")
+>>> keys.customer(3, "C{9}")
+'{cw:p3}:c:C{9}'
+>>> keys.customer_id_of(keys.customer(3, "C{9}").encode())
+'C{9}'
+>>> keys.model(12)
+'{cw:models}:model:12'
 """
 
 from __future__ import annotations
+
+CUSTOMER = ":c:"
 
 
 class StateKeys:
@@ -12,66 +32,75 @@ class StateKeys:
 
     def __init__(self, namespace: str) -> None:
         self.namespace = namespace
-        self.stats = f"{namespace}:stats"
-        self.watermark = f"{namespace}:watermark"
-        self.partition_watermarks = f"{namespace}:partition-watermarks"
-        self.offsets = f"{namespace}:offsets"
-        self.progress = f"{namespace}:progress"
-        self.models = f"{namespace}:models"
+        self.layout = f"{{{namespace}}}:layout"
+        models = f"{{{namespace}:models}}"
+        self.models = f"{models}:index"
+        self.progress = f"{models}:progress"
+        self._models = models
+        alerts = f"{{{namespace}:alerts}}"
+        self.deferred_alerts = f"{alerts}:deferred"  # candidates deferred past their day
+        self.sealed_day = f"{alerts}:sealed"  # the last event-time day whose alerts were chosen
+        self._alerts = alerts
+        console = f"{{{namespace}:console}}"
+        self.console_marks = f"{console}:marks"  # alert id -> the team's mark, JSON
+        self.console_marks_version = f"{console}:marks-version"  # bumped with every mark
 
-    @property
-    def console_marks(self) -> str:
-        """Hash of the retention team's marks on alerts: alert id -> JSON."""
-        return f"{self.namespace}:console:marks"
+    # one input partition's keys: all in the slot of its tag
 
-    @property
-    def console_marks_version(self) -> str:
-        """Bumped with every mark, so each console knows when to read the marks again."""
-        return f"{self.namespace}:console:marks-version"
+    def shard(self, partition: int) -> str:
+        """The hash tag of one input partition's keys."""
+        return f"{{{self.namespace}:p{partition}}}"
 
-    def alert_candidates(self, day: int) -> str:
-        """Hash of one event-time day's alert candidates (with a daily capacity): id -> JSON."""
-        return f"{self.namespace}:alerts:day:{day}"
-
-    @property
-    def deferred_alerts(self) -> str:
-        """Hash of candidates deferred past their day by the capacity: id -> JSON."""
-        return f"{self.namespace}:alerts:deferred"
-
-    @property
-    def sealed_day(self) -> str:
-        """The last event-time day whose alerts were selected."""
-        return f"{self.namespace}:alerts:sealed"
-
-    def seal_lock(self, day: int) -> str:
-        return f"{self.namespace}:alerts:seal-lock:{day}"
-
-    def model(self, period: int) -> str:
-        return f"{self.namespace}:model:{period}"
-
-    def label_bucket(self, period: int) -> str:
-        return f"{self.namespace}:labels:{period}"
-
-    def label_bucket_pattern(self) -> str:
-        return f"{self.namespace}:labels:*"
-
-    def pulse(self, period: int) -> str:
-        """The purchases' gap ratios of one model period (:mod:`models.pulse`)."""
-        return f"{self.namespace}:pulse:{period}"
-
-    def train_lock(self, period: int) -> str:
-        return f"{self.namespace}:train-lock:{period}"
-
-    def customer(self, customer_id: str) -> str:
-        return f"{self.namespace}:c:{{{customer_id}}}"
+    def customer(self, partition: int, customer_id: str) -> str:
+        return f"{self.shard(partition)}{CUSTOMER}{customer_id}"
 
     def due(self, partition: int) -> str:
-        """Sorted set of customers of one input partition, scored by next check time."""
-        return f"{self.namespace}:due:{partition}"
+        """Sorted set of the partition's customers, scored by next check time."""
+        return f"{self.shard(partition)}:due"
+
+    def stats(self, partition: int) -> str:
+        """Hash of the partition's counters, saved with the work they count."""
+        return f"{self.shard(partition)}:stats"
+
+    def offsets(self, partition: int) -> str:
+        """Hash: input topic partition (``purchases:3``) -> offset up to which all is applied."""
+        return f"{self.shard(partition)}:offsets"
+
+    def watermark(self, partition: int) -> str:
+        """Sorted set: ``event_time`` (checks have run through) and ``applied`` (latest event)."""
+        return f"{self.shard(partition)}:watermark"
+
+    def label_bucket(self, partition: int, period: int) -> str:
+        return f"{self.shard(partition)}:labels:{period}"
+
+    def pulse(self, partition: int, period: int) -> str:
+        """The partition's purchases' gap ratios of one model period (:mod:`models.pulse`)."""
+        return f"{self.shard(partition)}:pulse:{period}"
+
+    def alert_candidates(self, partition: int, day: int) -> str:
+        """Hash of one event-time day's alert candidates (with a daily capacity): id -> JSON."""
+        return f"{self.shard(partition)}:alerts:day:{day}"
 
     def customer_pattern(self) -> str:
-        return f"{self.namespace}:c:*"
+        return f"{{{self.namespace}:p*}}{CUSTOMER}*"
+
+    def label_bucket_pattern(self) -> str:
+        return f"{{{self.namespace}:p*}}:labels:*"
+
+    def alert_candidates_pattern(self, partition: int) -> str:
+        return f"{self.shard(partition)}:alerts:day:*"
 
     def customer_id_of(self, key: bytes) -> str:
-        # ns:c:{id} -> id
-        return key.decode()[len(self.namespace) + 4 : -1]
+        text = key.decode()  # {ns:pN}:c:id -> id
+        return text[text.index("}") + len(CUSTOMER) + 1 :]
+
+    # shared by every partition, each kind under its own tag
+
+    def model(self, period: int) -> str:
+        return f"{self._models}:model:{period}"
+
+    def train_lock(self, period: int) -> str:
+        return f"{self._models}:train-lock:{period}"
+
+    def seal_lock(self, day: int) -> str:
+        return f"{self._alerts}:seal-lock:{day}"

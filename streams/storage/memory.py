@@ -10,7 +10,7 @@ the customer store saves.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 from models.labels import LabelledExample
 from models.pulse import Pulse
@@ -37,9 +37,8 @@ class MemoryStore:
         self.due: dict[int, dict[str, float]] = {}
         self.stats: Counter[str] = Counter()
         self.offsets: dict[Partition, int] = {}
-        self.checks_through: float | None = None
         self.partition_watermarks: dict[int, float] = {}
-        self.latest_applied: float | None = None
+        self.latest_applied: dict[int, float] = {}
         self.buckets: dict[int, set[bytes]] = {}
         self.pulses: dict[int, Counter[str]] = {}
         self.snapshots: dict[int, bytes] = {}
@@ -47,14 +46,14 @@ class MemoryStore:
 
     # the customer store
 
-    async def load(self, customer_ids: Iterable[str]) -> dict[str, CustomerState]:
-        return {cid: decode_state(cid, self.values.get(cid)) for cid in dict.fromkeys(customer_ids)}
+    async def load(self, customers: Mapping[str, int]) -> dict[str, CustomerState]:
+        return {cid: decode_state(cid, self.values.get(cid)) for cid in customers}
 
     async def watermark(self) -> float | None:
-        return self.checks_through
+        return max(self.partition_watermarks.values(), default=None)
 
     async def applied(self) -> float | None:
-        return self.latest_applied
+        return max(self.latest_applied.values(), default=None)
 
     async def resume_point(self, partitions: Iterable[int]) -> float | None:
         saved = [self.partition_watermarks[p] for p in partitions if p in self.partition_watermarks]
@@ -77,10 +76,15 @@ class MemoryStore:
             found += [(partition, DueCheck(cid, at)) for at, cid in due[:limit]]
         return found
 
-    async def save(self, changes: Changes) -> None:
-        for partition, state in changes.states:
+    async def save(self, changes: Sequence[Changes]) -> None:
+        for each in changes:
+            self._save(each)
+
+    def _save(self, changes: Changes) -> None:
+        partition = changes.partition
+        schedule = self.due.setdefault(partition, {})
+        for state in changes.states:
             self.values[state.customer_id] = encode_state(state)
-            schedule = self.due.setdefault(partition, {})
             if state.next_check is None:
                 schedule.pop(state.customer_id, None)
             else:
@@ -93,13 +97,13 @@ class MemoryStore:
             self.pulses.setdefault(changes.labels_not_before, Counter()).update(changes.pulse)
         self.offsets.update(changes.offsets)
         if changes.checks_through is not None:
-            self.checks_through = _furthest(self.checks_through, changes.checks_through)
-            for p in changes.owned:
-                self.partition_watermarks[p] = _furthest(
-                    self.partition_watermarks.get(p), changes.checks_through
-                )
+            self.partition_watermarks[partition] = _furthest(
+                self.partition_watermarks.get(partition), changes.checks_through
+            )
         if changes.applied is not None:
-            self.latest_applied = _furthest(self.latest_applied, changes.applied)
+            self.latest_applied[partition] = _furthest(
+                self.latest_applied.get(partition), changes.applied
+            )
         if changes.candidates:
             raise NotImplementedError("a daily alert capacity needs the Redis store")
 

@@ -12,10 +12,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Iterable
-from typing import cast
-
-import redis as syncredis
-import redis.asyncio as aioredis
+from typing import Any, cast
 
 from models.labels import LabelledExample
 from models.pulse import Pulse
@@ -23,9 +20,11 @@ from models.registry import ModelSnapshot
 from streams.pipeline.periods import ModelPeriods
 from streams.pipeline.ports import Announce
 from streams.settings import Settings
-from streams.storage.connection import connect
+from streams.storage.connection import AsyncClient, SyncClient, connect
+from streams.storage.customers import sum_counters
 from streams.storage.keys import StateKeys
 from streams.storage.records import decode_label, decode_snapshot, encode_snapshot
+from streams.storage.slots import SlotTransactions
 from streams.storage.trainer import Trainer
 
 log = logging.getLogger(__name__)
@@ -38,8 +37,9 @@ POLL_SECONDS = 0.05
 class RedisModelStore:
     """Snapshots, label buckets and partition progress in Redis."""
 
-    def __init__(self, client: aioredis.Redis, settings: Settings) -> None:
+    def __init__(self, client: AsyncClient, settings: Settings) -> None:
         self.client = client
+        self.transactions = SlotTransactions(client, settings)
         self.keys = StateKeys(settings.redis_namespace)
         self.periods = ModelPeriods(settings.model_update_days)
         self.partitions = settings.partitions
@@ -89,19 +89,29 @@ class RedisModelStore:
             period, previous, self._read_bucket, self._read_pulse
         )
         await announce(drifts)
-        async with self.client.pipeline(transaction=True) as pipe:
-            pipe.set(self.keys.model(period), encode_snapshot(snapshot))
+        encoded = encode_snapshot(snapshot)
+
+        def save(pipe: Any) -> None:
+            pipe.set(self.keys.model(period), encoded)
             pipe.zadd(self.keys.models, {str(period): period})
-            await pipe.execute()
+
+        await self.transactions.run({self.keys.models: save})
         return snapshot
 
     async def _read_bucket(self, period: int) -> list[LabelledExample]:
-        members = await self.client.smembers(self.keys.label_bucket(period))
-        return [decode_label(cast(bytes, m)) for m in members]
+        """The period's labels from every partition (the trainer puts them in its own order)."""
+        async with self.client.pipeline(transaction=False) as pipe:
+            for partition in range(self.partitions):
+                pipe.smembers(self.keys.label_bucket(partition, period))
+            buckets: list[set[bytes]] = await pipe.execute()
+        return [decode_label(m) for bucket in buckets for m in bucket]
 
     async def _read_pulse(self, period: int) -> Pulse:
-        raw = cast(dict[bytes, bytes], await self.client.hgetall(self.keys.pulse(period)))
-        return Pulse.of({k.decode(): int(v) for k, v in raw.items()})
+        async with self.client.pipeline(transaction=False) as pipe:
+            for partition in range(self.partitions):
+                pipe.hgetall(self.keys.pulse(partition, period))
+            each: list[dict[bytes, bytes]] = await pipe.execute()
+        return Pulse.of(sum_counters(each))
 
     async def _wait_for_all_partitions(self, until: float) -> None:
         lock = self.keys.train_lock(self.periods.period_of(until))
@@ -122,12 +132,12 @@ class RedisModelStore:
             await asyncio.sleep(POLL_SECONDS)
 
 
-def snapshot_periods(client: syncredis.Redis, keys: StateKeys) -> list[int]:
+def snapshot_periods(client: SyncClient, keys: StateKeys) -> list[int]:
     """The periods that have a snapshot, oldest first."""
     return [int(p) for p in cast(list[bytes], client.zrange(keys.models, 0, -1))]
 
 
-def read_snapshot(client: syncredis.Redis, keys: StateKeys, period: int) -> ModelSnapshot | None:
+def read_snapshot(client: SyncClient, keys: StateKeys, period: int) -> ModelSnapshot | None:
     raw = cast(bytes | None, client.get(keys.model(period)))
     return None if raw is None else decode_snapshot(raw)
 

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-import redis
+from collections import Counter
+from typing import cast
 
 from streams.settings import Settings
+from streams.storage.connection import SyncClient
 from streams.storage.keys import StateKeys
 
 
-def engine_stats(client: redis.Redis, settings: Settings) -> dict[str, int]:
-    """The engine's counters, as saved with the work they count."""
-    raw = client.hgetall(StateKeys(settings.redis_namespace).stats)
-    return {k.decode(): int(v) for k, v in raw.items()}  # type: ignore[union-attr]
+def engine_stats(client: SyncClient, settings: Settings) -> dict[str, int]:
+    """The engine's counters, as saved with the work they count, summed over partitions."""
+    keys = StateKeys(settings.redis_namespace)
+    total: Counter[str] = Counter()
+    for partition in range(settings.partitions):
+        raw = cast(dict[bytes, bytes], client.hgetall(keys.stats(partition)))
+        total.update({k.decode(): int(v) for k, v in raw.items()})
+    return dict(total)
 
 
 def events_done(stats: dict[str, int]) -> int:

@@ -42,10 +42,12 @@ def label_customer(raw: bytes) -> str:
     return str(orjson.loads(raw)[0])
 
 
-def encode_candidate(candidate: Candidate) -> bytes:
+def encode_candidate(candidate: Candidate, partition: int) -> bytes:
+    """A candidate with its customer's input partition (where their state is kept)."""
     c = candidate
     return orjson.dumps(
         [
+            partition,
             c.alert_id,
             c.customer_id,
             c.raised_at,
@@ -57,10 +59,13 @@ def encode_candidate(candidate: Candidate) -> bytes:
     )
 
 
-def decode_candidate(raw: bytes) -> Candidate:
-    alert_id, customer_id, raised_at, silent_since, priority, value, payload = orjson.loads(raw)
-    return Candidate(
-        alert_id, customer_id, raised_at, silent_since, priority, value, payload.encode()
+def decode_candidate(raw: bytes) -> tuple[int, Candidate]:
+    """The customer's input partition, and the candidate."""
+    partition, alert_id, customer, raised_at, silent_since, priority, value, payload = orjson.loads(
+        raw
+    )
+    return partition, Candidate(
+        alert_id, customer, raised_at, silent_since, priority, value, payload.encode()
     )
 
 

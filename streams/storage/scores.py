@@ -53,7 +53,7 @@ def deferred_csv(settings: Settings) -> str:
     chosen: ``deferred`` past their day, or ``pending`` until their day is over."""
     client = connect_sync(settings)
     try:
-        candidates = waiting(client, StateKeys(settings.redis_namespace))
+        candidates = waiting(client, StateKeys(settings.redis_namespace), settings.partitions)
     finally:
         client.close()
     buffer = io.StringIO()

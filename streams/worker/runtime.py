@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -76,7 +75,7 @@ class WorkerRuntime:
                 engine.merger.mark_unseen_caught_up(idle)
                 released += engine.merger.release(highwaters)
             with metrics.BATCH_SECONDS.time():
-                await engine.drain(released, Counter())
+                await engine.drain(released, {})
             if not released and self._caught_up(engine, highwaters):
                 await engine.settle()
                 await engine.follow_other_workers()

@@ -18,9 +18,9 @@ async def _resume_points(settings: Settings) -> dict[str, float | None]:
     client = connect(settings)
     store = RedisCustomerStore(client, settings)
     try:
-        await store.save(Changes(checks_through=100.0, owned=frozenset({0, 1})))
-        await store.save(Changes(checks_through=500.0, owned=frozenset({2})))  # a worker ahead
-        await store.save(Changes(checks_through=50.0, owned=frozenset({0})))  # never backwards
+        await store.save([Changes(p, checks_through=100.0) for p in (0, 1)])
+        await store.save([Changes(2, checks_through=500.0)])  # a worker ahead
+        await store.save([Changes(0, checks_through=50.0)])  # never backwards
         return {
             "furthest": await store.watermark(),
             "taking over 0 and 2": await store.resume_point([0, 2]),
