@@ -260,17 +260,36 @@ def tail(stream: str, from_beginning: bool) -> None:
 
 @main.command()
 @BROKER
-def services(broker: str | None) -> None:
-    """Start an embedded broker and Valkey, print their URLs, and keep them up until Ctrl-C."""
+@click.option(
+    "--redis-cluster",
+    "masters",
+    type=click.IntRange(min=1),
+    help="Start a Valkey cluster of this many masters (no replicas) instead of one Valkey; "
+    "slots are cut so each master holds a fair share of CHURNWATCH_PARTITIONS.",
+)
+def services(broker: str | None, masters: int | None) -> None:
+    """Start an embedded broker and Valkey, print their URLs, and keep them up until Ctrl-C
+    or SIGTERM (which stop everything started)."""
     import time
 
-    from streams.dev.embedded import embedded_services
+    from streams.dev.embedded import ClusterShape, embedded_services
 
-    chosen = broker or load_settings().embedded_broker
-    with service_errors(), embedded_services(broker=chosen) as (kafka, redis_server):
+    settings = load_settings()
+    chosen = broker or settings.embedded_broker
+    shape = (
+        None
+        if masters is None
+        else ClusterShape(masters, settings.redis_namespace, settings.partitions)
+    )
+    with (
+        service_errors(),
+        embedded_services(broker=chosen, redis_cluster=shape) as (kafka, redis_server),
+    ):
         assert kafka and redis_server
         click.echo(f"export CHURNWATCH_KAFKA_URL={kafka.url}")
         click.echo(f"export CHURNWATCH_REDIS_URL={redis_server.url}")
+        if shape is not None:
+            click.echo("export CHURNWATCH_REDIS_CLUSTER=true")
         console.print("embedded services are up; Ctrl-C stops them")
         with contextlib.suppress(KeyboardInterrupt):
             while True:

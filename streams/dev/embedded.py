@@ -153,14 +153,27 @@ def start_broker(kind: str = "tansu") -> Broker:
     return EmbeddedKafka.start()
 
 
+class RedisService(Protocol):
+    """What callers use of an embedded Redis: one Valkey, or a cluster of them."""
+
+    @property
+    def url(self) -> str: ...
+
+    def stop(self) -> None: ...
+
+
 @contextlib.contextmanager
 def embedded_services(
-    need_kafka: bool = True, need_redis: bool = True, broker: str = "tansu"
-) -> Iterator[tuple[Broker | None, EmbeddedRedis | None]]:
-    """Start what is needed, yield it, and always stop it."""
+    need_kafka: bool = True,
+    need_redis: bool = True,
+    broker: str = "tansu",
+    redis_cluster: ClusterShape | None = None,
+) -> Iterator[tuple[Broker | None, RedisService | None]]:
+    """Start what is needed, yield it, and always stop it. With ``redis_cluster``, Redis is a
+    Valkey cluster of that many masters, its slots cut for that namespace's partitions."""
     kafka = start_broker(broker) if need_kafka else None
     try:
-        redis_server = EmbeddedRedis.start() if need_redis else None
+        redis_server = _start_redis(redis_cluster) if need_redis else None
         try:
             yield kafka, redis_server
         finally:
@@ -169,6 +182,21 @@ def embedded_services(
     finally:
         if kafka:
             kafka.stop()
+
+
+@dataclass(frozen=True)
+class ClusterShape:
+    masters: int
+    namespace: str
+    partitions: int
+
+
+def _start_redis(cluster: ClusterShape | None) -> RedisService:
+    if cluster is None:
+        return EmbeddedRedis.start()
+    from streams.dev.redis_cluster import EmbeddedRedisCluster
+
+    return EmbeddedRedisCluster.start(cluster.masters, cluster.namespace, cluster.partitions)
 
 
 def _valkey(port: int | None, data_dir: Path, options: dict[str, str]) -> object:

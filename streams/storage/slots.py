@@ -27,6 +27,7 @@ from redis.exceptions import (
     ClusterDownError,
     ExecAbortError,
     MovedError,
+    SlotNotCoveredError,
     TryAgainError,
 )
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -37,7 +38,14 @@ from streams.storage.connection import AsyncClient, client_options
 log = logging.getLogger(__name__)
 
 Commands = Callable[[Any], None]  # queues commands on a pipeline
-REDIRECTED = (MovedError, AskError, TryAgainError, ClusterDownError, ExecAbortError)
+REDIRECTED = (
+    MovedError,
+    AskError,
+    TryAgainError,
+    ClusterDownError,
+    ExecAbortError,
+    SlotNotCoveredError,
+)
 ATTEMPTS = 40  # with the backoff below, about a minute: longer than a failover takes
 BACKOFF_CAP_S = 2.0
 
@@ -61,6 +69,7 @@ class SlotTransactions:
                     queue(pipe)
                 await pipe.execute()
             return
+        await self.client.initialize()  # once: reads the slot map
         await asyncio.gather(*(self._in_slot(self.client, k, q) for k, q in groups.items()))
 
     async def _in_slot(self, cluster: AsyncRedisCluster, key: str, queue: Commands) -> None:

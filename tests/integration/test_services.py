@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from redis.cluster import RedisCluster
 
 pytestmark = pytest.mark.integration
 
@@ -32,27 +33,35 @@ def _running(pid: int) -> bool:
     return state != "Z"
 
 
-@pytest.mark.parametrize("broker", ["tansu", "apache-kafka"])
-def test_services_stopped_by_sigterm_stops_every_service_it_started(broker):
+@pytest.mark.parametrize(
+    ("broker", "cluster"), [("tansu", []), ("apache-kafka", []), ("tansu", ["--redis-cluster", "3"])]
+)
+def test_services_stopped_by_sigterm_stops_every_service_it_started(broker, cluster):
     if broker == "apache-kafka" and not (shutil.which("java") and shutil.which("mvn")):
         if os.environ.get("CI"):
             pytest.fail("Apache Kafka needs Java 17 and Maven")
         pytest.skip("Apache Kafka needs Java 17 and Maven")
     services = subprocess.Popen(
-        [sys.executable, "-m", "streams.cli.main", "services", "--broker", broker],
+        [sys.executable, "-m", "streams.cli.main", "services", "--broker", broker, *cluster],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
     try:
         assert services.stdout is not None
         printed = []
-        while not any("CHURNWATCH_REDIS_URL" in line for line in printed):
+        last = "CHURNWATCH_REDIS_CLUSTER" if cluster else "CHURNWATCH_REDIS_URL"
+        while not any(last in line for line in printed):
             line = services.stdout.readline().decode()
             assert line, "".join(printed)
             printed.append(line)
         time.sleep(0.5)
         started = _descendants(services.pid)
-        assert len(started) >= 2, f"a broker and Valkey: {started}"
+        assert len(started) >= (4 if cluster else 2), f"a broker and Valkey: {started}"
+        if cluster:
+            url = next(line for line in printed if "CHURNWATCH_REDIS_URL" in line).split("=")[1]
+            with RedisCluster.from_url(url.strip()) as client:  # a real, whole cluster
+                assert client.cluster_info()["cluster_state"] == "ok"
+                assert len(client.get_primaries()) == 3
         services.send_signal(signal.SIGTERM)  # as a supervisor or `kill` stops it
         assert services.wait(timeout=60) in (0, 1)
         deadline = time.monotonic() + 10
