@@ -34,7 +34,8 @@ def _running(pid: int) -> bool:
 
 
 @pytest.mark.parametrize(
-    ("broker", "cluster"), [("tansu", []), ("apache-kafka", []), ("tansu", ["--redis-cluster", "3"])]
+    ("broker", "cluster"),
+    [("tansu", []), ("apache-kafka", []), ("tansu", ["--redis-cluster", "3"])],
 )
 def test_services_stopped_by_sigterm_stops_every_service_it_started(broker, cluster):
     if broker == "apache-kafka" and not (shutil.which("java") and shutil.which("mvn")):
