@@ -74,18 +74,44 @@ def on_cluster(cluster, settings_factory):
     return make
 
 
-@pytest.fixture(scope="module")
-def single_node(services) -> dict[str, object]:
+def _single_node(services, **overrides: object) -> dict[str, object]:
     """The same events through one worker on the single Valkey of the test services."""
+    run_id = uuid.uuid4().hex[:6]
     settings = Settings(
         kafka_url=services.kafka_url,
         redis_url=services.redis_url,
-        topic_prefix=f"single-{uuid.uuid4().hex[:6]}.",
-        redis_namespace=f"test:single-{uuid.uuid4().hex[:6]}",
-        app_id=f"churnwatch-test-single-{uuid.uuid4().hex[:6]}",
+        topic_prefix=f"single-{run_id}.",
+        redis_namespace=f"test:single-{run_id}",
+        app_id=f"churnwatch-test-single-{run_id}",
+        **overrides,  # type: ignore[arg-type]
     )
     run = run_pipeline(settings, route_lines(EVENTS, TopicNames.from_settings(settings)))
-    return {**pipeline_outcome(settings, run.alerts), "stats": run.stats}
+    return {**pipeline_outcome(settings, run.alerts), "stats": run.stats, "alerts": _when(run)}
+
+
+def _when(run) -> dict[str, str]:
+    """Each published alert's id and timestamp (a deferred alert is published on a later day)."""
+    return {str(a.get("alert_id") or a.get("recovery_id")): a["timestamp"] for a in run.alerts}
+
+
+@pytest.fixture(scope="module")
+def single_node(services) -> dict[str, object]:
+    return _single_node(services)
+
+
+def test_a_daily_alert_capacity_on_a_cluster_chooses_what_one_valkey_chooses(services, on_cluster):
+    # candidates wait in each partition's slot; the day's choice is saved under its own tag
+    capacity = {"alert_daily_capacity": 1}
+    alone = _single_node(services, **capacity)
+    settings = on_cluster(**capacity)
+    run = run_pipeline(settings, route_lines(EVENTS, TopicNames.from_settings(settings)))
+    outcome = pipeline_outcome(settings, run.alerts)
+
+    assert _when(run) == alone["alerts"]
+    assert outcome["scores"] == alone["scores"]
+    assert run.stats == alone["stats"]
+    deferred = [at for at in _when(run).values() if at.endswith("T00:00:00Z")]
+    assert deferred, "the capacity never deferred an alert to a later day"
 
 
 def _alerts(settings: Settings) -> list[dict]:
@@ -146,6 +172,8 @@ def test_a_master_restarted_mid_run_loses_nothing(cluster, on_cluster, single_no
     try:
         wait_for_progress(settings, worker, lambda done: done >= len(EVENTS) // 3)
         cluster.restart(restarted, down_for_s=1.0)
+        at_restart = wait_for_progress(settings, worker, lambda done: True)
+        assert at_restart < len(EVENTS), "the worker finished before the master came back"
         wait_until_processed(settings, sent, worker)
         assert worker.is_running(), worker.log_tail()
     finally:
