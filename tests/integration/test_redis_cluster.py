@@ -225,3 +225,39 @@ def test_a_worker_refuses_a_namespace_written_with_another_partition_count(on_cl
     )
     assert refused.returncode != 0
     assert "written with 4 input partitions, and CHURNWATCH_PARTITIONS is 6" in refused.stderr
+
+
+def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    """`churnwatch ARGS` as a user runs it, configured by the environment only."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CHURNWATCH_")}
+    environment.update(settings.as_environment())
+    command = [sys.executable, "-m", "streams.cli.main", *args]
+    return subprocess.run(command, env=environment, capture_output=True, text=True, timeout=120)
+
+
+def test_the_cli_and_the_console_read_a_cluster(on_cluster, single_node):
+    settings = on_cluster(min_labels=50)
+    run_pipeline(settings, route_lines(EVENTS, TopicNames.from_settings(settings)))
+
+    scores = _cli(settings, "scores")
+    assert scores.returncode == 0, scores.stderr
+    rows = scores.stdout.splitlines()
+    assert len(rows) == 1 + len(single_node["states"])  # SCAN found every customer on 3 masters
+    customer = rows[1].split(",")[0]
+    inspected = _cli(settings, "inspect", customer)
+    assert inspected.returncode == 0 and customer in inspected.stdout, inspected.stderr
+    assert _cli(settings, "model").returncode == 0
+    assert _cli(settings, "report").returncode == 0
+
+    from starlette.testclient import TestClient
+
+    from streams.console.app import create_console
+
+    with TestClient(create_console(settings)) as console:
+        page = console.get(f"/customers/{customer}")
+        assert page.status_code == 200 and customer in page.text
+        assert console.get("/model").status_code == 200
+
+    erased = _cli(settings, "erase", customer)
+    assert erased.returncode == 0, erased.stderr
+    assert _cli(settings, "inspect", customer).returncode != 0
