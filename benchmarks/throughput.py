@@ -1,6 +1,7 @@
 """Throughput, latency and memory of the engine, against a raw consumer and a naive agent.
 
-    python -m benchmarks.throughput [--events N] [--customers C] [--rate R] [--json]
+    python -m benchmarks.throughput [--events N] [--customers C] [--rate R]
+        [--redis-cluster MASTERS] [--json]
 
 Starts the embedded broker and Valkey (or uses CHURNWATCH_KAFKA_URL / CHURNWATCH_REDIS_URL),
 pre-loads N purchase and complaint events, then measures in one run:
@@ -18,12 +19,15 @@ worker_cpu_us_per_event (and faust_floor_cpu_us_per_event, the same for the floo
 CPU time per event, steadier than events/s on a shared machine; pipeline_vs_faust_floor and
 worker_cpu_vs_faust_floor compare the engine with Faust alone, in the same run (the share of
 the worker's time spent training comes from `python -m benchmarks.profile_worker`).
+With --redis-cluster N the engine also runs on an embedded Valkey cluster of N masters (one
+and two workers over the same backlog, and the latency phase), reported as cluster_*.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import statistics
@@ -31,7 +35,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +49,7 @@ from alerts.events import as_utc
 from benchmarks.replay import event_seconds
 from streams.clients.kafka_io import Produced, ensure_topics, produce_lines, route_lines, servers
 from streams.dev.embedded import embedded_services
+from streams.dev.redis_cluster import EmbeddedRedisCluster
 from streams.dev.runner import WorkerProcess, wait_until_processed
 from streams.dev.synthetic import generate_events
 from streams.settings import Settings
@@ -324,7 +329,9 @@ def latency_ms(
     return delays[len(delays) // 2], delays[int(len(delays) * 0.99)]
 
 
-def run(settings: Settings, total: int, customers: int, rate: float) -> dict[str, Any]:
+def run(
+    settings: Settings, total: int, customers: int, rate: float, masters: int | None = None
+) -> dict[str, Any]:
     events = population(total, customers)
     loaded = fresh(settings, "load")
     ensure_topics(loaded)
@@ -337,6 +344,11 @@ def run(settings: Settings, total: int, customers: int, rate: float) -> dict[str
     memory = [_rss_for(settings, population(total, c)) for c in (customers // 10, customers * 10)]
     history = population(int(rate * 20), customers)
     p50, p99 = latency_ms(fresh(settings, "latency"), history, customers, rate)
+    cluster = (
+        {}
+        if masters is None
+        else on_cluster(loaded, len(events), masters, history, customers, rate)
+    )
     return {
         "events": len(events),
         "customers": _distinct_customers(events),
@@ -358,7 +370,38 @@ def run(settings: Settings, total: int, customers: int, rate: float) -> dict[str
         "redis_bytes_per_customer": round(one.redis_bytes_per_customer),
         "worker_rss_mb": round(one.worker_rss_mb, 1),
         "worker_rss_mb_by_customers": dict(memory),
+        **cluster,
     }
+
+
+def on_cluster(
+    loaded: Settings, total: int, masters: int, history: list[bytes], customers: int, rate: float
+) -> dict[str, Any]:
+    """The engine on a Valkey cluster of ``masters``: the same backlog with one and two
+    workers, and the same live load; each phase on a cluster cut for its namespace."""
+    figures: dict[str, Any] = {"redis_cluster_masters": masters}
+    for workers in (1, 2):
+        settings = _same_topics(loaded, f"cluster-{workers}")
+        with _cluster_for(settings, masters) as clustered:
+            done = pipeline_eps(clustered, total, workers)
+        key = "cluster_pipeline" if workers == 1 else "cluster_two_workers"
+        figures[f"{key}_eps"] = round(done.rate.eps)
+        figures[f"{key}_cpu_us_per_event"] = _rounded(done.rate.cpu_us_per_event)
+        if workers == 1:
+            figures["cluster_redis_bytes_per_customer"] = round(done.redis_bytes_per_customer)
+    with _cluster_for(fresh(loaded, "cluster-latency"), masters) as clustered:
+        p50, p99 = latency_ms(clustered, history, customers, rate)
+    figures["cluster_p50_ms"], figures["cluster_p99_ms"] = round(p50, 1), round(p99, 1)
+    return figures
+
+
+@contextlib.contextmanager
+def _cluster_for(settings: Settings, masters: int) -> Iterator[Settings]:
+    cluster = EmbeddedRedisCluster.start(masters, settings.redis_namespace, settings.partitions)
+    try:
+        yield settings.model_copy(update={"redis_url": cluster.url, "redis_cluster": True})
+    finally:
+        cluster.stop()
 
 
 def _ratio(part: float | None, whole: float | None) -> float | None:
@@ -391,6 +434,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--customers", type=int, default=20_000)
     parser.add_argument("--rate", type=float, default=2000.0, help="offered load for latency")
+    parser.add_argument(
+        "--redis-cluster",
+        type=int,
+        metavar="MASTERS",
+        help="also run the engine on an embedded Valkey cluster of this many masters",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     settings = Settings()
@@ -400,7 +449,7 @@ def main(argv: list[str] | None = None) -> int:
                 kafka.url if kafka else str(settings.kafka_url),
                 redis.url if redis else str(settings.redis_url),
             )
-        report = run(settings, args.events, args.customers, args.rate)
+        report = run(settings, args.events, args.customers, args.rate, args.redis_cluster)
     print_report(report, "churnwatch throughput", args.json)
     return 0
 
