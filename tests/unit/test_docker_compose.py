@@ -21,7 +21,8 @@ def compose() -> dict:
 
 def test_services_are_kafka_redis_a_worker_and_the_console(compose):
     services = compose["services"]
-    assert set(services) == {"kafka", "redis", "worker", "console"}
+    default = {name for name, service in services.items() if "profiles" not in service}
+    assert default == {"kafka", "redis", "worker", "console"}
     assert services["kafka"]["image"] == f"apache/kafka:{APACHE_KAFKA}"  # the version tested
     assert services["kafka"]["environment"]["KAFKA_PROCESS_ROLES"] == "broker,controller"
 
@@ -74,3 +75,25 @@ def test_the_console_listens_beyond_loopback_only_with_a_token(compose):
     assert environment["CHURNWATCH_CONSOLE_HOST"] == "0.0.0.0"
     assert environment["CHURNWATCH_CONSOLE_TOKEN"]
     assert console["ports"] == ["127.0.0.1:8050:8050"]  # published on the host's loopback
+
+
+def test_the_cluster_profile_joins_three_masters_for_its_worker_and_console(compose):
+    services = compose["services"]
+    profiled = {name for name, service in services.items() if "profiles" in service}
+    nodes = {f"redis-node-{n}" for n in (1, 2, 3)}
+    assert profiled == {*nodes, "redis-cluster-init", "worker-cluster", "console-cluster"}
+    assert all(services[name]["profiles"] == ["cluster"] for name in profiled)
+    for node in nodes:
+        command = services[node]["command"]
+        assert command[command.index("--cluster-enabled") + 1] == "yes"
+        assert command[command.index("--appendonly") + 1] == "yes"
+    joining = services["redis-cluster-init"]["command"][0]
+    assert "--cluster create" in joining and all(f"{n}:6379" in joining for n in nodes)
+    fields = {f"CHURNWATCH_{name.upper()}" for name in Settings.model_fields}
+    for name in ("worker-cluster", "console-cluster"):
+        environment = services[name]["environment"]
+        assert set(environment) <= fields, set(environment) - fields
+        assert environment["CHURNWATCH_REDIS_CLUSTER"] == "true"
+        assert urlparse(environment["CHURNWATCH_REDIS_URL"]).hostname in nodes
+        init = services[name]["depends_on"]["redis-cluster-init"]
+        assert init == {"condition": "service_completed_successfully"}
