@@ -146,6 +146,30 @@ class EmbeddedRedisCluster:
         node.server = _node(node.port, node.bus_port, node.data_dir, self.options)
         self.wait_ok()
 
+    def move_slot(self, slot: int, to: int, keys_at_a_time: int = 100, pause_s: float = 0.0) -> int:
+        """Reshard one slot to master ``to`` while clients keep writing, as ``valkey-cli
+        --cluster reshard`` does: mark it importing and migrating, MIGRATE its keys a batch
+        at a time (``pause_s`` between batches, as a slot of many keys would take), then give
+        it to ``to`` everywhere. Returns how many keys moved."""
+        target = self.nodes[to]
+        source = next(n for n in self.nodes if slot in _owned_slots(n))
+        if source is target:
+            return 0
+        source_id, target_id = _node_id(source), _node_id(target)
+        with source.client() as src, target.client() as dst:
+            dst.execute_command("CLUSTER SETSLOT", slot, "IMPORTING", source_id)
+            src.execute_command("CLUSTER SETSLOT", slot, "MIGRATING", target_id)
+            moved = 0
+            while keys := src.execute_command("CLUSTER GETKEYSINSLOT", slot, keys_at_a_time):
+                src.execute_command("MIGRATE", "127.0.0.1", target.port, "", 0, 5000, "KEYS", *keys)
+                moved += len(keys)
+                time.sleep(pause_s)
+            for node in self.nodes:
+                with node.client() as client:
+                    client.execute_command("CLUSTER SETSLOT", slot, "NODE", target_id)
+        self.wait_ok()
+        return moved
+
     def stop(self) -> None:
         for node in self.nodes:
             with contextlib.suppress(Exception):
@@ -160,6 +184,30 @@ def _node(port: int, bus_port: int, data_dir: Path, options: dict[str, str]) -> 
     server = ValkeyServer(port=port, data_dir=data_dir, persist=True, save="", **settings)
     server.start()
     return server
+
+
+def _node_id(node: ClusterNode) -> str:
+    with node.client() as client:
+        raw = client.execute_command("CLUSTER MYID")
+    return raw.decode() if isinstance(raw, bytes) else str(raw)
+
+
+def _owned_slots(node: ClusterNode) -> set[int]:
+    """The slots this node serves, by its own account (CLUSTER SHARDS would need the bus)."""
+    with node.client() as client:
+        myself = _node_id(node)
+        ranges = client.execute_command("CLUSTER SLOTS")
+    return {
+        slot
+        for first, last, primary, *_ in ranges
+        if _id_of(primary) == myself
+        for slot in range(int(first), int(last) + 1)
+    }
+
+
+def _id_of(primary: list[object]) -> str:
+    raw = primary[2]
+    return raw.decode() if isinstance(raw, bytes) else str(raw)
 
 
 def _cluster_info(node: ClusterNode) -> dict[str, str]:

@@ -58,13 +58,6 @@ def mget(client: SyncClient, keys: list[str] | list[bytes]) -> list[Any]:
     return client.mget(keys)
 
 
-async def amget(client: AsyncClient, keys: list[str]) -> list[Any]:
-    """The values of ``keys``, in order; on a cluster one MGET per slot, sent together."""
-    if isinstance(client, AsyncRedisCluster):
-        return await client.mget_nonatomic(keys)
-    return await client.mget(keys)
-
-
 def _require_url(settings: Settings) -> str:
     if not settings.redis_url:
         raise RuntimeError(

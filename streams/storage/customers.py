@@ -16,10 +16,10 @@ from streams.pipeline.ports import Changes
 from streams.pipeline.processor import DueCheck
 from streams.settings import Settings
 from streams.storage.codec import decode_state, encode_state
-from streams.storage.connection import AsyncClient, SyncClient, amget, mget
+from streams.storage.connection import AsyncClient, SyncClient, mget
 from streams.storage.keys import StateKeys
 from streams.storage.records import encode_candidate, encode_label
-from streams.storage.slots import SlotTransactions
+from streams.storage.slots import SlotTransactions, amget
 
 # what redis-py's stubs accept as a hash mapping
 RedisMapping = Mapping[Any, Any]

@@ -14,17 +14,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar, cast
 
 import redis.asyncio as aioredis
-from redis.asyncio.client import Pipeline
 from redis.asyncio.cluster import ClusterNode
 from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
 from redis.asyncio.retry import Retry as AsyncRetry
 from redis.exceptions import (
     AskError,
     ClusterDownError,
+    ClusterError,
     ExecAbortError,
     MovedError,
     SlotNotCoveredError,
@@ -38,6 +38,7 @@ from streams.storage.connection import AsyncClient, client_options
 log = logging.getLogger(__name__)
 
 Commands = Callable[[Any], None]  # queues commands on a pipeline
+T = TypeVar("T")
 REDIRECTED = (
     MovedError,
     AskError,
@@ -73,22 +74,15 @@ class SlotTransactions:
         await asyncio.gather(*(self._in_slot(self.client, k, q) for k, q in groups.items()))
 
     async def _in_slot(self, cluster: AsyncRedisCluster, key: str, queue: Commands) -> None:
-        for attempt in range(ATTEMPTS):
+        async def transaction() -> None:
             node = cluster.get_node_from_key(key)
-            try:
-                if node is None:
-                    raise ClusterDownError(f"no primary owns the slot of {key}")
-                async with self._primary(node).pipeline(transaction=True) as pipe:
-                    queue(pipe)
-                    await pipe.execute()
-                return
-            except (*REDIRECTED, RedisConnectionError) as error:
-                if attempt + 1 == ATTEMPTS:
-                    raise
-                if attempt % 10 == 0:
-                    log.warning("the slot of %s is not writable (%s); retrying", key, error)
-                await asyncio.sleep(min(BACKOFF_CAP_S, 0.05 * 2**attempt))
-                await self._refresh(cluster, key)
+            if node is None:
+                raise ClusterDownError(f"no primary owns the slot of {key}")
+            async with self._primary(node).pipeline(transaction=True) as pipe:
+                queue(pipe)
+                await pipe.execute()
+
+        await retrying(transaction, cluster, key)
 
     def _primary(self, node: ClusterNode) -> aioredis.Redis:
         name = f"{node.host}:{node.port}"
@@ -98,23 +92,38 @@ class SlotTransactions:
             )
         return self.primaries[name]
 
-    @staticmethod
-    async def _refresh(cluster: AsyncRedisCluster, key: str) -> None:
-        """A routed read follows the redirection and updates the client's slot map."""
-        try:
-            await cluster.exists(key)
-        except (*REDIRECTED, RedisConnectionError):
-            pass  # still moving or restarting: the next attempt asks again
-
     async def aclose(self) -> None:
         for client in self.primaries.values():
             await client.aclose()
         self.primaries.clear()
 
 
-def queue_all(*queues: Commands) -> Commands:
-    def queue(pipe: Pipeline) -> None:
-        for each in queues:
-            each(pipe)
+async def retrying(call: Callable[[], Awaitable[T]], cluster: AsyncRedisCluster, key: str) -> T:
+    """``call()``, again after each redirection or outage of ``key``'s slot, with backoff.
 
-    return queue
+    Multi-key commands on a slot half way through a migration get TRYAGAIN until it ends
+    (redis-py gives up on them after a few tries: "TTL exhausted"); a transaction that meets
+    a moved key aborts whole.
+    """
+    for attempt in range(ATTEMPTS):
+        try:
+            return await call()
+        except (*REDIRECTED, ClusterError, RedisConnectionError) as error:
+            if attempt + 1 == ATTEMPTS:
+                raise
+            if attempt % 10 == 0:
+                log.warning("the slot of %s is moving or down (%s); retrying", key, error)
+            await asyncio.sleep(min(BACKOFF_CAP_S, 0.05 * 2**attempt))
+            try:  # a routed read follows the redirection and updates the client's slot map
+                await cluster.exists(key)
+            except (*REDIRECTED, ClusterError, RedisConnectionError):
+                pass  # still moving or restarting: the next attempt asks again
+    raise AssertionError("unreachable")
+
+
+async def amget(client: AsyncClient, keys: list[str]) -> list[Any]:
+    """The values of ``keys``, in order; on a cluster one MGET per slot, sent together."""
+    if not isinstance(client, AsyncRedisCluster):
+        return cast(list[Any], await client.mget(keys))
+    cluster = client
+    return await retrying(lambda: cluster.mget_nonatomic(keys), cluster, keys[0])

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 import orjson
 import pytest
 from redis.cluster import RedisCluster
+from redis.crc import key_slot
 
 from streams.clients.kafka_io import ensure_topics, produce_lines, read_topic, route_lines
 from streams.dev.redis_cluster import EmbeddedRedisCluster
@@ -178,6 +179,38 @@ def test_a_master_restarted_mid_run_loses_nothing(cluster, on_cluster, single_no
         assert worker.is_running(), worker.log_tail()
     finally:
         worker.stop()
+
+    outcome = pipeline_outcome(settings, _alerts(settings))
+    assert outcome["states"] == single_node["states"]
+    assert outcome["scores"] == single_node["scores"]
+    assert outcome["alert_ids"] == single_node["alert_ids"]
+
+
+def test_a_reshard_mid_run_loses_nothing(cluster, on_cluster, single_node):
+    """Partition 0's slot moves to another master, key by key, while the worker writes to it:
+    transactions that meet a moved key abort whole and are retried on the new owner."""
+    settings = on_cluster()
+    shard = StateKeys(settings.redis_namespace).shard(0)
+    ensure_topics(settings)
+    sent = produce_lines(settings, route_lines(EVENTS, TopicNames.from_settings(settings)))
+    worker = WorkerProcess(settings).start()
+    try:
+        wait_for_progress(settings, worker, lambda done: done >= len(EVENTS) // 3)
+        with RedisCluster.from_url(cluster.url) as client:
+            owner = int(client.get_node_from_key(shard).port)
+        to = next(i for i, node in enumerate(cluster.nodes) if node.port != owner)
+        # one key every 20 ms: the slot is half moved for seconds, as a big slot would be
+        moved = cluster.move_slot(key_slot(shard.encode()), to, keys_at_a_time=1, pause_s=0.02)
+        at_move = wait_for_progress(settings, worker, lambda done: True)
+        assert moved > 0 and at_move < len(EVENTS), "the reshard came after the work"
+        wait_until_processed(settings, sent, worker)
+        assert worker.is_running(), worker.log_tail()
+        # the worker met the half-moved slot, waited, and carried on
+        assert "is moving or down" in worker.log_tail(100_000)
+    finally:
+        worker.stop()
+    with RedisCluster.from_url(cluster.url) as client:
+        assert int(client.get_node_from_key(shard).port) == cluster.nodes[to].port
 
     outcome = pipeline_outcome(settings, _alerts(settings))
     assert outcome["states"] == single_node["states"]
