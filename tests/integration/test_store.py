@@ -40,3 +40,22 @@ def test_a_worker_resumes_at_its_partitions_least_watermark_not_the_furthest(set
         "a partition never saved": None,
         "nothing": None,
     }
+
+
+def test_a_namespace_in_the_first_key_layout_is_refused_not_misread(settings_factory):
+    from streams.storage.connection import connect_sync
+    from streams.storage.layout import LayoutMismatch, claim_layout
+
+    settings = settings_factory()
+    client = connect_sync(settings)
+    try:
+        client.hset(f"{settings.redis_namespace}:stats", "processed", 7)  # as before cluster keys
+        with pytest.raises(LayoutMismatch, match="earlier churnwatch"):
+            claim_layout(settings)
+        client.delete(f"{settings.redis_namespace}:stats")
+        claim_layout(settings)  # an empty namespace takes the layout
+        claim_layout(settings)  # and the same settings find it theirs
+        with pytest.raises(LayoutMismatch, match="written with 4 input partitions"):
+            claim_layout(settings.model_copy(update={"partitions": 8}))
+    finally:
+        client.close()
