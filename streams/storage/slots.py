@@ -123,6 +123,8 @@ async def retrying(call: Callable[[], Awaitable[T]], cluster: AsyncRedisCluster,
 
 async def amget(client: AsyncClient, keys: list[str]) -> list[Any]:
     """The values of ``keys``, in order; on a cluster one MGET per slot, sent together."""
+    if not keys:
+        return []
     if not isinstance(client, AsyncRedisCluster):
         return cast(list[Any], await client.mget(keys))
     cluster = client
