@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import statistics
 import sys
 import time
@@ -30,8 +31,10 @@ from streams.pipeline.events import InputEvent, Rejection, decode_event
 from streams.pipeline.ports import Changes
 from streams.pipeline.processor import Work, process_batch
 from streams.settings import Settings
+from streams.storage.codec import encode_state
 from streams.storage.connection import connect
 from streams.storage.customers import RedisCustomerStore
+from streams.worker.gc_tuning import tune_gc
 
 STAGES = ("decode", "load", "process", "serialise", "save")
 PARTITION = 0
@@ -52,8 +55,11 @@ class StageClock:
             self.seconds[name] += time.process_time() - started
 
 
-async def replay(lines: list[bytes], batch: int, redis_url: str) -> tuple[StageClock, int]:
-    """One replay of ``lines`` into a fresh namespace; the clock and the outputs produced."""
+async def replay(
+    lines: list[bytes], batch: int, redis_url: str
+) -> tuple[StageClock, int, str]:
+    """One replay of ``lines`` into a fresh namespace: the clock, the outputs produced, and a
+    digest of every output and saved state (a faster engine must give the same digest)."""
     settings = Settings()
     config = assessment_config(settings)
     scorer = ModelSnapshot(period=0, min_labels=0).scorer()  # warm: every score goes to River
@@ -63,6 +69,7 @@ async def replay(lines: list[bytes], batch: int, redis_url: str) -> tuple[StageC
     client = connect(settings)
     store = RedisCustomerStore(client, settings)
     clock, outputs, watermark = StageClock(), 0, 0.0
+    digest = hashlib.sha256()
     for start in range(0, len(lines), batch):
         with clock.stage("decode"):
             decoded = [
@@ -87,19 +94,22 @@ async def replay(lines: list[bytes], batch: int, redis_url: str) -> tuple[StageC
             saved = list(result.states.values())
             await store.save([Changes(PARTITION, saved, result.counts, checks_through=watermark)])
         outputs += len(messages)
+        digest.update(b"".join(messages))
+        digest.update(b"".join(encode_state(state) for state in saved))
     await client.aclose()
-    return clock, outputs
+    return clock, outputs, digest.hexdigest()
 
 
 def run(total: int, batch: int, repeat: int) -> dict[str, Any]:
     lines = population(total, total // 5)
+    tune_gc()  # the worker's collector settings: its defaults would be most of what is timed
     redis = EmbeddedRedis.start()
     try:
         replays = [asyncio.run(replay(lines, batch, redis.url)) for _ in range(repeat)]
     finally:
         redis.stop()
     per_event = {
-        name: round(statistics.median(c.seconds[name] for c, _ in replays) / len(lines) * 1e6, 1)
+        name: round(statistics.median(c.seconds[name] for c, _, _ in replays) / len(lines) * 1e6, 1)
         for name in STAGES
     }
     return {
@@ -107,6 +117,7 @@ def run(total: int, batch: int, repeat: int) -> dict[str, Any]:
         "batch": batch,
         "repeat": repeat,
         "outputs_per_event": round(replays[0][1] / len(lines), 2),
+        "digest": replays[0][2][:16],  # of outputs and saved states: equal across replays
         **{f"{name}_us_per_event": value for name, value in per_event.items()},
         "total_us_per_event": round(sum(per_event.values()), 1),
     }

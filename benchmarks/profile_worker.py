@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -70,6 +71,15 @@ def shares(raw: Path) -> dict[str, float]:
     return {stage: round(100 * n / total, 1) for stage, n in counts.most_common()}
 
 
+def py_spy() -> str:
+    """py-spy beside this interpreter (a virtualenv not on PATH), else on PATH."""
+    beside = Path(sys.executable).with_name("py-spy")
+    found = str(beside) if beside.exists() else shutil.which("py-spy")
+    if found is None:
+        sys.exit("py-spy is not installed: pip install py-spy")
+    return found
+
+
 class _Profiled:
     """The worker under py-spy, with what `wait_until_processed` asks of a worker."""
 
@@ -77,7 +87,7 @@ class _Profiled:
         self.log_path = out.with_suffix(".log")
         environment = {**os.environ, **settings.as_environment()}
         environment["CHURNWATCH_METRICS_PORT"] = str(free_port())
-        command = ["py-spy", "record", "--format", "raw", "--rate", str(rate), "-o", str(out)]
+        command = [py_spy(), "record", "--format", "raw", "--rate", str(rate), "-o", str(out)]
         command += ["--", sys.executable, "-m", "streams.cli.main", "worker"]
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(command, env=environment, stdout=log, stderr=log)

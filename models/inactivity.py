@@ -51,13 +51,27 @@ def next_check_time(
     # the caller usually has the rhythm already, in its features
     interval = (interval_days or expected_interval_days(state)) * DAY
     horizon = horizon_days * DAY
-    milestones = [last + r * interval for r in OVERDUE_MILESTONES if r * interval < horizon]
-    milestones += [last + k * horizon for k in range(1, DORMANT_HORIZONS + 1)]
+    upcoming = _first_milestone(last, interval, horizon, as_of)
     if example_every_days and as_of < last + DORMANT_HORIZONS * horizon:
-        milestones.append(example_time_after(as_of, example_every_days))
-    upcoming = [moment for moment in milestones if moment > as_of]
-    if not upcoming:
+        tick = example_time_after(as_of, example_every_days)
+        if tick > as_of and (upcoming is None or tick < upcoming):
+            upcoming = tick
+    if upcoming is None:
         return None
     # whole seconds, so the schedule round-trips exactly through Redis sorted-set scores, and
     # strictly after as_of, so a check can never schedule itself again
-    return float(max(math.ceil(min(upcoming)), math.floor(as_of) + 1))
+    return float(max(math.ceil(upcoming), math.floor(as_of) + 1))
+
+
+def _first_milestone(last: float, interval: float, horizon: float, as_of: float) -> float | None:
+    """The first overdue or dormant milestone after ``as_of`` (each kind is ascending, and every
+    overdue one comes before the horizon)."""
+    for ratio in OVERDUE_MILESTONES:
+        if ratio * interval >= horizon:
+            break
+        if (moment := last + ratio * interval) > as_of:
+            return moment
+    for k in range(1, DORMANT_HORIZONS + 1):
+        if (moment := last + k * horizon) > as_of:
+            return moment
+    return None

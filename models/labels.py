@@ -33,8 +33,10 @@ def to_halves(x: Features) -> tuple[float, ...]:
     >>> to_halves(x)[:4]
     (0.0999755859375, 0.0, 0.0, 65504.0)
     """
-    clipped = (min(max(x[name], -HALF_MAX), HALF_MAX) for name in FEATURE_NAMES)
-    return _HALVES.unpack(_HALVES.pack(*clipped))
+    values = [x[name] for name in FEATURE_NAMES]
+    if max(values) > HALF_MAX or min(values) < -HALF_MAX:  # rare: clip to the largest half
+        values = [min(max(v, -HALF_MAX), HALF_MAX) for v in values]
+    return _HALVES.unpack(_HALVES.pack(*values))
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ half floats: the encoding is what keeps a busy customer under a kibibyte.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import struct
 from typing import Any
 
@@ -19,9 +20,10 @@ from models.state import AlertMemory, Complaint, CustomerState, PendingExample, 
 
 def _num(value: float | None) -> float | int | None:
     # whole numbers are stored without ".0": a third of the bytes of most timestamps
-    if value is None or value != int(value):
-        return value
-    return int(value)
+    if value is None:
+        return None
+    whole = int(value)
+    return whole if whole == value else value
 
 
 def encode_state(state: CustomerState) -> bytes:
@@ -135,19 +137,20 @@ _EXAMPLE = struct.Struct(f"<I{len(FEATURE_NAMES)}e")
 def _delta_encoded(purchases: list[Purchase]) -> list[float | int | None]:
     # [t0, a0, t1 - t0, a1, ...]: gaps are a third of the digits of timestamps
     flat: list[float | int | None] = []
-    previous = 0.0
+    append, previous = flat.append, 0.0
     for purchase in purchases:
-        flat += [_num(purchase.at - previous), _num(purchase.amount)]
+        append(_num(purchase.at - previous))
+        append(_num(purchase.amount))
         previous = purchase.at
     return flat
 
 
 def _delta_decoded(flat: list[float]) -> list[Purchase]:
-    purchases, at = [], 0.0
-    for gap, amount in zip(flat[::2], flat[1::2], strict=True):
-        at += gap
-        purchases.append(Purchase(at, float(amount)))
-    return purchases
+    if len(flat) % 2:
+        raise ValueError(f"purchases stored as {len(flat)} numbers, not (gap, amount) pairs")
+    times = itertools.accumulate(flat[::2], initial=0.0)
+    next(times)  # the 0.0 it starts from
+    return list(map(Purchase, times, map(float, flat[1::2])))
 
 
 def _float(value: float | None) -> float | None:
