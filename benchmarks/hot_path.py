@@ -55,9 +55,7 @@ class StageClock:
             self.seconds[name] += time.process_time() - started
 
 
-async def replay(
-    lines: list[bytes], batch: int, redis_url: str
-) -> tuple[StageClock, int, str]:
+async def replay(lines: list[bytes], batch: int, redis_url: str) -> tuple[StageClock, int, str]:
     """One replay of ``lines`` into a fresh namespace: the clock, the outputs produced, and a
     digest of every output and saved state (a faster engine must give the same digest)."""
     settings = Settings()
