@@ -30,6 +30,7 @@ from streams.pipeline.checkpoint import Checkpoint, model_events, outgoing
 from streams.pipeline.config import assessment_config, for_period
 from streams.pipeline.events import InputEvent, Rejection
 from streams.pipeline.intake import decode, letter_of
+from streams.pipeline.letters import LetterCounts
 from streams.pipeline.ordering import EventTimeMerger
 from streams.pipeline.partitions import Partition
 from streams.pipeline.periods import ModelPeriods
@@ -91,6 +92,7 @@ class Engine:
         self.config = assessment_config(settings)
         self.periods = ModelPeriods(settings.model_update_days)
         self.merger: EventTimeMerger[Partition, Held] = EventTimeMerger()
+        self.letters = LetterCounts()  # counted once a saved offset covers them
         self.watermark: float | None = None
         self.checked_through: float | None = None  # inactivity checks have run up to here
         self.checks_pending = False
@@ -115,8 +117,7 @@ class Engine:
             outcome = decode(message, self.settings)
             if isinstance(outcome, Rejection):
                 self.merger.observe(message.partition, message.offset)
-                counts["dead_letters"] += 1
-                counts[f"dead_letters:{outcome.code}"] += 1
+                self.letters.add(message.partition, message.offset, outcome.code)
                 letters.append(letter_of(message, outcome, self.topics.dead_letters))
                 lettered.add(message.partition)
                 continue
@@ -196,7 +197,7 @@ class Engine:
             shards = {p.partition for p in offsets} | intake.keys()
             await self.store.save(
                 [
-                    Changes(s, counts=intake.get(s, Counter()), offsets=only(s, offsets))
+                    Changes(s, counts=self._counts(s, intake, offsets), offsets=only(s, offsets))
                     for s in shards
                 ]
             )
@@ -281,7 +282,7 @@ class Engine:
                 Changes(
                     shard,
                     states=list(result.states.values()),
-                    counts=result.counts + counts.get(shard, Counter()),
+                    counts=result.counts + self._counts(shard, counts, offsets),
                     checks_through=step.checks_until,  # what this step finished: resume here
                     offsets=only(shard, offsets),
                     labels=result.labels,
@@ -299,6 +300,10 @@ class Engine:
         await Checkpoint(outputs, saved).commit(
             self.publish, self.store, self.alert_days, self.topics.alerts
         )
+
+    def _counts(self, shard: int, intake: Tally, offsets: Mapping[Partition, int]) -> Counter[str]:
+        """A partition's intake counters, and the dead letters its saved offsets now cover."""
+        return intake.get(shard, Counter()) + self.letters.covered(only(shard, offsets))
 
     def _candidates(self, result: BatchResult) -> list[Candidate]:
         """With a daily capacity, the step's alerts wait for their day's end as candidates."""

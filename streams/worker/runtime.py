@@ -95,6 +95,7 @@ class WorkerRuntime:
             self.consumer.revoke(gone)
             engine = self.engine
             dropped = engine.merger.forget(gone)
+            engine.letters.forget(gone)
             self.held_since = time.monotonic() if len(engine.merger) else None
             if dropped:
                 log.info("rebalance: %s held events left to the partitions' next owner", dropped)
