@@ -23,6 +23,7 @@ from streams.topics import TopicNames
 from streams.worker.consumer import FaustConsumer
 from streams.worker.gc_tuning import tune_gc
 from streams.worker.metrics import REGISTRY, MetricsObserver
+from streams.worker.producer import batching_producer
 from streams.worker.publishing import publish
 from streams.worker.runtime import WorkerRuntime
 from streams.worker.transport import fetch_wait_in_force, use_bounded_fetch_wait
@@ -129,7 +130,7 @@ def _redis_engine(app: faust.App, settings: Settings, consumer: FaustConsumer) -
         settings,
         store,
         RedisModelStore(connect(settings), settings),
-        lambda messages: publish(app.producer, messages),
+        lambda messages: publish(batching_producer(app), messages),
         alert_days=(
             None if capacity is None else RedisAlertDays(store.client, settings, capacity, store)
         ),

@@ -21,6 +21,8 @@ from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssigno
 from faust.transport.drivers import aiokafka as driver
 from faust.types import AppT
 
+from streams.worker.producer import BatchingProducer
+
 FAUST_FETCH_WAIT_MS = 1500  # what Faust's own driver builds the consumer with
 
 
@@ -62,9 +64,11 @@ class _Consumer(driver.Consumer):
 
 
 class BoundedWaitTransport(driver.Transport):
-    """The aiokafka transport whose worker consumer waits at most ``fetch_max_wait_ms``."""
+    """The aiokafka transport whose worker consumer waits at most ``fetch_max_wait_ms``, and
+    whose producer sends outputs as record batches (:mod:`streams.worker.producer`)."""
 
     Consumer: ClassVar[Any] = _Consumer
+    Producer: ClassVar[Any] = BatchingProducer
     fetch_max_wait_ms: ClassVar[int] = FAUST_FETCH_WAIT_MS
     # set when Faust builds the worker's consumer through this driver: None means it did not
     built_with_fetch_wait_ms: int | None = None

@@ -13,9 +13,11 @@ class FlakyProducer:
     def __init__(self, refuse: set[bytes]) -> None:
         self.refuse = set(refuse)
         self.sent: list[bytes] = []
-        self.flushes = 0
 
-    async def send(self, topic, key, value, partition, timestamp, headers):
+    async def send_batches(self, messages):
+        return [self._send(m.value) for m in messages]
+
+    def _send(self, value: bytes) -> asyncio.Future:
         future: asyncio.Future = asyncio.get_running_loop().create_future()
         self.sent.append(value)
         if value in self.refuse:
@@ -24,9 +26,6 @@ class FlakyProducer:
         else:
             future.set_result(len(self.sent))
         return future
-
-    async def flush(self) -> None:
-        self.flushes += 1
 
 
 @pytest.fixture(autouse=True)
@@ -41,7 +40,7 @@ def _messages(*values: bytes) -> list[Outgoing]:
 def test_every_message_is_sent_once_when_all_land():
     producer = FlakyProducer(refuse=set())
     asyncio.run(publish(producer, _messages(b"1", b"2")))
-    assert (producer.sent, producer.flushes) == ([b"1", b"2"], 1)
+    assert producer.sent == [b"1", b"2"]
 
 
 def test_a_refused_message_resends_the_whole_batch_in_order():
