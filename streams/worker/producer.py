@@ -16,6 +16,7 @@ Faust's driver classes are meant to be subclassed (see :mod:`streams.worker.tran
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -43,20 +44,19 @@ class BatchingProducer(driver.Producer):
         """Queue ``messages`` as record batches; the futures resolve when the broker has them.
 
         Messages of one topic partition keep their order, within a batch and across batches.
+        aiokafka queues a partition's next batch only once its last one is taken for sending,
+        so the batches go round the partitions: every partition's first, then every second.
         """
         producer = self._built
         if producer is None:
             raise NotReady("Producer service not yet started")
+        grouped = await self._grouped(producer, messages)
+        batches = {where: _filled(producer, batch) for where, batch in grouped.items()}
         futures = []
-        for (topic, partition), batch in (await self._grouped(producer, messages)).items():
-            builder = producer.create_batch()
-            for message in batch:
-                if not _append(builder, message):  # full: this one starts the next batch
+        for round_ in itertools.zip_longest(*batches.values()):
+            for (topic, partition), builder in zip(batches, round_, strict=True):
+                if builder is not None:
                     futures.append(await producer.send_batch(builder, topic, partition=partition))
-                    builder = producer.create_batch()
-                    if not _append(builder, message):
-                        raise ValueError(f"an output of {len(message.value)} bytes fits no batch")
-            futures.append(await producer.send_batch(builder, topic, partition=partition))
         return futures
 
     async def _grouped(
@@ -88,6 +88,17 @@ def batching_producer(app: AppT) -> BatchingProducer:
     if not isinstance(producer, BatchingProducer):
         raise TypeError(f"the app's producer is a {type(producer).__name__}, not batching")
     return producer
+
+
+def _filled(producer: aiokafka.AIOKafkaProducer, messages: list[Outgoing]) -> list[Any]:
+    """``messages`` in as few record batches as the producer's batch size allows, in order."""
+    builders = [producer.create_batch()]
+    for message in messages:
+        if not _append(builders[-1], message):  # full: this one starts the next batch
+            builders.append(producer.create_batch())
+            if not _append(builders[-1], message):
+                raise ValueError(f"an output of {len(message.value)} bytes fits no batch")
+    return builders
 
 
 def _append(builder: Any, message: Outgoing) -> bool:
