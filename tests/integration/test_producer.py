@@ -56,7 +56,7 @@ def test_batched_outputs_land_on_their_keys_partitions_in_order(services):
     settings = unique_settings(services)
     ensure_topics(settings)
     topics = TopicNames.from_settings(settings)
-    # 3,000 outputs of 200 customers over two topics, 16 KiB batches filled many times over
+    # 4,000 outputs of 200 customers over two topics, 16 KiB batches filled many times over
     messages = [
         Outgoing(topic, f"c{i % 200}".encode(), f'{{"n":{i},"pad":"{"x" * 300}"}}'.encode())
         for i in range(3000)
