@@ -92,8 +92,10 @@ def _single_node(services, **overrides: object) -> dict[str, object]:
 
 
 def _when(run) -> dict[str, str]:
-    """Each published alert's id and timestamp (a deferred alert is published on a later day)."""
-    return {str(a.get("alert_id") or a.get("recovery_id")): a["timestamp"] for a in run.alerts}
+    """Each published alert's and recovery's id and timestamp (a deferred alert is published on
+    a later day). A recovery carries the id of the alert it answers too: it is keyed by its own,
+    or whichever of the two came last in the topic (an order that timing decides) would win."""
+    return {str(a.get("recovery_id") or a["alert_id"]): a["timestamp"] for a in run.alerts}
 
 
 @pytest.fixture(scope="module")
