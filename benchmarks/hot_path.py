@@ -100,7 +100,7 @@ async def replay(lines: list[bytes], batch: int, redis_url: str) -> tuple[StageC
 
 def run(total: int, batch: int, repeat: int) -> dict[str, Any]:
     lines = population(total, total // 5)
-    tune_gc()  # the worker's collector settings: its defaults would be most of what is timed
+    tune_gc()  # the worker's collector settings: its defaults inflate what is timed by a fifth
     redis = EmbeddedRedis.start()
     try:
         replays = [asyncio.run(replay(lines, batch, redis.url)) for _ in range(repeat)]

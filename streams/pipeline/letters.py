@@ -38,10 +38,10 @@ class LetterCounts:
         """The counts of the letters at or below ``completed`` offsets, taken off the wait."""
         counts: Counter[str] = Counter()
         for partition, offset in completed.items():
-            waiting = self._waiting.get(partition)
-            for letter in [o for o in waiting or () if o <= offset]:
+            waiting = self._waiting.get(partition, {})
+            for letter in [o for o in waiting if o <= offset]:
                 counts["dead_letters"] += 1
-                counts[f"dead_letters:{waiting.pop(letter)}"] += 1  # type: ignore[union-attr]
+                counts[f"dead_letters:{waiting.pop(letter)}"] += 1
         return counts
 
     def forget(self, partitions: Iterable[Partition]) -> None:
