@@ -98,14 +98,14 @@ class Settings(AlertSettings):
         1000, ge=1, description=env("batch_max_events", "Most events taken in one batch.")
     )
     batch_max_wait_ms: int = Field(
-        50,
+        10,
         ge=1,
         description=env(
             "batch_max_wait_ms", "Longest an event waits for its batch to fill, in ms."
         ),
     )
     fetch_max_wait_ms: int = Field(
-        50,
+        20,
         gt=0,
         description=env(
             "fetch_max_wait_ms",
