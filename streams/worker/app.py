@@ -25,7 +25,7 @@ from streams.worker.gc_tuning import tune_gc
 from streams.worker.metrics import REGISTRY, MetricsObserver
 from streams.worker.producer import batching_producer
 from streams.worker.publishing import publish
-from streams.worker.runtime import WorkerRuntime
+from streams.worker.runtime import FOLLOW_SECONDS, WorkerRuntime
 from streams.worker.transport import fetch_wait_in_force, use_bounded_fetch_wait
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,10 @@ def create_app(settings: Settings) -> faust.App:
     @app.timer(interval=settings.batch_max_wait_ms / 1000)
     async def release_held_events() -> None:
         await runtime.tick()
+
+    @app.timer(interval=FOLLOW_SECONDS)
+    async def follow_when_caught_up() -> None:
+        await runtime.follow()
 
     @app.on_partitions_revoked.connect
     async def forget_revoked(sender: Any, /, *args: Any, signal: Any, **_: Any) -> None:

@@ -2,7 +2,7 @@
 
 Everything here is about *when* the engine may work (which partitions are this worker's,
 which have nothing more to deliver); what the work is lives in :mod:`streams.pipeline.engine`.
-One lock serializes the agent, the timer and the rebalance callbacks.
+One lock serializes the agent, the timers and the rebalance callbacks.
 """
 
 from __future__ import annotations
@@ -27,6 +27,10 @@ log = logging.getLogger(__name__)
 # nothing: only control records (a transactional producer's commit markers) end such a
 # partition. Long, so that a slow machine's fetched-but-undelivered messages are never passed.
 MAX_HOLD_SECONDS = 30.0
+
+# How often a caught-up worker settles its latest second and reads the other workers' progress
+# from the store: Redis reads, so less often than the release tick (at the batch wait).
+FOLLOW_SECONDS = 0.05
 
 
 class WorkerRuntime:
@@ -76,10 +80,17 @@ class WorkerRuntime:
                 released += engine.merger.release(highwaters)
             with metrics.BATCH_SECONDS.time():
                 await engine.drain(released, {})
-            if not released and self._caught_up(engine, highwaters):
+            self._note_held(engine)
+
+    async def follow(self) -> None:
+        """Called on a slower timer: once caught up, run the checks of the latest event's
+        second, and move event time up to where the other workers are."""
+        async with self.lock:
+            engine = self.engine
+            if self._caught_up(engine, self.consumer.highwaters()):
                 await engine.settle()
                 await engine.follow_other_workers()
-            self._note_held(engine)
+                self._note_held(engine)
 
     async def on_partitions_revoked(self, revoked: Iterable[Any]) -> None:
         """Forget held events of partitions taken away in a rebalance.
