@@ -20,7 +20,7 @@ from streams.dev.runner import run_pipeline
 from streams.dev.synthetic import generate_events
 from streams.storage.model_store import snapshot_at_most
 from streams.topics import TopicNames
-from tests.integration.conftest import pipeline_outcome
+from tests.integration.conftest import Services, pipeline_outcome, unique_settings
 
 pytestmark = pytest.mark.integration
 
@@ -41,6 +41,12 @@ def events() -> list[bytes]:
     return lines
 
 
+@pytest.fixture(scope="module")
+def undisturbed(services: Services, events):
+    """The undisturbed replay both tests compare against: run once, it is a minute's work."""
+    return _outcome(unique_settings(services, **LEARNING), events)
+
+
 def _outcome(settings, events):
     run = run_pipeline(settings, route_lines(events, TopicNames.from_settings(settings)))
     return run, {**pipeline_outcome(settings, run.alerts), "model": _learned(settings)}
@@ -55,8 +61,8 @@ def _learned(settings) -> tuple[dict, bytes]:
 
 
 @pytest.mark.timeout(900)
-def test_a_starved_worker_gives_byte_identical_results(settings_factory, events):
-    normal_run, normal = _outcome(settings_factory(**LEARNING), events)
+def test_a_starved_worker_gives_byte_identical_results(settings_factory, events, undisturbed):
+    normal_run, normal = undisturbed
     busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
     try:
         starved_run, starved = _outcome(
@@ -83,8 +89,10 @@ def test_a_starved_worker_gives_byte_identical_results(settings_factory, events)
 
 
 @pytest.mark.timeout(900)
-def test_checks_that_take_many_steps_give_byte_identical_results(settings_factory, events):
-    _, normal = _outcome(settings_factory(**LEARNING), events)
+def test_checks_that_take_many_steps_give_byte_identical_results(
+    settings_factory, events, undisturbed
+):
+    _, normal = undisturbed
     _, stepped = _outcome(
         settings_factory(**LEARNING, **HUGE_BATCHES, max_due_checks_per_batch=50), events
     )
