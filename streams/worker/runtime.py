@@ -34,7 +34,7 @@ FOLLOW_SECONDS = 0.05
 
 
 class WorkerRuntime:
-    """What the agent, the timer and the rebalance callbacks delegate to."""
+    """What the agent, the timers and the rebalance callbacks delegate to."""
 
     def __init__(self, consumer: FaustConsumer, engine_factory: Callable[[], Engine]) -> None:
         self.consumer = consumer
@@ -72,7 +72,7 @@ class WorkerRuntime:
             self._report_lag(engine, highwaters)
             released = engine.merger.release(highwaters)
             # also with nothing held: a worker restarted after its last event must still see
-            # that it is caught up, and settle the checks of that event's second
+            # that it is caught up, so that `follow` settles the checks of that event's second
             idle = await self._nothing_to_deliver(engine, highwaters)
             if idle:
                 log.info("partitions with nothing to deliver stop holding others: %s", idle)
