@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 from alerts.assessment import AssessmentConfig
 from alerts.capacity import Candidate, candidate_of
-from alerts.events import ChurnAlert
+from alerts.events import ChurnAlert, CustomerRecovered
+from alerts.recoveries import PendingRecovery, pending_of
 from models.drift import Drift
 from models.registry import ModelSnapshot
 from models.scorer import ChurnScorer
@@ -289,12 +290,13 @@ class Engine:
                     labels_not_before=step.period,
                     pulse=result.pulse,
                     candidates=self._candidates(result),
+                    recoveries=self._recoveries(result),
                     applied=self.watermark,
                 )
             )
         risk_updates, alerts = merged(results)
-        if self.alert_days is not None:  # alerts wait for their day's end
-            alerts = [a for a in alerts if not isinstance(a, ChurnAlert)]
+        if self.alert_days is not None:  # alerts and recoveries wait for their day's end
+            alerts = []
         outputs = [*outgoing(self.topics.risk, risk_updates), *outgoing(self.topics.alerts, alerts)]
         self.observer.counted(sum((c.counts for c in saved), Counter()))
         await Checkpoint(outputs, saved).commit(
@@ -314,6 +316,13 @@ class Engine:
             for a in result.alerts
             if isinstance(a, ChurnAlert)
         ]
+
+    def _recoveries(self, result: BatchResult) -> list[PendingRecovery]:
+        """With a daily capacity, a recovery waits for its day's end to find the alert the
+        team was sent (:mod:`alerts.recoveries`)."""
+        if self.alert_days is None:
+            return []
+        return [pending_of(a) for a in result.alerts if isinstance(a, CustomerRecovered)]
 
     async def snapshot_of(self, period: int) -> ModelSnapshot:
         if self.snapshot is None or self.snapshot.period != period:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from alerts.capacity import Candidate
+from alerts.recoveries import PendingRecovery
 from models.drift import Drift
 from models.labels import LabelledExample
 from models.registry import ModelSnapshot
@@ -64,7 +65,8 @@ class Changes:
     ``offsets`` its topics' offsets up to which everything is applied; ``labels`` go to the
     bucket of the period they became known in, never before ``labels_not_before``, and
     ``pulse`` (the purchases' gap ratios, :mod:`models.pulse`) to the period
-    ``labels_not_before`` itself.
+    ``labels_not_before`` itself. With a daily capacity, ``candidates`` (alerts) and
+    ``recoveries`` wait for their day's seal.
     """
 
     partition: int
@@ -76,6 +78,7 @@ class Changes:
     labels_not_before: int = 0
     pulse: Counter[str] = field(default_factory=Counter)
     candidates: list[Candidate] = field(default_factory=list)
+    recoveries: list[PendingRecovery] = field(default_factory=list)
     applied: float | None = None
 
 

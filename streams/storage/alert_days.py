@@ -1,14 +1,17 @@
 """The daily alert capacity in Redis: candidates per event-time day, sealed once every input
-partition has passed the day, the first N published and the rest deferred.
+partition has passed the day, the first N published and the rest deferred; the day's
+recoveries then answer the alerts published before them (:mod:`alerts.recoveries`).
 
 Selection (``alerts/capacity.py``) runs once per day, by whichever worker takes the day's lock
 first, after all partitions' checks have run through the day: the same candidates, in the
 same order, give the same alerts however the work was spread or cut.
 
-Candidates are saved with their partition's checkpoint, in its slot; a day's selection is
-saved under the alerts' own tag (what stays deferred, and the day sealed) in one transaction,
-and only then are the day's candidates deleted: a crash in between leaves candidates of a
-sealed day, which nothing reads again.
+Candidates and pending recoveries are saved with their partition's checkpoint, in its slot; a
+day's selection is saved under the alerts' own tag (what stays deferred, the customers' latest
+published alerts, and the day sealed) in one transaction, and only then are the day's
+candidates and recoveries deleted: a crash in between leaves candidates of a sealed day, which
+nothing reads again, and recoveries whose alerts are already marked answered, which answer
+nothing again.
 """
 
 from __future__ import annotations
@@ -19,13 +22,20 @@ from typing import Any, cast
 
 from alerts.capacity import Candidate, day_of, select
 from alerts.events import ChurnAlert, as_utc
+from alerts.recoveries import PendingRecovery, PublishedAlert, answer
 from models.features import DAY
 from models.state import CustomerState
 from streams.pipeline.ports import CustomerStore
 from streams.settings import Settings
 from streams.storage.connection import AsyncClient, SyncClient
 from streams.storage.keys import StateKeys
-from streams.storage.records import decode_candidate, encode_candidate
+from streams.storage.records import (
+    decode_candidate,
+    decode_pending,
+    decode_published,
+    encode_candidate,
+    encode_published,
+)
 from streams.storage.slots import SlotTransactions
 
 SEAL_LOCK_SECONDS = 30
@@ -108,9 +118,29 @@ class RedisAlertDays:
             if (at := bought_after(states[c.customer_id], c.raised_at, day_end)) is not None
         }
         chosen, defer = select(day, candidates, self.capacity, self.horizon_days, ended)
-        await publish([self._as_of_day(c, day) for c in chosen])
+        pending = await self._pending_recoveries(day_end)
+        published = await self._published({r.customer_id for _, r in pending})
+        recoveries, answered = answer((r for _, r in pending), published)
+        await publish(
+            [
+                *(self._as_of_day(c, day) for c in chosen),
+                *(r.model_dump_json().encode() for r in recoveries),
+            ]
+        )
 
         def sealed(pipe: Any) -> None:
+            if answered:
+                pipe.hdel(self.keys.published_alerts, *answered)
+            if chosen:  # after the answered ones: a customer may buy, then be alerted again
+                pipe.hset(
+                    self.keys.published_alerts,
+                    mapping={
+                        c.customer_id: encode_published(
+                            PublishedAlert(c.alert_id, _published_at(c, day))
+                        )
+                        for c in chosen
+                    },
+                )
             pipe.delete(self.keys.deferred_alerts)
             if defer:
                 pipe.hset(
@@ -123,7 +153,33 @@ class RedisAlertDays:
 
         await self.transactions.run({self.keys.sealed_day: sealed})
         await self.client.delete(*todays)  # a cluster client splits this by slot
+        done: dict[int, list[str]] = {}
+        for partition, recovery in pending:
+            done.setdefault(partition, []).append(recovery.key)
+        for partition, keys in done.items():
+            await self.client.hdel(self.keys.pending_recoveries(partition), *keys)
         return len(chosen)
+
+    async def _pending_recoveries(self, before: float) -> list[tuple[int, PendingRecovery]]:
+        """Every partition's recoveries of purchases before ``before``, with their partition."""
+        async with self.client.pipeline(transaction=False) as pipe:
+            for partition in range(self.partitions):
+                pipe.hgetall(self.keys.pending_recoveries(partition))
+            rows: list[dict[bytes, bytes]] = await pipe.execute()
+        found = [
+            (partition, decode_pending(key, raw))
+            for partition, row in enumerate(rows)
+            for key, raw in row.items()
+        ]
+        return [(p, r) for p, r in found if r.at < before]
+
+    async def _published(self, customers: set[str]) -> dict[str, PublishedAlert]:
+        """These customers' latest published alerts that no purchase has answered."""
+        wanted = sorted(customers)
+        if not wanted:
+            return {}
+        raw = cast(list[bytes | None], await self.client.hmget(self.keys.published_alerts, wanted))
+        return {c: decode_published(r) for c, r in zip(wanted, raw, strict=True) if r is not None}
 
     @staticmethod
     def _as_of_day(candidate: Candidate, day: int) -> bytes:
@@ -131,7 +187,14 @@ class RedisAlertDays:
         if day_of(candidate.raised_at) == day:
             return candidate.payload
         alert = ChurnAlert.model_validate_json(candidate.payload)
-        return alert.model_copy(update={"timestamp": as_utc(day * DAY)}).model_dump_json().encode()
+        stamp = as_utc(_published_at(candidate, day))
+        return alert.model_copy(update={"timestamp": stamp}).model_dump_json().encode()
+
+
+def _published_at(candidate: Candidate, day: int) -> float:
+    """The event time an alert chosen on ``day`` is published as: raised then, or deferred to
+    the day's start."""
+    return candidate.raised_at if day_of(candidate.raised_at) == day else day * DAY
 
 
 def waiting(client: SyncClient, keys: StateKeys, partitions: int) -> list[tuple[str, Candidate]]:

@@ -18,7 +18,7 @@ from streams.settings import Settings
 from streams.storage.codec import decode_state, encode_state
 from streams.storage.connection import AsyncClient, SyncClient, mget
 from streams.storage.keys import StateKeys
-from streams.storage.records import encode_candidate, encode_label
+from streams.storage.records import encode_candidate, encode_label, encode_pending
 from streams.storage.slots import SlotTransactions, amget
 
 # what redis-py's stubs accept as a hash mapping
@@ -153,6 +153,9 @@ class RedisCustomerStore:
         for day, candidates in _by_day(changes.candidates).items():
             mapping: RedisMapping = {c.alert_id: encode_candidate(c, partition) for c in candidates}
             pipe.hset(keys.alert_candidates(partition, day), mapping=mapping)
+        if changes.recoveries:
+            pending: RedisMapping = {r.key: encode_pending(r) for r in changes.recoveries}
+            pipe.hset(keys.pending_recoveries(partition), mapping=pending)
         if changes.offsets:
             progress: RedisMapping = {str(p): o for p, o in changes.offsets.items()}
             pipe.hset(keys.offsets(partition), mapping=progress)

@@ -1,24 +1,27 @@
 """Right to erasure: forget one customer everywhere churnwatch keeps them.
 
 The engine stores no personal data beyond the ids in the events; erasure removes the
-customer's state (with their pending examples), their place in the inactivity schedule and
-the labelled examples not yet learned, and publishes a tombstone to the compacted
+customer's state (with their pending examples), their place in the inactivity schedule, the
+labelled examples not yet learned and, with a daily capacity, their alerts and recoveries
+waiting for a seal and their latest published alert, and publishes a tombstone to the compacted
 ``customer-risk`` topic so downstream copies are dropped too. Models already learned from
 the customer's past labels are not unlearned: they hold weights, not records.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from kafka import KafkaProducer
 
 from streams.clients.kafka_io import servers
 from streams.clients.security import kafka_client_options
 from streams.settings import Settings
-from streams.storage.connection import connect_sync
+from streams.storage.connection import SyncClient, connect_sync
 from streams.storage.keys import StateKeys
-from streams.storage.records import label_customer
+from streams.storage.records import decode_candidate, decode_pending, label_customer
 from streams.topics import TopicNames
 
 
@@ -43,6 +46,7 @@ def erase_customer(settings: Settings, customer_id: str) -> Erasure:
             mine = [m for m in client.sscan_iter(bucket) if label_customer(m) == customer_id]
             if mine:
                 labels += int(client.srem(bucket, *mine))
+        _forget_alerts(client, keys, settings.partitions, customer_id)
     finally:
         client.close()
     producer = KafkaProducer(
@@ -54,3 +58,23 @@ def erase_customer(settings: Settings, customer_id: str) -> Erasure:
     finally:
         producer.close()
     return Erasure(customer_id, deleted, scheduled, labels)
+
+
+def _forget_alerts(client: SyncClient, keys: StateKeys, partitions: int, customer_id: str) -> None:
+    """With a daily capacity: the customer's candidates, deferred alerts, pending recoveries
+    and latest published alert."""
+    client.hdel(keys.published_alerts, customer_id)
+    candidates = [keys.deferred_alerts]
+    for p in range(partitions):
+        candidates += [k.decode() for k in client.scan_iter(match=keys.alert_candidates_pattern(p))]
+    for name in candidates:
+        _drop(client, name, lambda _, raw: decode_candidate(raw)[1].customer_id == customer_id)
+    for name in (keys.pending_recoveries(p) for p in range(partitions)):
+        _drop(client, name, lambda key, raw: decode_pending(key, raw).customer_id == customer_id)
+
+
+def _drop(client: SyncClient, name: str, theirs: Callable[[bytes, bytes], bool]) -> None:
+    entries = cast(dict[bytes, bytes], client.hgetall(name))
+    mine = [field for field, raw in entries.items() if theirs(field, raw)]
+    if mine:
+        client.hdel(name, *mine)

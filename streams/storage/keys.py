@@ -2,12 +2,12 @@
 
 Keys are laid out for Redis Cluster, and the same on a single Redis. Everything one input
 partition's checkpoint writes (its customers' states, its due-check schedule, counters, label
-buckets, pulse, alert candidates, offsets and watermarks) carries that partition's hash tag
-``{ns:p<N>}``, so it lands in one slot and saves in one transaction. What every partition
-shares has its own tag: ``{ns:models}`` (snapshots, their index, the train locks and period
-progress), ``{ns:alerts}`` (sealed days, deferred alerts), ``{ns:console}`` (the team's
-marks) and ``{ns}`` (the layout record). The tag comes first, so a ``{`` inside a customer
-id can never become the tag.
+buckets, pulse, alert candidates, pending recoveries, offsets and watermarks) carries that
+partition's hash tag ``{ns:p<N>}``, so it lands in one slot and saves in one transaction.
+What every partition shares has its own tag: ``{ns:models}`` (snapshots, their index, the
+train locks and period progress), ``{ns:alerts}`` (sealed days, deferred and published
+alerts), ``{ns:console}`` (the team's marks) and ``{ns}`` (the layout record). The tag comes
+first, so a ``{`` inside a customer id can never become the tag.
 
 A customer's keys therefore depend on their input partition (the Kafka key fixes it), which
 is why the layout record keeps the partition count and a worker refuses to start on another
@@ -40,6 +40,8 @@ class StateKeys:
         alerts = f"{{{namespace}:alerts}}"
         self.deferred_alerts = f"{alerts}:deferred"  # candidates deferred past their day
         self.sealed_day = f"{alerts}:sealed"  # the last event-time day whose alerts were chosen
+        # customer id -> their latest published alert no purchase has answered yet
+        self.published_alerts = f"{alerts}:published"
         self._alerts = alerts
         console = f"{{{namespace}:console}}"
         self.console_marks = f"{console}:marks"  # alert id -> the team's mark, JSON
@@ -80,6 +82,11 @@ class StateKeys:
     def alert_candidates(self, partition: int, day: int) -> str:
         """Hash of one event-time day's alert candidates (with a daily capacity): id -> JSON."""
         return f"{self.shard(partition)}:alerts:day:{day}"
+
+    def pending_recoveries(self, partition: int) -> str:
+        """Hash of purchases waiting for their day's seal to answer an alert (with a daily
+        capacity): recovery key -> JSON."""
+        return f"{self.shard(partition)}:recoveries"
 
     def customer_pattern(self) -> str:
         return f"{{{self.namespace}:p*}}{CUSTOMER}*"

@@ -104,7 +104,7 @@ class MemoryStore:
             self.latest_applied[partition] = _furthest(
                 self.latest_applied.get(partition), changes.applied
             )
-        if changes.candidates:
+        if changes.candidates or changes.recoveries:
             raise NotImplementedError("a daily alert capacity needs the Redis store")
 
     def states(self) -> list[CustomerState]:

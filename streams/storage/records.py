@@ -1,4 +1,5 @@
-"""The stored forms of labelled examples, alert candidates and model snapshots (``codec``: states).
+"""The stored forms of labelled examples, alert candidates, recoveries and model snapshots
+(``codec``: states).
 
 One place for each storage format: the Redis stores, the in-memory store and erasure all
 read and write these through here.
@@ -11,6 +12,7 @@ import pickle
 import orjson
 
 from alerts.capacity import Candidate
+from alerts.recoveries import PendingRecovery, PublishedAlert
 from models.features import FEATURE_NAMES
 from models.labels import LabelledExample
 from models.registry import ModelSnapshot
@@ -67,6 +69,29 @@ def decode_candidate(raw: bytes) -> tuple[int, Candidate]:
     return partition, Candidate(
         alert_id, customer, raised_at, silent_since, priority, value, payload.encode()
     )
+
+
+def encode_pending(recovery: PendingRecovery) -> bytes:
+    """A pending recovery (its key is the hash field it is kept under).
+
+    >>> decode_pending(b"r1", encode_pending(PendingRecovery("r1", "c1", 86400.0, 9.5)))
+    PendingRecovery(key='r1', customer_id='c1', at=86400.0, amount=9.5)
+    """
+    return orjson.dumps([recovery.customer_id, recovery.at, recovery.amount])
+
+
+def decode_pending(key: bytes, raw: bytes) -> PendingRecovery:
+    customer_id, at, amount = orjson.loads(raw)
+    return PendingRecovery(key.decode(), customer_id, at, amount)
+
+
+def encode_published(alert: PublishedAlert) -> bytes:
+    return orjson.dumps([alert.alert_id, alert.at])
+
+
+def decode_published(raw: bytes) -> PublishedAlert:
+    alert_id, at = orjson.loads(raw)
+    return PublishedAlert(alert_id, at)
 
 
 def encode_snapshot(snapshot: ModelSnapshot) -> bytes:

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from collections import Counter, defaultdict
+from datetime import datetime
 
 import orjson
 import pytest
@@ -18,6 +19,9 @@ from models.features import DAY
 from streams.clients.kafka_io import route_lines
 from streams.dev.runner import run_pipeline
 from streams.dev.synthetic import generate_events
+from streams.storage.connection import connect_sync
+from streams.storage.erasure import erase_customer
+from streams.storage.keys import StateKeys
 from streams.topics import TopicNames
 from tests.integration.conftest import unique_settings
 
@@ -145,9 +149,45 @@ def test_a_daily_capacity_caps_every_day_defers_the_rest_and_lists_them(services
     for alert in deferred:  # published on a later day, still before the horizon's silence
         assert alert.timestamp.time().isoformat() == "00:00:00"
 
+    # a recovery answers an alert the team was sent, after it (a customer's outputs share a
+    # partition, read in order); one whose alert the capacity dropped answers nothing
+    seen: dict[str, datetime] = {}
+    recoveries = []
+    for output in result.alerts:
+        if output["type"] == "churn_alert":
+            seen[output["alert_id"]] = datetime.fromisoformat(output["timestamp"])
+        elif output["type"] == "customer_recovered":
+            recoveries.append(output)
+            assert output["alert_id"] in seen, f"{output} answers an alert not published before it"
+            waited = datetime.fromisoformat(output["timestamp"]) - seen[output["alert_id"]]
+            assert output["days_to_recovery"] == pytest.approx(waited.total_seconds() / 86400, 1e-3)
+    assert recoveries, "no alerted customer came back: the run does not test recoveries"
+    answered_uncapped = {
+        r["alert_id"] for r in alerted_run[1].alerts if r["type"] == "customer_recovered"
+    }
+    assert answered_uncapped - {a.alert_id for a in capped}, (
+        "no customer bought while their alert waited: the run does not test dropped alerts"
+    )
+
     listing = _cli(settings, "scores", "--deferred")
     assert listing.returncode == 0, listing.stderr.decode()
     rows = listing.stdout.decode().splitlines()
     assert rows[0] == "alert_id,customer_id,raised_at,priority,value_at_risk,standing"
     published = {a.alert_id for a in capped}
     assert not {row.split(",")[0] for row in rows[1:]} & published
+
+    # erasure forgets what the capacity keeps of a customer: their latest published alert
+    # (their next purchase would answer it), waiting alerts and pending recoveries
+    keys = StateKeys(settings.redis_namespace)
+    client = connect_sync(settings)
+    try:
+        victim = next(iter(client.hkeys(keys.published_alerts))).decode()
+        erase_customer(settings, victim)
+        assert victim.encode() not in client.hkeys(keys.published_alerts)
+        kept = [keys.deferred_alerts]
+        for p in range(settings.partitions):
+            kept.append(keys.pending_recoveries(p))
+            kept += client.scan_iter(keys.alert_candidates_pattern(p))
+        assert all(victim.encode() not in v for name in kept for v in client.hvals(name))
+    finally:
+        client.close()
