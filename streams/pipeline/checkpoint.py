@@ -14,6 +14,7 @@ loses any: nothing is saved before it is published, nothing acknowledged before 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -32,11 +33,13 @@ class Checkpoint:
 
     async def commit(
         self, publish: Publish, store: CustomerStore, alert_days: AlertDays | None, alerts: str
-    ) -> None:
+    ) -> Counter[str]:
+        """Commit; returns the counters of what the seal published (none without a capacity)."""
         await publish(self.outputs)  # 1
         await store.save(self.changes)  # 2
-        if alert_days is not None:  # 3
-            await alert_days.seal(lambda payloads: publish(sealed(alerts, payloads)))
+        if alert_days is None:
+            return Counter()
+        return await alert_days.seal(lambda payloads: publish(sealed(alerts, payloads)))  # 3
 
 
 def outgoing(topic: str, events: Sequence[OutputEvent]) -> list[Outgoing]:

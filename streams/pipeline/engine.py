@@ -49,7 +49,7 @@ from streams.pipeline.ports import (
     Publish,
     Tally,
 )
-from streams.pipeline.processor import BatchResult, Work, merged, process_batch
+from streams.pipeline.processor import BatchResult, Work, merged, process_batch, without_outputs
 from streams.settings import Settings
 from streams.topics import TopicNames
 
@@ -298,10 +298,13 @@ class Engine:
         if self.alert_days is not None:  # alerts and recoveries wait for their day's end
             alerts = []
         outputs = [*outgoing(self.topics.risk, risk_updates), *outgoing(self.topics.alerts, alerts)]
-        self.observer.counted(sum((c.counts for c in saved), Counter()))
-        await Checkpoint(outputs, saved).commit(
+        tally = sum((c.counts for c in saved), Counter())
+        published = await Checkpoint(outputs, saved).commit(
             self.publish, self.store, self.alert_days, self.topics.alerts
         )
+        if self.alert_days is not None:  # alerts and recoveries count once published
+            tally = without_outputs(tally) + published
+        self.observer.counted(tally)
 
     def _counts(self, shard: int, intake: Tally, offsets: Mapping[Partition, int]) -> Counter[str]:
         """A partition's intake counters, and the dead letters its saved offsets now cover."""

@@ -138,8 +138,9 @@ Publish = Callable[[Sequence[Outgoing]], Awaitable[None]]
 class AlertDays(Protocol):
     """The daily alert capacity: candidates wait for their day to be sealed."""
 
-    async def seal(self, publish: Callable[[list[bytes]], Awaitable[None]]) -> int:
-        """Select every day all partitions have passed; publish its alerts; return how many."""
+    async def seal(self, publish: Callable[[list[bytes]], Awaitable[None]]) -> Counter[str]:
+        """Select every day all partitions have passed; publish its alerts and recoveries;
+        return their counters (``streams.pipeline.processor.output_counters``)."""
 
 
 class Acks(Protocol):

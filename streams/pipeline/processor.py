@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from alerts.assessment import Assessment, AssessmentConfig, assess
-from alerts.events import OutputEvent, Trigger
+from alerts.events import ChurnAlert, OutputEvent, Trigger
 from models.inactivity import next_check_time
 from models.labels import (
     LabelledExample,
@@ -75,9 +75,21 @@ class BatchResult:
             if event is not None:
                 self.alerts.append(event)
                 self.alert_order.append(order)
-                self.counts[f"out:{event.type}"] += 1
-        if assessment.alert is not None:
-            self.counts[f"alerts:{assessment.alert.tier}"] += 1
+                self.counts.update(output_counters(event))
+
+
+def output_counters(event: OutputEvent) -> list[str]:
+    """The counters an alert or recovery adds to: its type, and an alert's tier."""
+    return [
+        f"out:{event.type}",
+        *([f"alerts:{event.tier}"] if isinstance(event, ChurnAlert) else []),
+    ]
+
+
+def without_outputs(counts: Counter[str]) -> Counter[str]:
+    """``counts`` less those of :func:`output_counters` (with a daily capacity, alerts and
+    recoveries count when their day's seal publishes them, not when they are decided)."""
+    return Counter({k: v for k, v in counts.items() if not k.startswith(("out:", "alerts:"))})
 
 
 def process_batch(

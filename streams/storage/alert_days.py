@@ -17,15 +17,17 @@ nothing again.
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 from alerts.capacity import Candidate, day_of, select
-from alerts.events import ChurnAlert, as_utc
+from alerts.events import ChurnAlert, OutputEvent, as_utc
 from alerts.recoveries import PendingRecovery, PublishedAlert, answer
 from models.features import DAY
 from models.state import CustomerState
 from streams.pipeline.ports import CustomerStore
+from streams.pipeline.processor import output_counters
 from streams.settings import Settings
 from streams.storage.connection import AsyncClient, SyncClient
 from streams.storage.keys import StateKeys
@@ -71,20 +73,20 @@ class RedisAlertDays:
             return None
         return day_of(min(float(s) for s in scores) + 1) - 1
 
-    async def seal(self, publish: Callable[[list[bytes]], Awaitable[None]]) -> int:
-        """Select every day that can be sealed now, publishing each day's alerts before the
-        day is marked sealed (a crash in between publishes them again, with the same ids).
-        Returns how many alerts were published."""
+    async def seal(self, publish: Callable[[list[bytes]], Awaitable[None]]) -> Counter[str]:
+        """Select every day that can be sealed now, publishing each day's alerts and
+        recoveries before the day is marked sealed (a crash in between publishes them again,
+        with the same ids). Returns the counters of what was published."""
+        published: Counter[str] = Counter()
         through = await self.sealable_through()
         if through is None:
-            return 0
+            return published
         raw = cast(bytes | None, await self.client.get(self.keys.sealed_day))
         start = int(raw) + 1 if raw is not None else await self._first_day(through)
         if start > through:
             if raw is None:  # no candidate yet: remember how far, and never scan again
                 await self.client.set(self.keys.sealed_day, through)
-            return 0
-        published = 0
+            return published
         for day in range(start, through + 1):
             if not await self.client.set(
                 self.keys.seal_lock(day), self.token, nx=True, ex=SEAL_LOCK_SECONDS
@@ -101,7 +103,9 @@ class RedisAlertDays:
         ]
         return min(days, default=through + 1)
 
-    async def _seal_day(self, day: int, publish: Callable[[list[bytes]], Awaitable[None]]) -> int:
+    async def _seal_day(
+        self, day: int, publish: Callable[[list[bytes]], Awaitable[None]]
+    ) -> Counter[str]:
         todays = [self.keys.alert_candidates(p, day) for p in range(self.partitions)]
         async with self.client.pipeline(transaction=False) as pipe:
             for key in [*todays, self.keys.deferred_alerts]:
@@ -121,12 +125,10 @@ class RedisAlertDays:
         pending = await self._pending_recoveries(day_end)
         published = await self._published({r.customer_id for _, r in pending})
         recoveries, answered = answer((r for _, r in pending), published)
-        await publish(
-            [
-                *(self._as_of_day(c, day) for c in chosen),
-                *(r.model_dump_json().encode() for r in recoveries),
-            ]
-        )
+        alerts = [self._as_of_day(c, day) for c in chosen]
+        await publish([*alerts, *(r.model_dump_json().encode() for r in recoveries)])
+        events: list[OutputEvent] = [*map(ChurnAlert.model_validate_json, alerts), *recoveries]
+        counts = Counter(name for event in events for name in output_counters(event))
 
         def sealed(pipe: Any) -> None:
             if answered:
@@ -158,7 +160,7 @@ class RedisAlertDays:
             done.setdefault(partition, []).append(recovery.key)
         for partition, keys in done.items():
             await self.client.hdel(self.keys.pending_recoveries(partition), *keys)
-        return len(chosen)
+        return counts
 
     async def _pending_recoveries(self, before: float) -> list[tuple[int, PendingRecovery]]:
         """Every partition's recoveries of purchases before ``before``, with their partition."""

@@ -6,6 +6,8 @@ import bisect
 import os
 import subprocess
 import sys
+import time
+import urllib.request
 from collections import Counter, defaultdict
 from datetime import datetime
 
@@ -16,8 +18,8 @@ from alerts.events import ChurnAlert
 from alerts.priority import in_holdout
 from benchmarks.replay import event_seconds
 from models.features import DAY
-from streams.clients.kafka_io import route_lines
-from streams.dev.runner import run_pipeline
+from streams.clients.kafka_io import ensure_topics, produce_lines, read_topic, route_lines
+from streams.dev.runner import WorkerProcess, run_pipeline, wait_until_processed
 from streams.dev.synthetic import generate_events
 from streams.storage.connection import connect_sync
 from streams.storage.erasure import erase_customer
@@ -191,3 +193,42 @@ def test_a_daily_capacity_caps_every_day_defers_the_rest_and_lists_them(services
         assert all(victim.encode() not in v for name in kept for v in client.hvals(name))
     finally:
         client.close()
+
+
+def test_with_a_daily_capacity_the_metrics_count_what_was_published(services):
+    settings = unique_settings(services, min_labels=50, alert_daily_capacity=1)
+    names = TopicNames.from_settings(settings)
+    ensure_topics(settings)
+    sent = produce_lines(settings, route_lines([orjson.dumps(e) for e in EVENTS], names))
+    worker = WorkerProcess(settings).start()
+    try:
+        wait_until_processed(settings, sent, worker)
+        deadline = time.monotonic() + 15  # the last day's seal follows the last save
+        while True:
+            published = _published_counts(settings)
+            counted = _metric_counts(worker.metrics_url)
+            if counted == published or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+    finally:
+        worker.stop()
+    assert published["customer_recovered"] and sum(published.values()) > 1
+    assert counted == published
+
+
+def _published_counts(settings) -> Counter[str]:
+    outputs = [
+        orjson.loads(v) for v in read_topic(settings, TopicNames.from_settings(settings).alerts)
+    ]
+    return Counter(o["tier"] if o["type"] == "churn_alert" else o["type"] for o in outputs)
+
+
+def _metric_counts(url: str) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for line in urllib.request.urlopen(url + "/metrics").read().decode().splitlines():
+        name, _, value = line.rpartition(" ")
+        if name.startswith("churnwatch_alerts_total{"):
+            counts[name.split('"')[1]] += int(float(value))
+        elif name == "churnwatch_recovered_total":
+            counts["customer_recovered"] += int(float(value))
+    return +counts
