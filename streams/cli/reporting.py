@@ -13,7 +13,7 @@ from alerts.events import ChurnAlert, CustomerRecovered, RiskUpdate
 from alerts.report import retention_report
 from streams.clients.kafka_io import read_topic
 from streams.settings import Settings
-from streams.storage.alert_days import waiting
+from streams.storage.alert_days import waiting, waiting_recoveries
 from streams.storage.connection import connect_sync
 from streams.storage.keys import StateKeys
 from streams.topics import TopicNames
@@ -54,6 +54,9 @@ def build_report(
         try:
             candidates = waiting(client, StateKeys(settings.redis_namespace), settings.partitions)
             report["capacity_waiting"] = dict(Counter(standing for standing, _ in candidates))
+            report["recoveries_waiting"] = waiting_recoveries(
+                client, StateKeys(settings.redis_namespace), settings.partitions
+            )
         finally:
             client.close()
     return report

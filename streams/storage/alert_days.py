@@ -199,6 +199,11 @@ def _published_at(candidate: Candidate, day: int) -> float:
     return candidate.raised_at if day_of(candidate.raised_at) == day else day * DAY
 
 
+def waiting_recoveries(client: SyncClient, keys: StateKeys, partitions: int) -> int:
+    """Purchases by alerted customers waiting for their day's seal (for the CLI)."""
+    return sum(int(cast(int, client.hlen(keys.pending_recoveries(p)))) for p in range(partitions))
+
+
 def waiting(client: SyncClient, keys: StateKeys, partitions: int) -> list[tuple[str, Candidate]]:
     """Candidates not published: deferred by the capacity, or pending their day's end; each
     with its standing, in the order they would be chosen (for the CLI)."""

@@ -9,13 +9,14 @@ import sys
 import time
 import urllib.request
 from collections import Counter, defaultdict
-from datetime import datetime
+from datetime import UTC, datetime
 
 import orjson
 import pytest
 
 from alerts.events import ChurnAlert
 from alerts.priority import in_holdout
+from alerts.recoveries import PendingRecovery
 from benchmarks.replay import event_seconds
 from models.features import DAY
 from streams.clients.kafka_io import ensure_topics, produce_lines, read_topic, route_lines
@@ -24,6 +25,7 @@ from streams.dev.synthetic import generate_events
 from streams.storage.connection import connect_sync
 from streams.storage.erasure import erase_customer
 from streams.storage.keys import StateKeys
+from streams.storage.records import decode_pending
 from streams.topics import TopicNames
 from tests.integration.conftest import unique_settings
 
@@ -178,21 +180,46 @@ def test_a_daily_capacity_caps_every_day_defers_the_rest_and_lists_them(services
     published = {a.alert_id for a in capped}
     assert not {row.split(",")[0] for row in rows[1:]} & published
 
-    # erasure forgets what the capacity keeps of a customer: their latest published alert
-    # (their next purchase would answer it), waiting alerts and pending recoveries
+    # a purchase on the day not yet over, by a customer whose alert the team was sent, waits
+    # for that day's seal; the report counts it, and erasure forgets it, with the customer's
+    # latest published alert (their next purchase would answer it) and anything still waiting
     keys = StateKeys(settings.redis_namespace)
     client = connect_sync(settings)
     try:
+        assert not _pending(client, keys, settings.partitions)
         victim = next(iter(client.hkeys(keys.published_alerts))).decode()
+        at = datetime.fromtimestamp(max(event_seconds(e) for e in EVENTS) + 60, UTC)
+        back = {
+            "type": "purchase",
+            "event_id": f"back-{victim}",
+            "customer_id": victim,
+            "timestamp": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "amount": 20.0,
+        }
+        run_pipeline(
+            settings, route_lines([orjson.dumps(back)], TopicNames.from_settings(settings))
+        )
+        assert [r.customer_id for r in _pending(client, keys, settings.partitions)] == [victim]
+        report = orjson.loads(_cli(settings, "report", "--json").stdout)
+        assert report["recoveries_waiting"] == 1
+
         erase_customer(settings, victim)
         assert victim.encode() not in client.hkeys(keys.published_alerts)
+        assert not _pending(client, keys, settings.partitions)
         kept = [keys.deferred_alerts]
         for p in range(settings.partitions):
-            kept.append(keys.pending_recoveries(p))
             kept += client.scan_iter(keys.alert_candidates_pattern(p))
         assert all(victim.encode() not in v for name in kept for v in client.hvals(name))
     finally:
         client.close()
+
+
+def _pending(client, keys: StateKeys, partitions: int) -> list[PendingRecovery]:
+    return [
+        decode_pending(key, raw)
+        for p in range(partitions)
+        for key, raw in client.hgetall(keys.pending_recoveries(p)).items()
+    ]
 
 
 def test_with_a_daily_capacity_the_metrics_count_what_was_published(services):
