@@ -6,6 +6,7 @@ from typing import Any
 from redis.crc import key_slot
 
 from alerts.capacity import Candidate
+from alerts.recoveries import PendingRecovery
 from models.features import DAY, FEATURE_NAMES
 from models.labels import LabelledExample
 from models.state import CustomerState
@@ -46,6 +47,7 @@ def _changes(partition: int) -> Changes:
         labels=[label],
         pulse=Counter(gaps=1),
         candidates=[candidate],
+        recoveries=[PendingRecovery("r1", "c-due", 4 * DAY, 12.0)],
         applied=5 * DAY,
     )
 
@@ -56,7 +58,8 @@ def test_everything_a_partition_saves_is_in_the_slot_of_its_tag():
         pipe = KeysQueued()
         store._queue(_changes(partition), pipe)
         slots = {key_slot(k.encode()) for k in pipe.keys}
-        assert len(pipe.keys) >= 9  # states, schedule, counters, labels, pulse, ... were queued
+        assert len(pipe.keys) >= 10  # states, schedule, counters, labels, pulse, ... were queued
+        assert store.keys.pending_recoveries(partition) in pipe.keys
         assert slots == {key_slot(store.keys.shard(partition).encode())}
 
 
@@ -68,6 +71,7 @@ def test_partitions_and_shared_data_have_their_own_slots():
     assert key_slot(keys.model(5).encode()) == key_slot(keys.train_lock(5).encode())
     assert key_slot(keys.progress.encode()) == key_slot(keys.models.encode())
     assert key_slot(keys.console_marks.encode()) == key_slot(keys.console_marks_version.encode())
+    assert key_slot(keys.published_alerts.encode()) == key_slot(keys.sealed_day.encode())
 
 
 def test_a_brace_in_a_customer_id_does_not_move_their_key():
