@@ -9,6 +9,7 @@ request. Needs Java 17 and Maven; without them it says which is missing, in one 
 from __future__ import annotations
 
 import base64
+import fcntl
 import os
 import re
 import shutil
@@ -94,6 +95,17 @@ def runtime_jars() -> Path:
         return lib
     require_java_and_maven()
     cache.mkdir(parents=True, exist_ok=True)
+    # The suite's test processes may all arrive here on a fresh machine: one resolves, the
+    # others wait for it and find it done.
+    with (cache / "resolve.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            _resolve(cache, lib)
+            done.touch()
+    return lib
+
+
+def _resolve(cache: Path, lib: Path) -> None:
     (cache / "pom.xml").write_text(POM.format(kafka=VERSION, slf4j=SLF4J))
     log = cache / "maven.log"
     with log.open("w") as output:
@@ -104,8 +116,6 @@ def runtime_jars() -> Path:
         )  # fmt: skip
     if resolved.returncode != 0:
         raise RuntimeError(f"Maven could not resolve Apache Kafka {VERSION}; see {log}")
-    done.touch()
-    return lib
 
 
 def cluster_id() -> str:
