@@ -92,6 +92,7 @@ def create_console(settings: Settings) -> FastAPI:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals.update(day=pages.day, tiers=TIERS, charts=charts)
+    templates.env.filters["percent"] = pages.percent
 
     def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         with index.reading():

@@ -237,3 +237,12 @@ def win_back(settings: Settings) -> tuple[float | None, list[CustomerScore]]:
 
 def day(at: float | None) -> str:
     return as_utc(at).date().isoformat() if at is not None else "-"
+
+
+def percent(share: float | None) -> str:
+    """A share as the KPI pages show it: ``0.1628`` is ``16%``; none yet is ``-``.
+
+    >>> percent(0.1628), percent(1.0), percent(None)
+    ('16%', '100%', '-')
+    """
+    return f"{100 * share:.0f}%" if share is not None else "-"
