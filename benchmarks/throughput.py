@@ -430,17 +430,29 @@ def _rounded(value: float | None) -> float | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--events", type=int, default=100_000)
-    parser.add_argument("--customers", type=int, default=20_000)
-    parser.add_argument("--rate", type=float, default=2000.0, help="offered load for latency")
+    summary, _, figures = __doc__.partition("\n\n")
+    parser = argparse.ArgumentParser(
+        description=summary, epilog=figures, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--events", type=int, default=100_000, help="events pre-loaded (default %(default)s)"
+    )
+    parser.add_argument(
+        "--customers", type=int, default=20_000, help="customers in them (default %(default)s)"
+    )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=2000.0,
+        help="offered live load for the latency phase, events/s (default %(default)s)",
+    )
     parser.add_argument(
         "--redis-cluster",
         type=int,
         metavar="MASTERS",
         help="also run the engine on an embedded Valkey cluster of this many masters",
     )
-    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--json", action="store_true", help="one JSON object instead of a table")
     args = parser.parse_args(argv)
     settings = Settings()
     with embedded_services(not settings.kafka_url, not settings.redis_url) as (kafka, redis):
