@@ -19,7 +19,6 @@ per episode when silence passes twice the customer's own mean gap between purcha
 
 from __future__ import annotations
 
-import argparse
 import bisect
 import statistics
 import sys
@@ -33,6 +32,7 @@ from rich.console import Console
 from rich.table import Table
 
 from benchmarks.cdnow import as_events, cdnow_transactions, replicate
+from benchmarks.cli import parser_of
 from benchmarks.replay import event_seconds
 from models.features import DAY
 from streams.clients.kafka_io import route_lines
@@ -147,12 +147,12 @@ def compare(name: str, settings: Settings, events: list[dict[str, Any]]) -> dict
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = parser_of(__doc__)
     parser.add_argument("--customers", type=int, default=2000, help="generated customers")
     parser.add_argument("--days", type=int, default=540, help="generated days")
-    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--seed", type=int, default=7, help="generator seed")
     parser.add_argument("--replicate", type=int, default=1, help="copies of CDNOW's customers")
-    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     settings = Settings()
     rows = [

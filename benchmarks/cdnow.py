@@ -9,7 +9,6 @@ purchase day moved by up to ±3 days (seeded): K times the customers, the same b
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -17,6 +16,8 @@ import lifetimes
 import numpy as np
 import orjson
 import pandas as pd
+
+from benchmarks.cli import parser_of
 
 JITTER_DAYS = 3
 
@@ -70,7 +71,7 @@ def as_events(transactions: pd.DataFrame) -> list[dict[str, object]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = parser_of(__doc__)
     parser.add_argument("--replicate", type=int, default=1, help="copies of every customer")
     parser.add_argument("--seed", type=int, default=7, help="seed of the day jitter")
     parser.add_argument("--out", required=True, help="JSONL file to write")

@@ -15,7 +15,6 @@ open page fetch its rows again).
 
 from __future__ import annotations
 
-import argparse
 import os
 import random
 import statistics
@@ -31,6 +30,7 @@ from typing import Any
 import httpx
 import orjson
 
+from benchmarks.cli import parser_of
 from benchmarks.throughput import print_report
 from streams.clients.kafka_io import InputLine, ensure_topics, produce_lines
 from streams.dev.demo import demo_settings
@@ -318,11 +318,11 @@ def run(alerts: int, customers: int, requests: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--alerts", type=int, default=100_000)
-    parser.add_argument("--customers", type=int, default=25_000)
-    parser.add_argument("--requests", type=int, default=30, help="Timed requests per queue page.")
-    parser.add_argument("--json", action="store_true")
+    parser = parser_of(__doc__)
+    parser.add_argument("--alerts", type=int, default=100_000, help="alerts published")
+    parser.add_argument("--customers", type=int, default=25_000, help="customers they are about")
+    parser.add_argument("--requests", type=int, default=30, help="timed requests per queue page")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     report = run(args.alerts, args.customers, args.requests)
     print_report(report, "churnwatch console at scale", args.json)

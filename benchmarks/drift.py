@@ -13,7 +13,6 @@ the drift response (the refit relearns from the change) and without it.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from typing import Any
@@ -24,6 +23,7 @@ from rich.table import Table
 from sklearn.metrics import roc_auc_score
 
 from alerts.assessment import CustomerScore
+from benchmarks.cli import parser_of
 from benchmarks.replay import churned_after, replay_until
 from models.features import DAY
 from streams.dev.synthetic import EPOCH, Change, generate_events
@@ -57,13 +57,13 @@ def drift_days(drifts: list[dict[str, Any]], settings: Settings, origin: float) 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--customers", type=int, default=3000)
-    parser.add_argument("--days", type=int, default=680)
+    parser = parser_of(__doc__)
+    parser.add_argument("--customers", type=int, default=3000, help="generated customers")
+    parser.add_argument("--days", type=int, default=680, help="generated days")
     parser.add_argument("--change-day", type=int, default=400, help="day the shop changes")
     parser.add_argument("--gap-factor", type=float, default=2.0, help="gaps after the change")
     parser.add_argument("--hazard-factor", type=float, default=2.0, help="leaving, after it")
-    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--seed", type=int, default=7, help="generator seed")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     if not 0 < args.change_day < args.days - max(AFTER_DAYS) - 90:

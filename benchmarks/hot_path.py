@@ -11,7 +11,6 @@ shared machine; `benchmarks.throughput` measures the whole worker.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import hashlib
 import statistics
@@ -22,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from benchmarks.cli import parser_of
 from benchmarks.throughput import population, print_report
 from models.registry import ModelSnapshot
 from streams.dev.embedded import EmbeddedRedis
@@ -122,7 +122,7 @@ def run(total: int, batch: int, repeat: int) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = parser_of(__doc__)
     parser.add_argument("--events", type=int, default=50_000, help="events replayed")
     parser.add_argument("--batch", type=int, default=1000, help="events per batch")
     parser.add_argument("--repeat", type=int, default=3, help="replays; medians are printed")

@@ -11,7 +11,6 @@ same scores and alert ids, and prints median seconds and their ratio.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import time
@@ -19,6 +18,7 @@ from typing import Any
 
 import orjson
 
+from benchmarks.cli import parser_of
 from benchmarks.throughput import print_report
 from streams.clients.kafka_io import route_lines
 from streams.dev.demo import demo_settings
@@ -76,11 +76,11 @@ def run(customers: int, days: int, repeat: int) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--customers", type=int, default=3000)
-    parser.add_argument("--days", type=int, default=400)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--json", action="store_true")
+    parser = parser_of(__doc__)
+    parser.add_argument("--customers", type=int, default=3000, help="generated customers")
+    parser.add_argument("--days", type=int, default=400, help="generated days")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each; medians printed")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     print_report(run(args.customers, args.days, args.repeat), "in-process vs broker", args.json)
     return 0

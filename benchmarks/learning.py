@@ -9,7 +9,6 @@ scores at the cut against who actually bought nothing in the next H days.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from typing import Any
 
@@ -18,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from sklearn.metrics import average_precision_score, roc_auc_score
 
+from benchmarks.cli import parser_of
 from benchmarks.replay import CutResult, churned_after, event_seconds, replay_until
 from models.features import DAY
 from streams.dev.synthetic import generate_events
@@ -44,10 +44,10 @@ def judge(result: CutResult, truth: dict[str, bool]) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--customers", type=int, default=2000)
-    parser.add_argument("--days", type=int, default=540)
-    parser.add_argument("--seed", type=int, default=7)
+    parser = parser_of(__doc__)
+    parser.add_argument("--customers", type=int, default=2000, help="generated customers")
+    parser.add_argument("--days", type=int, default=540, help="generated days")
+    parser.add_argument("--seed", type=int, default=7, help="generator seed")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
 

@@ -9,7 +9,6 @@ snapshot would; the CPU time of each is summed over all periods and divided by t
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from typing import Any
@@ -18,6 +17,7 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
+from benchmarks.cli import parser_of
 from models.challengers import default_challengers
 from models.online import LogisticChurnModel
 from models.training import TrainingWindow
@@ -28,10 +28,10 @@ from streams.storage.records import decode_label
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--customers", type=int, default=3000)
-    parser.add_argument("--days", type=int, default=540)
-    parser.add_argument("--seed", type=int, default=7)
+    parser = parser_of(__doc__)
+    parser.add_argument("--customers", type=int, default=3000, help="generated customers")
+    parser.add_argument("--days", type=int, default=540, help="generated days")
+    parser.add_argument("--seed", type=int, default=7, help="generator seed")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
 

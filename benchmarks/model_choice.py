@@ -14,7 +14,6 @@ those predictions, after a warm-up of the first 10% of labels.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from rich.table import Table
 from river import compose, forest, imblearn, linear_model, optim, preprocessing
 from sklearn.metrics import average_precision_score, roc_auc_score
 
+from benchmarks.cli import parser_of
 from models.features import Features
 from models.heuristic import HeuristicScorer
 from models.labels import LabelledExample
@@ -122,11 +122,11 @@ def evaluate(make: Callable[[], Learner], labels: list[LabelledExample]) -> dict
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--customers", type=int, default=2000)
-    parser.add_argument("--days", type=int, default=540)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--json", action="store_true")
+    parser = parser_of(__doc__)
+    parser.add_argument("--customers", type=int, default=2000, help="generated customers")
+    parser.add_argument("--days", type=int, default=540, help="generated days")
+    parser.add_argument("--seed", type=int, default=7, help="generator seed")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     labels = engine_labels(args.customers, args.days, args.seed)
     results = {name: evaluate(make, labels) for name, make in CANDIDATES.items()}

@@ -13,7 +13,6 @@ where the engine called it from, unless the library is a stage of its own.
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import subprocess
@@ -23,6 +22,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from benchmarks.cli import parser_of
 from benchmarks.throughput import population, print_report
 from streams.clients.kafka_io import ensure_topics, produce_lines, route_lines
 from streams.dev.demo import demo_settings
@@ -119,11 +119,11 @@ def run(events: int, customers: int, rate: int) -> dict[str, object]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--events", type=int, default=100_000)
-    parser.add_argument("--customers", type=int, default=20_000)
-    parser.add_argument("--rate", type=int, default=100, help="Samples per second.")
-    parser.add_argument("--json", action="store_true")
+    parser = parser_of(__doc__)
+    parser.add_argument("--events", type=int, default=100_000, help="events pre-loaded")
+    parser.add_argument("--customers", type=int, default=20_000, help="customers in them")
+    parser.add_argument("--rate", type=int, default=100, help="py-spy samples per second")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     print_report(run(args.events, args.customers, args.rate), "worker profile (%)", args.json)
 

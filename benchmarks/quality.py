@@ -14,7 +14,6 @@ batch with hindsight; ``benchmarks.baselines``).
 
 from __future__ import annotations
 
-import argparse
 import sys
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +26,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 
 from benchmarks import baselines
 from benchmarks.cdnow import as_events, cdnow_transactions, replicate
+from benchmarks.cli import parser_of
 from benchmarks.replay import churned_after, replay_until
 from models.reliability import expected_calibration_error, reliability
 from streams.settings import Settings
@@ -115,7 +115,7 @@ def best_baseline(row: dict[str, Any]) -> tuple[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = parser_of(__doc__)
     parser.add_argument(
         "--cuts", default=",".join(DEFAULT_CUTS), help="comma-separated cut dates (ISO)"
     )

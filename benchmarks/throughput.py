@@ -25,7 +25,6 @@ and two workers over the same backlog, and the latency phase), reported as clust
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import os
@@ -46,6 +45,7 @@ from rich.console import Console
 from rich.table import Table
 
 from alerts.events import as_utc
+from benchmarks.cli import parser_of
 from benchmarks.replay import event_seconds
 from streams.clients.kafka_io import Produced, ensure_topics, produce_lines, route_lines, servers
 from streams.dev.embedded import embedded_services
@@ -430,21 +430,14 @@ def _rounded(value: float | None) -> float | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    summary, _, figures = __doc__.partition("\n\n")
-    parser = argparse.ArgumentParser(
-        description=summary, epilog=figures, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "--events", type=int, default=100_000, help="events pre-loaded (default %(default)s)"
-    )
-    parser.add_argument(
-        "--customers", type=int, default=20_000, help="customers in them (default %(default)s)"
-    )
+    parser = parser_of(__doc__)
+    parser.add_argument("--events", type=int, default=100_000, help="events pre-loaded")
+    parser.add_argument("--customers", type=int, default=20_000, help="customers in them")
     parser.add_argument(
         "--rate",
         type=float,
         default=2000.0,
-        help="offered live load for the latency phase, events/s (default %(default)s)",
+        help="offered live load for the latency phase, events/s",
     )
     parser.add_argument(
         "--redis-cluster",
