@@ -70,7 +70,7 @@ def _open_complaint_text(state: CustomerState, x: Features) -> str:
 def _complaints_text(state: CustomerState, x: Features) -> str:
     recent = f", {x['complaints_30d']:.0f} in the last 30" if x["complaints_30d"] else ""
     return (
-        f"{_count(x['complaints_90d'], 'complaint')} in 90 days{recent}, "
+        f"{_count(x['complaints_90d'], 'complaint')} made in the last 90 days{recent}, "
         f"worst severity {x['worst_severity_90d']:.0f}"
     )
 
