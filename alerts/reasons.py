@@ -50,27 +50,27 @@ REASON_OF_INPUT: dict[str, str] = {
 }
 
 
-def _count(n: float, noun: str) -> str:
-    """``1 complaint``, ``2 complaints``: the retention team reads these aloud.
+def count_of(n: float, noun: str) -> str:
+    """``1 complaint``, ``2 complaints``, ``1,204 open alerts``: as the retention team reads them.
 
-    >>> _count(1.0, "purchase"), _count(3.0, "complaint")
-    ('1 purchase', '3 complaints')
+    >>> count_of(1.0, "purchase"), count_of(3.0, "complaint"), count_of(1204, "open alert")
+    ('1 purchase', '3 complaints', '1,204 open alerts')
     """
     whole = round(n)
-    return f"{whole} {noun}{'' if whole == 1 else 's'}"
+    return f"{whole:,} {noun}{'' if whole == 1 else 's'}"
 
 
 def _open_complaint_text(state: CustomerState, x: Features) -> str:
     still_open = [c for c in state.complaints if c.status != "resolved"]
     worst = max(still_open, key=lambda c: c.severity, default=None)
     detail = f" ({worst.category}, severity {worst.severity})" if worst else ""
-    return f"{_count(x['open_complaints'], 'complaint')} still open{detail}"
+    return f"{count_of(x['open_complaints'], 'complaint')} still open{detail}"
 
 
 def _complaints_text(state: CustomerState, x: Features) -> str:
     recent = f", {x['complaints_30d']:.0f} in the last 30" if x["complaints_30d"] else ""
     return (
-        f"{_count(x['complaints_90d'], 'complaint')} made in the last 90 days{recent}, "
+        f"{count_of(x['complaints_90d'], 'complaint')} made in the last 90 days{recent}, "
         f"worst severity {x['worst_severity_90d']:.0f}"
     )
 
@@ -99,7 +99,7 @@ WORDING: dict[str, ReasonWording] = {
     ),
     "few_purchases": ReasonWording(
         lambda x: x["frequency"] <= 3,
-        lambda s, x: f"only {_count(x['frequency'], 'purchase')} so far",
+        lambda s, x: f"only {count_of(x['frequency'], 'purchase')} so far",
     ),
     "slow_rhythm": ReasonWording(
         lambda x: x["rhythm_vs_horizon"] > -1.1,  # buys less than about 3 times per horizon

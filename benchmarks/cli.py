@@ -10,11 +10,7 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescrip
 
 
 def parser_of(doc: str | None) -> argparse.ArgumentParser:
-    """A parser whose ``--help`` is the module docstring: its first paragraph, then the rest.
-
-    >>> parser_of("Measures x.\\n\\nPrints y.").format_help().split("\\n\\n")[1:]
-    ['Measures x.', 'options:\\n  -h, --help  show this help message and exit', 'Prints y.\\n']
-    """
+    """A parser whose ``--help`` is the module docstring: its first paragraph, then the rest."""
     summary, _, figures = (doc or "").partition("\n\n")
     return argparse.ArgumentParser(
         description=summary, epilog=figures or None, formatter_class=_HelpFormatter

@@ -23,6 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from alerts.marks import Mark, MarkRefused, check_mark
+from alerts.reasons import count_of
 from alerts.risk_history import TIERS
 from alerts.worklist import MARK_FILTERS, QueueFilter
 from streams.console import charts, pages
@@ -92,7 +93,7 @@ def create_console(settings: Settings) -> FastAPI:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals.update(day=pages.day, tiers=TIERS, charts=charts)
-    templates.env.filters["percent"] = pages.percent
+    templates.env.filters.update(percent=pages.percent, count_of=count_of)
 
     def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         with index.reading():
