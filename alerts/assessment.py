@@ -21,7 +21,7 @@ from models.features import DAY, Features, extract_features
 from models.lifecycle import lifecycle_stage
 from models.scorer import ChurnScorer, churn_probability
 from models.state import CustomerState
-from models.value import clv_estimate
+from models.value import Value, ValueModel
 
 RECENT_COMPLAINT_DAYS = 90
 
@@ -39,6 +39,10 @@ class AssessmentConfig:
     action_rules: tuple[ActionRule, ...] = DEFAULT_ACTION_RULES
     priority_bands: tuple[float, ...] = DEFAULT_VALUE_BANDS
     holdout_share: float = 0.0
+    value: ValueModel = field(default_factory=ValueModel)  # the period's, from its snapshot
+
+    def value_of(self, x: Features, risk: float) -> Value:
+        return self.value.value(x, risk, self.horizon_days, self.clv_years)
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,7 @@ def assess(
     if decision is None:
         return Assessment(update, recovered=recovered, features=x)
     reasons = build_reasons(scorer.contributions(x), state, x)
-    clv = round(clv_estimate(x, config.clv_years), 2)
+    value = config.value_of(x, risk)
     alert = ChurnAlert(
         alert_id=deterministic_id(state.customer_id, "alert", decision.tier, source),
         customer_id=state.customer_id,
@@ -113,11 +117,11 @@ def assess(
         escalation=decision.escalation,
         reasons=reasons,
         recommended_action=recommend_action(
-            reasons, clv, stage, _recent_complaints(state, at), config.action_rules
+            reasons, value.clv, stage, _recent_complaints(state, at), config.action_rules
         ),
-        clv=clv,
-        value_at_risk=round(risk * clv, 2),
-        priority=priority_of(risk * clv, config.priority_bands),
+        clv=value.clv,
+        value_at_risk=value.value_at_risk,
+        priority=priority_of(value.value_at_risk, config.priority_bands),
         holdout=in_holdout(state.customer_id, config.holdout_share),
         lifecycle_stage=stage,
         model_version=scorer.version,
@@ -174,7 +178,7 @@ def score_customer(
     """Score ``state`` as of ``as_of`` without changing it (for `churnwatch scores`)."""
     x = extract_features(state, as_of, config.horizon_days)
     risk = round(churn_probability(scorer, x), 6)
-    clv = round(clv_estimate(x, config.clv_years), 2)
+    value = config.value_of(x, risk)
     return CustomerScore(
         customer_id=state.customer_id,
         risk=risk,
@@ -183,7 +187,7 @@ def score_customer(
         recency_days=round(x["recency_days"], 3),
         frequency=state.purchases,
         monetary=round(state.total_spend, 2),
-        clv=clv,
-        value_at_risk=round(risk * clv, 2),
+        clv=value.clv,
+        value_at_risk=value.value_at_risk,
         model_version=scorer.version,
     )

@@ -24,6 +24,7 @@ from models.pulse import Pulse
 from models.reliability import expected_calibration_error, reliability
 from models.scorer import ChurnScorer
 from models.training import Bucket
+from models.value import ValueModel
 
 METRICS_WINDOW = 2000
 MAX_DRIFTS = 50
@@ -99,6 +100,8 @@ class ModelSnapshot:
     heuristic_calibration: Calibration = field(default_factory=Calibration)
     # how the scorer that served scored this period's new labels, before learning them
     validation: dict[str, object] = field(default_factory=dict)
+    # purchases and order values, refitted on the training window's snapshots (models.value)
+    value: ValueModel = field(default_factory=ValueModel)
 
     def __post_init__(self) -> None:
         if self.drift is None:
@@ -201,6 +204,8 @@ class ModelSnapshot:
             for name, challenger in self.challengers.items():
                 challenger.learn(period - 1, bucket, raw[name], self.window_periods)
             self.heuristic_calibration = Calibration.fit(window.heuristic, window.churned)
+            if window.histories is not None:
+                self.value = self.value.refit(window.histories)
             self.active_risks = self._active_risks(window)
         self.period = period
         if self.serves_model and self.online_since_period is None:
@@ -247,6 +252,10 @@ class ModelSnapshot:
             "ece": round(expected_calibration_error(bins), 4),
             "bins": [{k: round(v, 4) for k, v in b.items()} for b in bins],
         }
+        if bucket.histories is not None:
+            self.validation["value"] = self.value.judge(
+                bucket.histories, bucket.churned, self.horizon_days
+            )
         self.guard.compare(bucket.churned, models, heuristic, self.period_days)
         refit = models[self.model.version]
         for churned, p in zip(bucket.churned.tolist(), refit.tolist(), strict=True):
@@ -291,6 +300,7 @@ class ModelSnapshot:
             "relearn_from": self.relearn_from,
             "changed_at": self.changed_at,
             "validation": self.validation,
+            "value": self.value.summary(),
         }
 
 

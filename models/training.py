@@ -18,6 +18,7 @@ import numpy as np
 from models.heuristic import HeuristicScorer
 from models.labels import LabelledExample
 from models.online import INPUT_NAMES, model_inputs
+from models.value import Histories
 
 
 def learning_order(example: LabelledExample) -> tuple[float, str, float]:
@@ -32,11 +33,13 @@ def sample_rank(example: LabelledExample) -> bytes:
 
 @dataclass(frozen=True)
 class Bucket:
-    """One period's labels as model inputs, in learning order, with the heuristic's risk."""
+    """One period's labels as model inputs, in learning order, with the heuristic's risk and
+    the purchase histories the value model is fitted on."""
 
     rows: np.ndarray
     churned: np.ndarray
     heuristic: np.ndarray
+    histories: Histories | None = None
 
     def __len__(self) -> int:
         return len(self.churned)
@@ -64,6 +67,7 @@ class Bucket:
             rows.reshape(len(everything), len(INPUT_NAMES)),
             np.array([e.churned for e in everything], dtype=bool),
             np.array([heuristic.predict_proba_one(e.features)[True] for e in everything]),
+            Histories.of([e.features for e in everything]),
         )
 
 
@@ -102,9 +106,15 @@ class TrainingWindow:
         first = until - self.periods + 1 if since is None else max(since, until - self.periods + 1)
         chosen = [self.buckets[p] for p in sorted(self.buckets) if first <= p <= until]
         if not chosen:
-            return Bucket(np.empty((0, len(INPUT_NAMES))), np.empty(0, dtype=bool), np.empty(0))
+            return Bucket(
+                np.empty((0, len(INPUT_NAMES))),
+                np.empty(0, dtype=bool),
+                np.empty(0),
+                Histories.of([]),
+            )
         return Bucket(
             np.vstack([b.rows for b in chosen]),
             np.concatenate([b.churned for b in chosen]),
             np.concatenate([b.heuristic for b in chosen]),
+            Histories.concatenate([b.histories for b in chosen if b.histories is not None]),
         )

@@ -1,18 +1,195 @@
-"""Customer lifetime value: what the shop stands to lose."""
+"""Customer value: what a customer is expected to spend, and what the shop stands to lose.
+
+The contract, for a customer with churn risk ``q`` = P(no purchase in the next H days):
+
+- ``clv``: the expected spend over the next Y years (``CHURNWATCH_CLV_YEARS``),
+  unconditional: the chance that they have gone, or will go, is already in it;
+- ``value_at_risk``: what the shop expects to lose on them if nothing is done, that is the
+  chance ``q`` that they do not buy within H, times what that costs: their expected spend if
+  they buy within H, less their expected spend if they do not;
+- ``retained``: their expected spend if they buy within H. ``clv + value_at_risk = retained``.
+
+So ``clv = V * ((1 - q) * A + q * B)`` and ``value_at_risk = q * V * (A - B)``, where ``V`` is
+the expected value of an order (Gamma-Gamma, :mod:`models.order_value`), ``A`` the expected
+purchases over Y given a purchase within H, and ``B`` given none (BG/NBD,
+:mod:`models.purchases`). BG/NBD also has its own chance of no purchase within H; splitting
+its expected purchases by that chance, and weighing the two parts by the churn model's ``q``
+instead, makes value agree with the published risk: a customer the churn model (which also
+reads complaints and spend trends) thinks is leaving is worth less, whatever BG/NBD alone says.
+
+Both sub-models are refitted each model period on the training window's snapshots, which are
+a cross-section of customers as of their snapshot: no outcome is needed, and a population
+ten times larger with the same behaviour gives the same model. Until the first fit, value
+counts one more order at the customer's own average (``A = 1``, ``B = 0``).
+"""
 
 from __future__ import annotations
 
 import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
 
 from models.features import Features
+from models.order_value import GammaGamma
+from models.purchases import BetaGeo, History
+
+DAYS_PER_YEAR = 365.0
+# the fewest snapshots, and snapshots of repeat buyers, that a fit is made from: fewer leave the
+# dropout and the spread of rates unidentified
+MIN_ROWS = 200
+MIN_REPEATERS = 20
 
 
-def clv_estimate(x: Features, clv_years: float) -> float:
-    """Expected spend over the next ``clv_years`` if the customer keeps their rhythm.
+@dataclass(frozen=True)
+class Value:
+    """One customer's value, in the shop's currency (see the module docstring)."""
 
-    >>> round(clv_estimate({"log_monetary": math.log1p(50.0), "interval_days": 36.5}, 1.0), 2)
-    500.0
+    clv: float
+    value_at_risk: float
+    retained: float
+
+
+@dataclass(frozen=True)
+class Histories:
+    """Purchase histories as the engine's features give them: ``orders``, days since the last
+    purchase (``recency``) and since the first (``tenure``), and the average order."""
+
+    orders: np.ndarray
+    recency: np.ndarray
+    tenure: np.ndarray
+    average: np.ndarray
+
+    @classmethod
+    def of(cls, features: list[Features]) -> Histories:
+        """
+        >>> from models.features import FEATURE_NAMES
+        >>> x = dict.fromkeys(FEATURE_NAMES, 0.0) | {"frequency": 3.0, "recency_days": 5.0,
+        ...     "tenure_days": 40.0, "log_monetary": math.log1p(20.0)}
+        >>> h = Histories.of([x])
+        >>> h.history().x.tolist(), h.history().t_x.tolist(), h.average.round(6).tolist()
+        ([2.0], [35.0], [20.0])
+        """
+        columns = np.array(
+            [
+                [x["frequency"], x["recency_days"], x["tenure_days"], math.expm1(x["log_monetary"])]
+                for x in features
+            ],
+            dtype=float,
+        ).reshape(len(features), 4)
+        return cls(*columns.T)
+
+    @classmethod
+    def concatenate(cls, parts: list[Histories]) -> Histories:
+        return cls(*(np.concatenate([getattr(h, f) for h in parts]) for f in _COLUMNS))
+
+    def history(self) -> History:
+        """As BG/NBD reads them: repeat purchases, first to last, first to now."""
+        repeats = np.maximum(self.orders - 1.0, 0.0)
+        t_x = np.where(repeats > 0, np.maximum(self.tenure - self.recency, 0.0), 0.0)
+        return History(repeats, t_x, self.tenure)
+
+    def __len__(self) -> int:
+        return len(self.orders)
+
+
+_COLUMNS = ("orders", "recency", "tenure", "average")
+
+
+@dataclass(frozen=True)
+class ValueModel:
+    """Purchases (BG/NBD) and order value (Gamma-Gamma), as of the latest fit.
+
+    Examples
+    --------
+    >>> from models.features import FEATURE_NAMES
+    >>> model = ValueModel(BetaGeo(0.243, 30.9, 0.793, 2.426), GammaGamma(6.25, 3.74, 15.44))
+    >>> base = dict.fromkeys(FEATURE_NAMES, 0.0) | {"log_monetary": math.log1p(40.0)}
+    >>> regular = base | {"frequency": 8.0, "recency_days": 10.0, "tenure_days": 300.0}
+    >>> model.value(regular, risk=0.2, horizon_days=90, years=1.0)
+    Value(clv=227.89, value_at_risk=33.34, retained=261.23)
+
+    The same customer silent for 250 days, whom the churn model gives up on:
+
+    >>> model.value(regular | {"recency_days": 250.0}, risk=0.9, horizon_days=90, years=1.0)
+    Value(clv=26.13, value_at_risk=235.1, retained=261.23)
     """
-    average_order = math.expm1(x["log_monetary"])
-    orders_per_year = 365.0 / max(x["interval_days"], 1.0)
-    return average_order * orders_per_year * clv_years
+
+    purchases: BetaGeo | None = None
+    order_value: GammaGamma | None = None
+    rows: int = 0
+
+    @property
+    def fitted(self) -> bool:
+        return self.purchases is not None and self.order_value is not None
+
+    def refit(self, histories: Histories) -> ValueModel:
+        """Both sub-models fitted again on ``histories``, from the current parameters; the
+        same model when there are too few to identify them."""
+        history = histories.history()
+        repeaters = int((history.x > 0).sum())
+        priced = int((histories.average > 0).sum())
+        if len(histories) < MIN_ROWS or min(repeaters, priced) < MIN_REPEATERS:
+            return self
+        return ValueModel(
+            BetaGeo.fit(history, self.purchases),
+            GammaGamma.fit(histories.orders, histories.average, self.order_value),
+            len(histories),
+        )
+
+    def summary(self) -> dict[str, object]:
+        return {
+            "fitted": self.fitted,
+            "rows": self.rows,
+            "purchases": None if self.purchases is None else asdict(self.purchases),
+            "order_value": None if self.order_value is None else asdict(self.order_value),
+        }
+
+    def judge(
+        self, histories: Histories, churned: np.ndarray, horizon_days: float
+    ) -> dict[str, object]:
+        """How the purchase model foresaw new labels before learning them: the customers it
+        expected to buy within H against those who did (None before the first fit)."""
+        if self.purchases is None:
+            return {"labels": len(histories), "buyers": int((~churned).sum()), "expected": None}
+        bought = 1.0 - self.purchases.p_none(histories.history(), horizon_days)
+        return {
+            "labels": len(histories),
+            "buyers": int((~churned).sum()),
+            "expected": round(float(bought.sum()), 1),
+        }
+
+    def values(
+        self, histories: Histories, risk: np.ndarray, horizon_days: float, years: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``clv``, ``value_at_risk`` and ``retained`` of many customers at once."""
+        if self.purchases is None or self.order_value is None:
+            order = np.maximum(histories.average, 0.0)
+            return (1.0 - risk) * order, risk * order, order
+        order = self.order_value.expected_order_value(histories.orders, histories.average)
+        bought, quiet = self.purchases_over(histories.history(), horizon_days, years)
+        retained = order * bought
+        lost = order * quiet
+        return (1.0 - risk) * retained + risk * lost, risk * (retained - lost), retained
+
+    def purchases_over(
+        self, history: History, horizon_days: float, years: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Expected purchases over ``years``, given a purchase in the next ``horizon_days``
+        (``A``), and given none (``B``)."""
+        assert self.purchases is not None
+        days = years * DAYS_PER_YEAR
+        quiet = self.purchases.expected_purchases(history.later(horizon_days), days - horizon_days)
+        p_none = self.purchases.p_none(history, horizon_days)
+        everything = self.purchases.expected_purchases(history, days)
+        bought = (everything - p_none * quiet) / np.maximum(1.0 - p_none, 1e-12)
+        # given a purchase within H, at least that one falls within Y when Y >= H
+        floor = 1.0 if days >= horizon_days else 0.0
+        return np.maximum(bought, floor), quiet
+
+    def value(self, x: Features, risk: float, horizon_days: float, years: float) -> Value:
+        """One customer's value, in cents (``clv`` the difference of the two rounded others,
+        so that ``clv + value_at_risk == retained`` holds as published)."""
+        _, at_risk, retained = self.values(Histories.of([x]), np.array([risk]), horizon_days, years)
+        lost, kept = round(float(at_risk[0]), 2), round(float(retained[0]), 2)
+        return Value(round(kept - lost, 2), lost, kept)

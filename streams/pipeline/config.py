@@ -43,6 +43,8 @@ def for_period(
     (on a generated population its alerts were right 19% of the time, the learned model's
     55%), so an alert also needs the customer to be overdue.
     """
+    if snapshot is not None:
+        config = replace(config, value=snapshot.value)
     if snapshot is not None and not snapshot.is_warm:
         cold = replace(config.policy, min_overdue=settings.alert_cold_overdue)
         config = replace(config, policy=cold)

@@ -26,7 +26,11 @@ def test_silence_alerts_with_reasons_action_and_value():
     assert alert is not None and alert.trigger.kind == "inactivity"
     assert alert.reasons[0].code == "overdue"
     assert "usually buys every 7 days" in alert.reasons[0].text
-    assert alert.value_at_risk == round(alert.risk * alert.clv, 2) > 0
+    # before the value model is fitted, value counts one more order at the customer's average
+    assert (alert.clv, alert.value_at_risk) == (
+        round((1 - alert.risk) * 80.0, 2),
+        round(alert.risk * 80.0, 2),
+    )
     assert alert.recommended_action
     assert result.risk_update.risk == alert.risk
 
