@@ -26,22 +26,33 @@ class ActionRule(BaseModel):
         frozenset(), description="A complaint in the last 90 days in one of these categories."
     )
     lifecycle_stages: frozenset[str] = Field(frozenset(), description="One of these stages.")
-    min_clv: float | None = Field(None, description="Customer lifetime value at least this.")
+    min_clv: float | None = Field(
+        None, description="Expected spend over CHURNWATCH_CLV_YEARS (clv) at least this."
+    )
+    max_priority: int | None = Field(
+        None, ge=1, description="The alert's priority at most this (1 is the most urgent)."
+    )
 
     @property
     def is_fallback(self) -> bool:
         return not (self.any_reason or self.any_complaint_category or self.lifecycle_stages) and (
-            self.min_clv is None
+            self.min_clv is None and self.max_priority is None
         )
 
     def applies(
-        self, codes: frozenset[str], clv: float, stage: str, categories: frozenset[str]
+        self,
+        codes: frozenset[str],
+        clv: float,
+        priority: int,
+        stage: str,
+        categories: frozenset[str],
     ) -> bool:
         return (
             (not self.any_reason or bool(self.any_reason & codes))
             and (not self.any_complaint_category or bool(self.any_complaint_category & categories))
             and (not self.lifecycle_stages or stage in self.lifecycle_stages)
             and (self.min_clv is None or clv >= self.min_clv)
+            and (self.max_priority is None or priority <= self.max_priority)
         )
 
 
@@ -52,7 +63,7 @@ DEFAULT_ACTION_RULES: tuple[ActionRule, ...] = _RULES.validate_python(
     [
         {"action": "service_recovery", "any_reason": ["open_complaint", "low_satisfaction"]},
         {"action": "price_offer", "any_complaint_category": ["price"]},
-        {"action": "personal_call", "min_clv": 1000.0},
+        {"action": "personal_call", "max_priority": 1},
         {"action": "service_recovery", "any_reason": ["complaints"]},
         {"action": "personalised_offer", "any_reason": ["spend_decline"]},
         {"action": "automated_winback", "lifecycle_stages": ["lapsed"]},
@@ -75,6 +86,7 @@ def load_action_rules(path: str | None) -> tuple[ActionRule, ...]:
 def recommend_action(
     reasons: Sequence[Reason],
     clv: float,
+    priority: int,
     lifecycle_stage: str,
     complaint_categories: frozenset[str],
     rules: Sequence[ActionRule] = DEFAULT_ACTION_RULES,
@@ -82,10 +94,10 @@ def recommend_action(
     """The action of the first rule that applies.
 
     >>> overdue = Reason(code="overdue", weight=2.0, text="...")
-    >>> recommend_action([overdue], clv=5000.0, lifecycle_stage="at_risk",
+    >>> recommend_action([overdue], clv=5000.0, priority=1, lifecycle_stage="at_risk",
     ...                  complaint_categories=frozenset())
     'personal_call'
-    >>> recommend_action([overdue], clv=80.0, lifecycle_stage="lapsed",
+    >>> recommend_action([overdue], clv=80.0, priority=4, lifecycle_stage="lapsed",
     ...                  complaint_categories=frozenset())
     'automated_winback'
     """
@@ -93,5 +105,5 @@ def recommend_action(
     return next(
         rule.action
         for rule in rules
-        if rule.applies(codes, clv, lifecycle_stage, complaint_categories)
+        if rule.applies(codes, clv, priority, lifecycle_stage, complaint_categories)
     )

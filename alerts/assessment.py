@@ -14,7 +14,7 @@ from alerts.events import (
     deterministic_id,
 )
 from alerts.policy import AlertPolicy, decide_alert, end_episode
-from alerts.priority import DEFAULT_VALUE_BANDS, in_holdout, priority_of
+from alerts.priority import DEFAULT_ORDER_BANDS, in_holdout, priority_of
 from alerts.reasons import build_reasons
 from alerts.tiers import Tiers
 from models.features import DAY, Features, extract_features
@@ -37,12 +37,19 @@ class AssessmentConfig:
     example_every_days: float = 28.0
     lateness_s: float = 3600.0
     action_rules: tuple[ActionRule, ...] = DEFAULT_ACTION_RULES
-    priority_bands: tuple[float, ...] = DEFAULT_VALUE_BANDS
+    # value at risk at which alerts get priority 1, 2, 3..., in the shop's average orders
+    # (or, with ``priority_in_orders`` off, in currency)
+    priority_bands: tuple[float, ...] = DEFAULT_ORDER_BANDS
+    priority_in_orders: bool = True
     holdout_share: float = 0.0
     value: ValueModel = field(default_factory=ValueModel)  # the period's, from its snapshot
 
     def value_of(self, x: Features, risk: float) -> Value:
         return self.value.value(x, risk, self.horizon_days, self.clv_years)
+
+    def priority_of(self, x: Features, value_at_risk: float) -> int:
+        unit = self.value.average_order(x) if self.priority_in_orders else 1.0
+        return priority_of(value_at_risk, self.priority_bands, unit)
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,7 @@ def assess(
         return Assessment(update, recovered=recovered, features=x)
     reasons = build_reasons(scorer.contributions(x), state, x)
     value = config.value_of(x, risk)
+    priority = config.priority_of(x, value.value_at_risk)
     alert = ChurnAlert(
         alert_id=deterministic_id(state.customer_id, "alert", decision.tier, source),
         customer_id=state.customer_id,
@@ -117,11 +125,16 @@ def assess(
         escalation=decision.escalation,
         reasons=reasons,
         recommended_action=recommend_action(
-            reasons, value.clv, stage, _recent_complaints(state, at), config.action_rules
+            reasons,
+            value.clv,
+            priority,
+            stage,
+            _recent_complaints(state, at),
+            config.action_rules,
         ),
         clv=value.clv,
         value_at_risk=value.value_at_risk,
-        priority=priority_of(value.value_at_risk, config.priority_bands),
+        priority=priority,
         holdout=in_holdout(state.customer_id, config.holdout_share),
         lifecycle_stage=stage,
         model_version=scorer.version,

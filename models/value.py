@@ -145,6 +145,13 @@ class ValueModel:
             "order_value": None if self.order_value is None else asdict(self.order_value),
         }
 
+    def average_order(self, x: Features) -> float:
+        """The shop's average order (the customer's own, before the first fit): the unit
+        that alert priorities count value in."""
+        if self.order_value is None:
+            return math.expm1(x["log_monetary"])
+        return self.order_value.population_mean
+
     def judge(
         self, histories: Histories, churned: np.ndarray, horizon_days: float
     ) -> dict[str, object]:

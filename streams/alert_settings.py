@@ -98,11 +98,21 @@ class AlertSettings(BaseSettings):
             "Share of customers whose alerts are marked holdout (control group), by customer id.",
         ),
     )
-    priority_value_bands: tuple[float, ...] = Field(
-        (1000.0, 250.0, 50.0),
+    priority_order_bands: tuple[float, ...] = Field(
+        (10.0, 3.0, 1.0),
+        description=env(
+            "priority_order_bands",
+            "Value at risk at which alerts get priority 1, 2, 3..., counted in the shop's "
+            "average orders (so a priority means the same in any shop); a JSON list, "
+            "descending.",
+        ),
+    )
+    priority_value_bands: tuple[float, ...] | None = Field(
+        None,
         description=env(
             "priority_value_bands",
-            "Value at risk at which alerts get priority 1, 2, 3...; a JSON list, descending.",
+            "Instead, value at risk in currency at which alerts get priority 1, 2, 3...; a "
+            "JSON list, descending.",
         ),
     )
     actions_file: str | None = Field(
@@ -115,5 +125,8 @@ class AlertSettings(BaseSettings):
     clv_years: float = Field(
         2.0,
         gt=0,
-        description=env("clv_years", "Years of future spend counted in the CLV estimate."),
+        description=env(
+            "clv_years",
+            "Years of future spend that clv and value_at_risk count (their contract: README).",
+        ),
     )

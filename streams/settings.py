@@ -258,9 +258,10 @@ class Settings(AlertSettings):
         self.tiers  # noqa: B018 - building the thresholds validates their order
         PercentileTiers((0.0,), *self.alert_percentiles)  # and the percentiles theirs
         LiftTiers(0.5, *self.alert_lifts)
-        bands = self.priority_value_bands
-        if list(bands) != sorted(bands, reverse=True) or any(b <= 0 for b in bands):
-            raise ValueError(f"priority_value_bands must be positive and descending, got {bands}")
+        for name in ("priority_order_bands", "priority_value_bands"):
+            bands = getattr(self, name) or ()
+            if list(bands) != sorted(bands, reverse=True) or any(b <= 0 for b in bands):
+                raise ValueError(f"{name} must be positive and descending, got {bands}")
         return self
 
     @property

@@ -26,7 +26,8 @@ def assessment_config(settings: Settings) -> AssessmentConfig:
         example_every_days=settings.example_every_days,
         lateness_s=settings.allowed_lateness_minutes * 60,
         action_rules=load_action_rules(settings.actions_file),
-        priority_bands=settings.priority_value_bands,
+        priority_bands=settings.priority_value_bands or settings.priority_order_bands,
+        priority_in_orders=settings.priority_value_bands is None,
         holdout_share=settings.holdout_share,
     )
 

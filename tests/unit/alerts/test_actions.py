@@ -10,21 +10,20 @@ def _reason(code: str) -> Reason:
 
 
 @pytest.mark.parametrize(
-    ("codes", "clv", "stage", "categories", "action"),
+    ("codes", "priority", "stage", "categories", "action"),
     [
-        (["open_complaint", "overdue"], 5000.0, "at_risk", ["delivery"], "service_recovery"),
-        (["overdue"], 100.0, "at_risk", ["price"], "price_offer"),
-        (["overdue"], 2500.0, "at_risk", [], "personal_call"),
-        (["spend_decline"], 100.0, "active", [], "personalised_offer"),
-        (["overdue"], 40.0, "lapsed", [], "automated_winback"),
-        (["one_time_buyer"], 40.0, "new", [], "onboarding_nudge"),
-        (["slow_rhythm"], 40.0, "active", [], "reminder_message"),
+        (["open_complaint", "overdue"], 1, "at_risk", ["delivery"], "service_recovery"),
+        (["overdue"], 2, "at_risk", ["price"], "price_offer"),
+        (["overdue"], 1, "at_risk", [], "personal_call"),
+        (["spend_decline"], 2, "active", [], "personalised_offer"),
+        (["overdue"], 3, "lapsed", [], "automated_winback"),
+        (["one_time_buyer"], 4, "new", [], "onboarding_nudge"),
+        (["slow_rhythm"], 4, "active", [], "reminder_message"),
     ],
 )
-def test_default_table(codes, clv, stage, categories, action):
-    assert recommend_action([_reason(c) for c in codes], clv, stage, frozenset(categories)) == (
-        action
-    )
+def test_default_table(codes, priority, stage, categories, action):
+    reasons = [_reason(c) for c in codes]
+    assert recommend_action(reasons, 100.0, priority, stage, frozenset(categories)) == action
 
 
 def test_a_team_can_replace_the_table(tmp_path):
@@ -38,16 +37,17 @@ def test_a_team_can_replace_the_table(tmp_path):
         )
     )
     rules = load_action_rules(str(path))
-    assert recommend_action([_reason("overdue")], 150.0, "at_risk", frozenset(), rules) == (
+    assert recommend_action([_reason("overdue")], 150.0, 2, "at_risk", frozenset(), rules) == (
         "vip_desk"
     )
-    assert recommend_action([_reason("overdue")], 150.0, "lapsed", frozenset(), rules) == "email"
+    assert recommend_action([_reason("overdue")], 150.0, 2, "lapsed", frozenset(), rules) == "email"
 
 
 @pytest.mark.parametrize(
     "table",
     [
         [{"action": "vip_desk", "min_clv": 100.0}],
+        [{"action": "vip_desk", "max_priority": 1}],
         [{"action": "email", "when": "always"}],
         [],
     ],

@@ -105,8 +105,13 @@ def test_lifecycle_change_is_published_on_the_risk_update():
 def test_holdout_and_priority_on_alerts():
     from dataclasses import replace
 
-    everyone_held_out = replace(CONFIG, holdout_share=1.0, priority_bands=(1e9, 1.0))
+    everyone_held_out = replace(CONFIG, holdout_share=1.0)
     alert = assess(
         _weekly_buyer(), 150 * DAY, INACTIVITY, HeuristicScorer(), everyone_held_out
     ).alert
-    assert alert.holdout and alert.priority == 2
+    # before the value model's first fit the unit is the customer's own average order, and
+    # one more order, at a risk below 1, is less than one at risk
+    assert alert.holdout and alert.priority == 4
+    in_currency = replace(everyone_held_out, priority_bands=(1e9, 1.0), priority_in_orders=False)
+    alert = assess(_weekly_buyer(), 150 * DAY, INACTIVITY, HeuristicScorer(), in_currency).alert
+    assert alert.priority == 2

@@ -28,6 +28,7 @@ def test_secrets_never_show_in_repr():
         {"alert_medium": 0.8, "alert_high": 0.7},
         {"alert_percentiles": [90, 80, 95]},
         {"priority_value_bands": (10.0, 100.0)},
+        {"priority_order_bands": (1.0, 3.0)},
     ],
 )
 def test_inconsistent_thresholds_are_refused(fields):
