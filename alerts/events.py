@@ -58,6 +58,9 @@ class Trigger(BaseModel):
 
     kind: TriggerKind
     event_id: str | None = Field(description="The input event, or None for inactivity.")
+    amount: NonNegativeFloat | None = Field(
+        None, description="A purchase's amount (None for complaints and inactivity)."
+    )
 
 
 class Reason(BaseModel):
@@ -99,9 +102,27 @@ class ChurnAlert(_OutputEvent):
     )
     reasons: list[Reason]
     recommended_action: str
-    clv: NonNegativeFloat = Field(description="Estimated customer lifetime value.")
-    value_at_risk: NonNegativeFloat = Field(description="risk x clv.")
-    priority: int = Field(ge=1, description="1 is the most urgent, by value-at-risk bands.")
+    clv: NonNegativeFloat = Field(
+        description=(
+            "Expected spend over the next CHURNWATCH_CLV_YEARS, unconditional: the chance that "
+            "the customer has gone, or will go, is already in it (BG/NBD purchases and "
+            "Gamma-Gamma order values, fitted on the stream, weighed by the churn risk)."
+        )
+    )
+    value_at_risk: NonNegativeFloat = Field(
+        description=(
+            "What the shop expects to lose if nothing is done: risk x (expected spend if the "
+            "customer buys within the horizon - expected spend if not). clv + value_at_risk is "
+            "the customer's expected spend if they buy within the horizon."
+        )
+    )
+    priority: int = Field(
+        ge=1,
+        description=(
+            "1 is the most urgent: value at risk of 10, 3 or 1 or more of the shop's average "
+            "orders give 1, 2, 3 (CHURNWATCH_PRIORITY_ORDER_BANDS), less gives 4."
+        ),
+    )
     holdout: bool = Field(
         description="In the control group: do not act, so that uplift can be measured."
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -124,6 +124,45 @@ def outcomes_by(
     return result
 
 
+Purchases = Mapping[str, Sequence[tuple[float, float]]]  # per customer: (event time, amount)
+
+
+def purchases_of(updates: Iterable[RiskUpdate]) -> dict[str, list[tuple[float, float]]]:
+    """Each customer's purchases, from the risk updates their purchases caused."""
+    purchases: dict[str, list[tuple[float, float]]] = {}
+    for update in updates:
+        if update.trigger.kind == "purchase" and update.trigger.amount is not None:
+            purchases.setdefault(update.customer_id, []).append(
+                (update.timestamp.timestamp(), update.trigger.amount)
+            )
+    return purchases
+
+
+def spend_back(
+    alerts: Mapping[str, AlertFacts],
+    recoveries: Iterable[RecoveryFacts],
+    purchases: Purchases,
+    horizon_days: float,
+) -> float:
+    """What recovered customers actually spent within H of the alert they answered: the
+    purchase that recovered them and every one after it in that window.
+
+    >>> from types import SimpleNamespace as Fact
+    >>> when = datetime.fromtimestamp(0.0).astimezone()
+    >>> alert = Fact(alert_id="a", customer_id="c", timestamp=when)
+    >>> spend_back({"a": alert}, [Fact(alert_id="a")], {"c": [(-DAY, 9.0), (DAY, 20.0),
+    ...     (30 * DAY, 15.0), (120 * DAY, 40.0)]}, horizon_days=90)
+    35.0
+    """
+    total = 0.0
+    for recovery in recoveries:
+        alert = alerts[recovery.alert_id]
+        start = alert.timestamp.timestamp()
+        end = start + horizon_days * DAY
+        total += sum(a for at, a in purchases.get(alert.customer_id, ()) if start <= at <= end)
+    return round(total, 2)
+
+
 def retention_report(
     alerts: Iterable[AlertFacts],
     recoveries: Iterable[RecoveryFacts],
@@ -131,6 +170,7 @@ def retention_report(
     since: float | None = None,
     horizon_days: float | None = None,
     until: float | None = None,
+    purchases: Purchases | None = None,
 ) -> dict[str, Any]:
     """KPIs of the alerts raised at or after ``since`` and before ``until`` (event time), and
     of their recoveries.
@@ -138,10 +178,13 @@ def retention_report(
     With risk updates, churn is compared between alerted and never-alerted customers, churn
     meaning that a customer's latest lifecycle stage is ``lapsed``. With ``horizon_days``,
     precision and recapture by tier and by recommended action, of the alerts whose horizon
-    the stream has passed.
+    the stream has passed. With the customers' purchases (given, or read off the risk
+    updates) and ``horizon_days``, what recovered customers spent within H of their alert.
     """
     alerts, recoveries = list(alerts), list(recoveries)
     updates = None if risk_updates is None else list(risk_updates)
+    if purchases is None and updates is not None:
+        purchases = purchases_of(updates)
     raised = [
         a
         for a in alerts
@@ -162,7 +205,11 @@ def retention_report(
             round(statistics.median(r.days_to_recovery for r in answered), 2) if answered else None
         ),
         "revenue_from_recovered": round(sum(r.amount for r in answered), 2),
-        "value_at_risk_recovered": round(sum(by_id[r.alert_id].value_at_risk for r in answered), 2),
+        "spend_back_within_horizon": (
+            spend_back(by_id, answered, purchases, horizon_days)
+            if purchases is not None and horizon_days is not None
+            else None
+        ),
     }
     if held_out:
         acted_recapture = _recapture(acted, answered_ids)

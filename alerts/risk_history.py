@@ -69,6 +69,8 @@ class RiskHistory:
         self.trails: dict[str, RiskTrail] = {}
         self.now: float | None = None  # the latest event time published
         self.last_purchase: dict[str, float] = {}  # from the updates that purchases caused
+        # each customer's purchases (event time, amount), from the same updates
+        self.purchases: dict[str, list[tuple[float, float]]] = {}
         self._tier_of: dict[str, int] = {}
         self._counts = [0] * len(TIERS)
         self._week: int | None = None
@@ -85,6 +87,9 @@ class RiskHistory:
         trail.triggers.append(TRIGGERS.index(trigger))
         if trigger == "purchase":
             self.last_purchase[customer] = max(at, self.last_purchase.get(customer, at))
+            amount = update["trigger"].get("amount")
+            if amount is not None:
+                self.purchases.setdefault(customer, []).append((at, float(amount)))
         trail.stage = str(update["lifecycle_stage"])
         trail.model_version = str(update["model_version"])
         self._count(customer, tier, at)
@@ -99,6 +104,7 @@ class RiskHistory:
         """An erased customer (a tombstone on ``customer-risk``)."""
         self.trails.pop(customer_id, None)
         self.last_purchase.pop(customer_id, None)
+        self.purchases.pop(customer_id, None)
         tier = self._tier_of.pop(customer_id, None)
         if tier is not None:
             self._counts[tier] -= 1

@@ -174,7 +174,14 @@ def create_console(settings: Settings) -> FastAPI:
     @app.get("/kpis", response_class=HTMLResponse)
     def kpis(request: Request, since: Choice = None, until: Choice = None) -> HTMLResponse:
         report = pages.kpis(index, settings, _day(since, "since"), _day(until, "until"))
-        return render(request, "kpis.html", report=report, since=since or "", until=until or "")
+        return render(
+            request,
+            "kpis.html",
+            report=report,
+            since=since or "",
+            until=until or "",
+            horizon_days=settings.horizon_days,
+        )
 
     @app.get("/model", response_class=HTMLResponse)
     def model(request: Request) -> HTMLResponse:

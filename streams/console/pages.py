@@ -170,7 +170,10 @@ def kpis(
     with index.reading():
         alerts = list(index.book.entries.values())
         recoveries = list(index.book.recoveries.values())
-    report = retention_report(alerts, recoveries, None, since, settings.horizon_days, until)
+        purchases = {c: list(p) for c, p in index.history.purchases.items()}
+    report = retention_report(
+        alerts, recoveries, None, since, settings.horizon_days, until, purchases
+    )
     weeks: dict[int, list[int]] = {}
     chosen = {a.alert_id for a in alerts if _within(a.raised_at, since, until)}
     for alert in alerts:

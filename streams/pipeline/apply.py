@@ -47,4 +47,5 @@ def apply_event(state: CustomerState, event: InputEvent) -> bool:
 
 
 def trigger_of(event: InputEvent) -> Trigger:
-    return Trigger(kind=event.type, event_id=event.event_id)
+    amount = round(event.amount, 2) if isinstance(event, PurchaseEvent) else None
+    return Trigger(kind=event.type, event_id=event.event_id, amount=amount)

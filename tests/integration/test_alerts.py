@@ -127,6 +127,18 @@ def test_report_reads_the_real_topics(alerted_run):
     assert sum(kpis["alerts_by_tier"].values()) == len(alerts)
     recovered = [a for a in result.alerts if a["type"] == "customer_recovered"]
     assert kpis["revenue_from_recovered"] == pytest.approx(sum(r["amount"] for r in recovered))
+    # what recovered customers spent within H of their alert, from the input itself
+    raised = {a.alert_id: a.timestamp.timestamp() for a in alerts}
+    spent = sum(
+        round(float(e["amount"]), 2)
+        for r in recovered
+        for e in EVENTS
+        if e["type"] == "purchase"
+        and e["customer_id"] == r["customer_id"]
+        and 0 <= event_seconds(e) - raised[r["alert_id"]] <= settings.horizon_days * DAY
+    )
+    assert kpis["spend_back_within_horizon"] == pytest.approx(spent)
+    assert kpis["spend_back_within_horizon"] > kpis["revenue_from_recovered"]
     assert set(kpis["holdout"]) == {"acted", "holdout", "uplift", "low", "high", "significant"}
     for grouping in ("outcomes_by_tier", "outcomes_by_action"):
         judged = kpis[grouping].values()

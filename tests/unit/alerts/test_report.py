@@ -64,6 +64,21 @@ def test_kpis_of_alerts_and_recoveries():
     assert "holdout" not in report and "churn" not in report
 
 
+def test_spend_back_counts_what_recovered_customers_bought_within_the_horizon():
+    alerts = [_alert("a", 0), _alert("b", 1)]
+    recovered = [_recovered(alerts[0], 4, 30.0)]
+
+    def bought(customer: str, day: int, amount: float) -> RiskUpdate:
+        trigger = Trigger(kind="purchase", event_id=f"p{day}", amount=amount)
+        return _update(customer, day, "active").model_copy(update={"trigger": trigger})
+
+    updates = [bought("a", 4, 30.0), bought("a", 40, 12.5), bought("a", 120, 99.0)]
+    updates += [bought("b", 5, 70.0), _update("a", 50, "active")]
+    report = retention_report(alerts, recovered, updates, horizon_days=90)
+    assert report["spend_back_within_horizon"] == 42.5  # b never recovered; day 120 is past H
+    assert retention_report(alerts, recovered, horizon_days=90)["spend_back_within_horizon"] is None
+
+
 def test_since_counts_only_later_alerts_and_their_recoveries():
     alerts = [_alert("a", 0), _alert("b", 30)]
     report = retention_report(
