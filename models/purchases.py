@@ -90,17 +90,24 @@ class BetaGeo:
         )
         return np.where(h.x == 0, 1.0, expit(-log_odds_gone))
 
-    def p_none(self, h: History, days: float) -> np.ndarray:
-        """The chance of no purchase in the next ``days``: gone, or alive and quiet.
+    def p_quiet(self, h: History, days: float) -> np.ndarray:
+        """The chance that a customer still alive buys nothing in the next ``days``.
 
-        Alive, a customer cannot drop out before their next purchase, so their chance of
-        none is E[exp(-lambda t)] over their posterior rate, Gamma(r + x, alpha + T).
+        Alive, a customer cannot drop out before their next purchase, so this is
+        E[exp(-lambda t)] over their posterior rate, Gamma(r + x, alpha + T).
         """
-        quiet = ((self.alpha + h.T) / (self.alpha + h.T + days)) ** (self.r + h.x)
-        return 1.0 - self.p_alive(h) * (1.0 - quiet)
+        return ((self.alpha + h.T) / (self.alpha + h.T + days)) ** (self.r + h.x)
+
+    def p_none(self, h: History, days: float) -> np.ndarray:
+        """The chance of no purchase in the next ``days``: gone, or alive and quiet."""
+        return 1.0 - self.p_alive(h) * (1.0 - self.p_quiet(h, days))
 
     def expected_purchases(self, h: History, days: float) -> np.ndarray:
         """Expected purchases in the next ``days`` (equation 10 of the paper)."""
+        return self.p_alive(h) * self.expected_purchases_if_alive(h, days)
+
+    def expected_purchases_if_alive(self, h: History, days: float) -> np.ndarray:
+        """Expected purchases in the next ``days`` of a customer still alive now."""
         if days <= 0:
             return np.zeros_like(h.T)
         r, alpha, a, b = self.r, self.alpha, self.a, self.b
@@ -114,10 +121,8 @@ class BetaGeo:
                 (third - first - second) * np.log1p(-z)
             )
         series = np.where(np.isfinite(series), series, euler)
-        growth = third / (a - 1.0)
         reached = 1.0 - series * ((alpha + h.T) / (alpha + h.T + days)) ** first
-        odds_gone = (h.x > 0) * (a / (b + h.x - 1.0)) * ((alpha + h.T) / (alpha + h.t_x)) ** first
-        return np.maximum(growth * reached / (1.0 + odds_gone), 0.0)
+        return np.maximum(third / (a - 1.0) * reached, 0.0)
 
     @classmethod
     def fit(cls, history: History, start: BetaGeo | None = None) -> BetaGeo:

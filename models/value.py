@@ -9,13 +9,22 @@ The contract, for a customer with churn risk ``q`` = P(no purchase in the next H
   they buy within H, less their expected spend if they do not;
 - ``retained``: their expected spend if they buy within H. ``clv + value_at_risk = retained``.
 
-So ``clv = V * ((1 - q) * A + q * B)`` and ``value_at_risk = q * V * (A - B)``, where ``V`` is
-the expected value of an order (Gamma-Gamma, :mod:`models.order_value`), ``A`` the expected
-purchases over Y given a purchase within H, and ``B`` given none (BG/NBD,
-:mod:`models.purchases`). BG/NBD also has its own chance of no purchase within H; splitting
-its expected purchases by that chance, and weighing the two parts by the churn model's ``q``
-instead, makes value agree with the published risk: a customer the churn model (which also
-reads complaints and spend trends) thinks is leaving is worth less, whatever BG/NBD alone says.
+How: BG/NBD (:mod:`models.purchases`) says how a customer buys while they are still a
+customer: their rate, shrunk toward the population's, and the chance ``quiet`` that even so
+they buy nothing within H. Gamma-Gamma (:mod:`models.order_value`) says what an order of theirs
+is worth, ``V``. Whether they are still a customer is the churn model's to say: its ``q`` is
+calibrated on the stream's own outcomes and reads more than purchases (complaints,
+satisfaction, spend trend). So the chance they are alive is the one that makes BG/NBD's chance
+of no purchase equal ``q``: ``alive = (1 - q) / (1 - quiet)``, at most 1. Then
+
+- ``retained = V * A``, ``A`` the purchases over Y expected of a live customer who buys within H;
+- a customer who buys nothing within H is alive with chance ``alive * quiet / q``, and then
+  buys ``rest`` over the remaining Y - H: ``B = alive * quiet / q * rest``;
+- ``clv = V * ((1 - q) * A + q * B)`` (which is ``V * alive * E[purchases over Y if alive]``)
+  and ``value_at_risk = q * V * (A - B)``.
+
+A silent customer's value falls as the churn model's risk rises; one BG/NBD would keep "alive"
+for ever (a single purchase, a steady shop) falls with it.
 
 Both sub-models are refitted each model period on the training window's snapshots, which are
 a cross-section of customers as of their snapshot: no outcome is needed, and a population
@@ -107,12 +116,12 @@ class ValueModel:
     >>> base = dict.fromkeys(FEATURE_NAMES, 0.0) | {"log_monetary": math.log1p(40.0)}
     >>> regular = base | {"frequency": 8.0, "recency_days": 10.0, "tenure_days": 300.0}
     >>> model.value(regular, risk=0.2, horizon_days=90, years=1.0)
-    Value(clv=227.89, value_at_risk=33.34, retained=261.23)
+    Value(clv=235.82, value_at_risk=25.41, retained=261.23)
 
     The same customer silent for 250 days, whom the churn model gives up on:
 
     >>> model.value(regular | {"recency_days": 250.0}, risk=0.9, horizon_days=90, years=1.0)
-    Value(clv=26.13, value_at_risk=235.1, retained=261.23)
+    Value(clv=29.48, value_at_risk=231.75, retained=261.23)
     """
 
     purchases: BetaGeo | None = None
@@ -174,25 +183,32 @@ class ValueModel:
             order = np.maximum(histories.average, 0.0)
             return (1.0 - risk) * order, risk * order, order
         order = self.order_value.expected_order_value(histories.orders, histories.average)
-        bought, quiet = self.purchases_over(histories.history(), horizon_days, years)
+        bought, lost = self.purchases_over(histories.history(), risk, horizon_days, years)
         retained = order * bought
-        lost = order * quiet
-        return (1.0 - risk) * retained + risk * lost, risk * (retained - lost), retained
+        return (
+            order * ((1.0 - risk) * bought + risk * lost),
+            risk * order * (bought - lost),
+            retained,
+        )
 
     def purchases_over(
-        self, history: History, horizon_days: float, years: float
+        self, history: History, risk: np.ndarray, horizon_days: float, years: float
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Expected purchases over ``years``, given a purchase in the next ``horizon_days``
-        (``A``), and given none (``B``)."""
+        """Expected purchases over ``years`` given a purchase in the next ``horizon_days``
+        (``A``), and given none (``B``), for customers with churn risk ``risk``."""
         assert self.purchases is not None
         days = years * DAYS_PER_YEAR
-        quiet = self.purchases.expected_purchases(history.later(horizon_days), days - horizon_days)
-        p_none = self.purchases.p_none(history, horizon_days)
-        everything = self.purchases.expected_purchases(history, days)
-        bought = (everything - p_none * quiet) / np.maximum(1.0 - p_none, 1e-12)
+        quiet = self.purchases.p_quiet(history, horizon_days)
+        alive = np.minimum((1.0 - risk) / np.maximum(1.0 - quiet, 1e-12), 1.0)
+        everything = self.purchases.expected_purchases_if_alive(history, days)
+        rest = self.purchases.expected_purchases_if_alive(
+            history.later(horizon_days), days - horizon_days
+        )
+        bought = (everything - quiet * rest) / np.maximum(1.0 - quiet, 1e-12)
         # given a purchase within H, at least that one falls within Y when Y >= H
-        floor = 1.0 if days >= horizon_days else 0.0
-        return np.maximum(bought, floor), quiet
+        bought = np.maximum(bought, 1.0 if days >= horizon_days else 0.0)
+        lost = np.where(risk > 0, alive * quiet * rest / np.maximum(risk, 1e-12), 0.0)
+        return bought, lost
 
     def value(self, x: Features, risk: float, horizon_days: float, years: float) -> Value:
         """One customer's value, in cents (``clv`` the difference of the two rounded others,

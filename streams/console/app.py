@@ -92,7 +92,9 @@ def create_console(settings: Settings) -> FastAPI:
     app.add_middleware(TokenRequired, token=token)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")
-    templates.env.globals.update(day=pages.day, tiers=TIERS, charts=charts)
+    templates.env.globals.update(
+        day=pages.day, tiers=TIERS, charts=charts, value_meaning=pages.value_meaning(settings)
+    )
     templates.env.filters.update(percent=pages.percent, count_of=count_of)
 
     def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:

@@ -242,6 +242,22 @@ def day(at: float | None) -> str:
     return as_utc(at).date().isoformat() if at is not None else "-"
 
 
+def value_meaning(settings: Settings) -> dict[str, str]:
+    """What the value columns mean, for their tooltips (the contract of ``models.value``).
+
+    >>> value_meaning(Settings(clv_years=2.0, horizon_days=90))["clv"]
+    'Expected spend over the next 2 years, the chance that they leave included'
+    """
+    years = f"{settings.clv_years:g} year{'' if settings.clv_years == 1 else 's'}"
+    return {
+        "clv": f"Expected spend over the next {years}, the chance that they leave included",
+        "value_at_risk": (
+            f"What the shop expects to lose if nothing is done: the risk times what buying "
+            f"again within {settings.horizon_days} days is worth over {years}"
+        ),
+    }
+
+
 def percent(share: float | None) -> str:
     """A share as the KPI pages show it: ``0.1628`` is ``16%``; none yet is ``-``.
 

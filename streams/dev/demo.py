@@ -19,6 +19,7 @@ from rich.table import Table
 
 from alerts.assessment import CustomerScore
 from alerts.events import as_utc
+from alerts.worklist import AlertBook, QueueFilter
 from streams.clients.kafka_io import InputLine, read_topic, route_lines
 from streams.dev.embedded import embedded_services
 from streams.dev.inprocess import replay_lines
@@ -127,7 +128,7 @@ def _report(
     summary = summarise(run, len(scores), cut)
     if console:
         console.print(summary_table(summary))
-        console.print(top_alerts_table(run.alerts))
+        console.print(queue_table(run.alerts, scores, cut))
     return summary
 
 
@@ -218,19 +219,37 @@ def summary_table(summary: dict[str, Any]) -> Table:
     return table
 
 
-def top_alerts_table(alerts: list[dict[str, Any]], limit: int = 8) -> Table:
-    table = Table(title=f"highest value at risk (top {limit})")
-    for column in ("customer", "tier", "risk", "value at risk", "action", "first reason"):
+def queue_table(
+    alerts: list[dict[str, Any]], scores: list[CustomerScore], cut: float | None, limit: int = 8
+) -> Table:
+    """The first ``limit`` open alerts in the console's work order: those no purchase answered
+    and whose customer has not lapsed by the end of the run."""
+    book = AlertBook()
+    for alert in alerts:
+        book.add(alert, orjson.dumps(alert), datetime.fromisoformat(alert["timestamp"]).timestamp())
+    if cut is not None:
+        for score in scores:
+            if score.lifecycle_stage == "lapsed":
+                book.lapse(score.customer_id, cut)
+    page = book.page(QueueFilter(), {}, 1, limit)
+    table = Table(
+        title=f"the open queue: {page.total:,} alerts, the first {len(page.entries)} "
+        "(priority, then value at risk)"
+    )
+    for column in ("priority", "customer", "tier", "risk", "value at risk", "clv", "action"):
         table.add_column(column)
-    churn_alerts = [a for a in alerts if a.get("type") == "churn_alert"]
-    for alert in sorted(churn_alerts, key=lambda a: -float(a["value_at_risk"]))[:limit]:
+    table.add_column("first reason")
+    for entry in page.entries:
+        alert = entry.alert()
         reasons = alert.get("reasons") or [{"text": "-"}]
         table.add_row(
-            alert["customer_id"],
-            alert["tier"],
+            str(entry.priority),
+            entry.customer_id,
+            entry.tier,
             f"{alert['risk']:.2f}",
-            f"{alert['value_at_risk']:.2f}",
-            alert["recommended_action"],
+            f"{entry.value_at_risk:,.2f}",
+            f"{alert['clv']:,.2f}",
+            entry.recommended_action,
             reasons[0]["text"],
         )
     return table
