@@ -60,12 +60,14 @@ class GammaGamma:
         """The maximum-likelihood parameters on the customers with a positive average."""
         n, m = np.asarray(orders, dtype=float), np.asarray(average, dtype=float)
         kept = (n >= 1) & (m > 0)
-        n, m = n[kept], m[kept]
-        scale = 1.0 / float(m.mean())
+        # distinct (orders, average) pairs, weighted by how many customers share them
+        pairs, counts = np.unique(np.stack([n[kept], m[kept]], axis=1), axis=0, return_counts=True)
+        n, m, weights = pairs[:, 0], pairs[:, 1], counts / counts.sum()
+        scale = 1.0 / float(weights @ m)
         guess = start or cls(p=1.0, q=2.0, gamma=1.0 / scale)
         initial = np.array([np.log(guess.p), np.log(guess.q - 1.0), np.log(guess.gamma * scale)])
         solution = minimize(
-            _negative_log_likelihood, initial, args=(n, m * scale),
+            _negative_log_likelihood, initial, args=(n, m * scale, weights),
             method="L-BFGS-B", bounds=[(-LOG_BOUND, LOG_BOUND)] * 3,
         )  # fmt: skip
         log_p, log_q_less_1, log_gamma = solution.x
@@ -76,7 +78,9 @@ class GammaGamma:
         )
 
 
-def _negative_log_likelihood(params: np.ndarray, n: np.ndarray, m: np.ndarray) -> float:
+def _negative_log_likelihood(
+    params: np.ndarray, n: np.ndarray, m: np.ndarray, weights: np.ndarray
+) -> float:
     """Mean negative log-likelihood of customers' average order values (note 025, eq. 1a)."""
     p, q, gamma = np.exp(params[0]), 1.0 + np.exp(params[1]), np.exp(params[2])
     pn = p * n
@@ -84,4 +88,4 @@ def _negative_log_likelihood(params: np.ndarray, n: np.ndarray, m: np.ndarray) -
         gammaln(pn + q) - gammaln(pn) - gammaln(q) + q * np.log(gamma)
         + (pn - 1.0) * np.log(m) + pn * np.log(n) - (pn + q) * np.log(n * m + gamma)
     )  # fmt: skip
-    return float(-log_likelihood.mean())
+    return float(-(weights @ log_likelihood))

@@ -18,8 +18,8 @@ satisfaction, spend trend). So the chance they are alive is the one that makes B
 of no purchase equal ``q``: ``alive = (1 - q) / (1 - quiet)``, at most 1. Then
 
 - ``retained = V * A``, ``A`` the purchases over Y expected of a live customer who buys within H;
-- a customer who buys nothing within H is alive with chance ``alive * quiet / q``, and then
-  buys ``rest`` over the remaining Y - H: ``B = alive * quiet / q * rest``;
+- a customer who buys nothing within H is alive with chance ``alive * quiet / q`` (at most 1),
+  and then buys ``rest`` over the remaining Y - H: ``B = alive * quiet / q * rest``;
 - ``clv = V * ((1 - q) * A + q * B)`` (which is ``V * alive * E[purchases over Y if alive]``)
   and ``value_at_risk = q * V * (A - B)``.
 
@@ -207,8 +207,10 @@ class ValueModel:
         bought = (everything - quiet * rest) / np.maximum(1.0 - quiet, 1e-12)
         # given a purchase within H, at least that one falls within Y when Y >= H
         bought = np.maximum(bought, 1.0 if days >= horizon_days else 0.0)
-        lost = np.where(risk > 0, alive * quiet * rest / np.maximum(risk, 1e-12), 0.0)
-        return bought, lost
+        # alive, given no purchase within H; 1 where the churn model expects a purchase more
+        # surely than BG/NBD would of a live customer (then it knows of more than the rate)
+        alive_after = np.minimum(alive * quiet / np.maximum(risk, 1e-12), 1.0)
+        return bought, alive_after * rest
 
     def value(self, x: Features, risk: float, horizon_days: float, years: float) -> Value:
         """One customer's value, in cents (``clv`` the difference of the two rounded others,
