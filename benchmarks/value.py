@@ -17,6 +17,10 @@ run, on the same customers:
 - ``rhythm_formula``: the engine's clv before issue 35 (average order x 365 / usual gap x
   years), on the engine's own state.
 
+Then, per group of customers by orders so far (1, 2, 3-5, 6 and more), each predictor's mean
+and the actual mean spend (Fader, Hardie and Lee's check by frequency): a value that puts
+one-time buyers above repeat buyers, or one whose level drifts with frequency, shows there.
+
 Figures, per predictor: ``spearman``, the rank correlation with actual spend (ties in the
 prediction stay ties: a predictor that gives many customers the same value, as last period's
 spend gives 0 to everyone who did not buy, gains from the many who spend 0 next);
@@ -51,6 +55,7 @@ from streams.settings import Settings
 DEFAULT_CUTS = ("1997-09-30", "1997-12-31", "1998-03-31")
 LONG_SILENT_DAYS = 180
 ONE_ORDER_A_YEAR = 1.0 / 365.0
+ORDER_GROUPS = ((1, 1), (2, 2), (3, 5), (6, 10**9))
 
 
 def judge(predicted: pd.Series, actual: pd.Series, silent: pd.Series) -> dict[str, float]:
@@ -146,6 +151,7 @@ def evaluate_cut(
         "run_rate": run_rate(history, at, days),
         "rhythm_formula": formula,
     }
+    orders = {s.customer_id: s.frequency for s in scores}
     return {
         "cut": cut.date().isoformat(),
         "window_days": days,
@@ -156,7 +162,22 @@ def evaluate_cut(
         "model_version": scores[0].model_version,
         "value_model": (replay.snapshot_as_of(cut.timestamp()) or _none()).value.summary(),
         "scores": {name: judge(p, actual, silent) for name, p in predictors.items()},
+        "mean_by_orders": {
+            name: {_group_name(g): _mean_of(p, orders, g) for g in ORDER_GROUPS}
+            for name, p in {**predictors, "actual": actual}.items()
+        },
     }
+
+
+def _group_name(group: tuple[int, int]) -> str:
+    low, high = group
+    return str(low) if low == high else f"{low}+" if high > 10**6 else f"{low}-{high}"
+
+
+def _mean_of(values: pd.Series, orders: dict[str, int], group: tuple[int, int]) -> float:
+    """The mean of ``values`` over the customers with ``group`` (from, to) orders so far."""
+    chosen = [c for c, n in orders.items() if group[0] <= n <= group[1]]
+    return round(float(values.reindex(chosen).fillna(0.0).mean()), 2)
 
 
 def _none() -> Any:
@@ -215,6 +236,14 @@ def _print(report: dict[str, Any]) -> None:
         for predictor, figures in row["scores"].items():
             table.add_row(predictor, *(f"{figures[n]:.3f}" for n in names))
         console.print(table)
+        by_orders = Table(title="mean by orders so far: predicted, and actual spend")
+        groups = list(row["mean_by_orders"]["actual"])
+        by_orders.add_column("predictor")
+        for group in groups:
+            by_orders.add_column(f"{group} orders", justify="right")
+        for predictor, means in row["mean_by_orders"].items():
+            by_orders.add_row(predictor, *(f"{means[g]:,.2f}" for g in groups))
+        console.print(by_orders)
 
 
 if __name__ == "__main__":
