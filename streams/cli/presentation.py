@@ -43,7 +43,39 @@ def model_table(summary: dict[str, Any], periods: ModelPeriods) -> Table:
             f"ECE {validation['ece']:.4f} on {validation['labels']} labels "
             f"({validation['scorer']})",
         )
+    for row in value_rows(summary):
+        table.add_row(*row)
     return table
+
+
+def value_rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
+    """What the value model is, and how it foresaw the last period's buyers.
+
+    >>> value_rows({"value": {"fitted": False, "rows": 0}})
+    [('value model', 'not fitted yet: value counts one more order at the average')]
+    """
+    value = summary.get("value") or {}
+    if not value.get("fitted"):
+        return [("value model", "not fitted yet: value counts one more order at the average")]
+    buy, order = value["purchases"], value["order_value"]
+    rows = [
+        (
+            "value model",
+            f"BG/NBD r {buy['r']:.3f}, alpha {buy['alpha']:.1f} days, a {buy['a']:.3f}, "
+            f"b {buy['b']:.3f}; Gamma-Gamma p {order['p']:.2f}, q {order['q']:.2f}, "
+            f"gamma {order['gamma']:.2f}; fitted on {value['rows']:,} snapshots",
+        )
+    ]
+    judged = (summary.get("validation") or {}).get("value") or {}
+    if judged.get("expected") is not None:
+        rows.append(
+            (
+                "last period's buyers",
+                f"{judged['buyers']:,} of {judged['labels']:,} labelled customers bought within "
+                f"the horizon; the purchase model expected {judged['expected']:,.1f}",
+            )
+        )
+    return rows
 
 
 def _standing(model: dict[str, Any]) -> str:
