@@ -30,6 +30,31 @@ class Change:
     hazard_factor: float = 1.0
 
 
+@dataclass(frozen=True)
+class Shop:
+    """How a generated shop's customers buy and leave.
+
+    The default is the demo's: a purchase every four weeks or so (median 28 days, between 3 and
+    150), a 2-12% chance of starting to leave at each purchase. ``FREQUENT`` is a grocer's: a
+    purchase every few days and a small chance of leaving at each.
+    """
+
+    median_gap_days: float = 28.0
+    gap_spread: float = 0.6  # of the log of a customer's usual gap
+    gap_range: tuple[float, float] = (3.0, 150.0)
+    hazard_range: tuple[float, float] = (0.02, 0.12)
+    complaint_rates: tuple[float, ...] = (0.03, 0.06, 0.15)
+
+
+FREQUENT = Shop(
+    median_gap_days=4.0,
+    gap_spread=0.5,
+    gap_range=(1.0, 30.0),
+    hazard_range=(0.0005, 0.003),
+    complaint_rates=(0.005, 0.01, 0.03),
+)
+
+
 @dataclass
 class _Customer:
     customer_id: str
@@ -96,12 +121,14 @@ class _Customer:
             self.events.append(event)
 
 
-def _simulate(customer: _Customer, arrivals: float, change: Change | None) -> None:
+def _simulate(customer: _Customer, arrivals: float, change: Change | None, shop: Shop) -> None:
     rng = customer.rng
-    interval = min(max(rng.lognormvariate(math.log(28), 0.6), 3.0), 150.0)
+    shortest, longest = shop.gap_range
+    interval = rng.lognormvariate(math.log(shop.median_gap_days), shop.gap_spread)
+    interval = min(max(interval, shortest), longest)
     spend = rng.lognormvariate(math.log(45), 0.7)
-    base_hazard = rng.uniform(0.02, 0.12)
-    complaint_rate = rng.choice((0.03, 0.06, 0.15))
+    base_hazard = rng.uniform(*shop.hazard_range)
+    complaint_rate = rng.choice(shop.complaint_rates)
     day = rng.uniform(0, customer.days * arrivals)
     leaving_in: int | None = None
     while day < customer.days:
@@ -128,11 +155,12 @@ def generate_events(
     *,
     arrivals: float = 0.6,
     change: Change | None = None,
+    shop: Shop = Shop(),
 ) -> Iterator[dict[str, object]]:
     """A population's purchases and complaints, in event-time order; the same seed, the same events.
 
     Customers first buy uniformly over the first ``arrivals`` share of the days; ``change``
-    makes the shop different from a day on.
+    makes the shop different from a day on; ``shop`` says how its customers buy.
 
     >>> events = list(generate_events(customers=20, days=120, seed=1))
     >>> events == list(generate_events(customers=20, days=120, seed=1))
@@ -144,7 +172,7 @@ def generate_events(
     everything: list[dict[str, object]] = []
     for index in range(customers):
         customer = _Customer(f"C{index:06d}", random.Random(f"{seed}:{index}"), float(days))
-        _simulate(customer, arrivals, change)
+        _simulate(customer, arrivals, change, shop)
         everything.extend(customer.events)
     everything.sort(key=lambda e: (str(e["timestamp"]), str(e["event_id"])))
     yield from everything
