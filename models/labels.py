@@ -60,22 +60,24 @@ def example_time_after(as_of: float, every_days: float) -> float:
     return (math.floor(as_of / period) + 1) * period
 
 
-def take_snapshot(state: CustomerState, x: Features, at: float, every_days: float) -> None:
-    """Keep ``x`` as a pending example when ``at`` is a calendar tick (every ``every_days``).
+def take_snapshot(state: CustomerState, x: Features, at: float, every_days: float) -> bool:
+    """Keep ``x`` as a pending example when ``at`` is a calendar tick (every ``every_days``);
+    whether it was taken.
 
     Examples on a calendar grid sample customers the way they are judged, everyone at a date,
     busy or silent; snapshots at a customer's own events over-represent the busy ones.
 
     >>> s = CustomerState("c1")
     >>> x = dict.fromkeys(FEATURE_NAMES, 1.0)
-    >>> for day in (3, 7, 7, 10, 14):
-    ...     take_snapshot(s, x, day * DAY, every_days=7)
+    >>> [take_snapshot(s, x, day * DAY, every_days=7) for day in (3, 7, 7, 10, 14)]
+    [False, True, False, False, True]
     >>> [p.taken_at / DAY for p in s.pending]
     [7.0, 14.0]
     """
     if at % (every_days * DAY) or (state.pending and state.pending[-1].taken_at == at):
-        return
+        return False
     state.pending.append(PendingExample(at, to_halves(x)))
+    return True
 
 
 def label_by_purchase(
@@ -87,6 +89,7 @@ def label_by_purchase(
 
     >>> s = CustomerState("c1")
     >>> take_snapshot(s, dict.fromkeys(FEATURE_NAMES, 0.0), 0.0, 7)
+    True
     >>> [(e.churned, e.labelled_at / DAY) for e in label_by_purchase(s, 10 * DAY, 90)]
     [(False, 90.0)]
     """
@@ -113,6 +116,7 @@ def label_expired(
 
     >>> s = CustomerState("c1")
     >>> take_snapshot(s, dict.fromkeys(FEATURE_NAMES, 0.0), 0.0, 7)
+    True
     >>> label_expired(s, 90 * DAY, 90, lateness_s=3600)
     []
     >>> [e.churned for e in label_expired(s, 90 * DAY + 3600, 90, lateness_s=3600)]

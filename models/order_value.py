@@ -55,19 +55,28 @@ class GammaGamma:
 
     @classmethod
     def fit(
-        cls, orders: ArrayLike, average: ArrayLike, start: GammaGamma | None = None
+        cls,
+        orders: ArrayLike,
+        average: ArrayLike,
+        start: GammaGamma | None = None,
+        weights: ArrayLike | None = None,
     ) -> GammaGamma:
-        """The maximum-likelihood parameters on the customers with a positive average."""
+        """The maximum-likelihood parameters on the customers with a positive average (each row
+        standing for ``weights`` customers, else one)."""
         n, m = np.asarray(orders, dtype=float), np.asarray(average, dtype=float)
+        w = np.ones_like(n) if weights is None else np.asarray(weights, dtype=float)
         kept = (n >= 1) & (m > 0)
         # distinct (orders, average) pairs, weighted by how many customers share them
-        pairs, counts = np.unique(np.stack([n[kept], m[kept]], axis=1), axis=0, return_counts=True)
-        n, m, weights = pairs[:, 0], pairs[:, 1], counts / counts.sum()
-        scale = 1.0 / float(weights @ m)
+        pairs, inverse = np.unique(
+            np.stack([n[kept], m[kept]], axis=1), axis=0, return_inverse=True
+        )
+        counts = np.bincount(inverse.ravel(), weights=w[kept], minlength=len(pairs))
+        n, m, share = pairs[:, 0], pairs[:, 1], counts / counts.sum()
+        scale = 1.0 / float(share @ m)
         guess = start or cls(p=1.0, q=2.0, gamma=1.0 / scale)
         initial = np.array([np.log(guess.p), np.log(guess.q - 1.0), np.log(guess.gamma * scale)])
         solution = minimize(
-            _negative_log_likelihood, initial, args=(n, m * scale, weights),
+            _negative_log_likelihood, initial, args=(n, m * scale, share),
             method="L-BFGS-B", bounds=[(-LOG_BOUND, LOG_BOUND)] * 3,
         )  # fmt: skip
         log_p, log_q_less_1, log_gamma = solution.x

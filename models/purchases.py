@@ -51,11 +51,13 @@ class History:
         """The same histories ``days`` later, with no purchase in between."""
         return History(self.x, self.t_x, self.T + days)
 
-    def compressed(self) -> tuple[History, np.ndarray]:
-        """Distinct histories (days rounded to whole days) and how many rows each stands for:
-        a cross-section of one shop repeats itself, and the fit costs per distinct row."""
+    def compressed(self, weights: np.ndarray | None = None) -> tuple[History, np.ndarray]:
+        """Distinct histories (days rounded to whole days) and how many customers each stands
+        for (``weights`` per row, else one): a cross-section of one shop repeats itself, and
+        the fit costs per distinct row."""
         key = np.stack([self.x, np.round(self.t_x), np.round(self.T)], axis=1)
-        distinct, counts = np.unique(key, axis=0, return_counts=True)
+        distinct, inverse = np.unique(key, axis=0, return_inverse=True)
+        counts = np.bincount(inverse.ravel(), weights=weights, minlength=len(distinct))
         return History(distinct[:, 0], distinct[:, 1], distinct[:, 2]), counts.astype(float)
 
 
@@ -125,9 +127,12 @@ class BetaGeo:
         return np.maximum(third / (a - 1.0) * reached, 0.0)
 
     @classmethod
-    def fit(cls, history: History, start: BetaGeo | None = None) -> BetaGeo:
-        """The maximum-likelihood parameters for ``history``, searched from ``start``."""
-        rows, weights = history.compressed()
+    def fit(
+        cls, history: History, start: BetaGeo | None = None, weights: np.ndarray | None = None
+    ) -> BetaGeo:
+        """The maximum-likelihood parameters for ``history`` (each row standing for ``weights``
+        customers, else one), searched from ``start``."""
+        rows, weights = history.compressed(weights)
         scale = 1.0 / max(float(rows.T.max()), 1.0)
         scaled = History(rows.x, rows.t_x * scale, rows.T * scale)
         guess = start or cls(r=1.0, alpha=1.0 / scale, a=1.0, b=1.0)

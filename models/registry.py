@@ -15,6 +15,7 @@ import numpy as np
 from river import metrics
 
 from models.calibration import CalibratedScorer, Calibration
+from models.census import Census
 from models.challengers import RiverChallenger, default_challengers
 from models.drift import Drift, DriftWatch
 from models.guard import ScorerGuard
@@ -174,6 +175,7 @@ class ModelSnapshot:
         training: Callable[[int | None], Bucket],
         period: int,
         pulse: Pulse | None = None,
+        census: Census | None = None,
     ) -> list[Drift]:
         """Learn one period's labels and become snapshot ``period``; return the drifts found.
 
@@ -181,7 +183,7 @@ class ModelSnapshot:
         (progressive validation: none has seen them), and the drift detectors read them and
         the period's pulse; then the refit is fitted again on ``training(relearn_from)``, the
         training labels ending with these (since the latest drift, if any), and the River
-        learners learn them.
+        learners learn them; a period that holds a tick's ``census`` refits the value model.
         """
         assert self.drift is not None
         found = self.drift.pulse(period - 1, pulse) if pulse is not None else []
@@ -204,9 +206,9 @@ class ModelSnapshot:
             for name, challenger in self.challengers.items():
                 challenger.learn(period - 1, bucket, raw[name], self.window_periods)
             self.heuristic_calibration = Calibration.fit(window.heuristic, window.churned)
-            if window.histories is not None:
-                self.value = self.value.refit(window.histories)
             self.active_risks = self._active_risks(window)
+        if census is not None:
+            self.value = self.value.refit(census.purchases, census.orders)
         self.period = period
         if self.serves_model and self.online_since_period is None:
             self.online_since_period = period

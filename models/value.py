@@ -68,6 +68,7 @@ class Histories:
     recency: np.ndarray
     tenure: np.ndarray
     average: np.ndarray
+    weights: np.ndarray | None = None  # customers each row stands for (a census's bins); one
 
     @classmethod
     def of(cls, features: list[Features]) -> Histories:
@@ -92,6 +93,10 @@ class Histories:
     def concatenate(cls, parts: list[Histories]) -> Histories:
         return cls(*(np.concatenate([getattr(h, f) for h in parts]) for f in _COLUMNS))
 
+    @property
+    def customers(self) -> float:
+        return float(len(self) if self.weights is None else self.weights.sum())
+
     def history(self) -> History:
         """As BG/NBD reads them: repeat purchases, first to last, first to now."""
         repeats = np.maximum(self.orders - 1.0, 0.0)
@@ -103,6 +108,10 @@ class Histories:
 
 
 _COLUMNS = ("orders", "recency", "tenure", "average")
+
+
+def _weights(histories: Histories) -> np.ndarray:
+    return np.ones(len(histories)) if histories.weights is None else histories.weights
 
 
 @dataclass(frozen=True)
@@ -132,18 +141,20 @@ class ValueModel:
     def fitted(self) -> bool:
         return self.purchases is not None and self.order_value is not None
 
-    def refit(self, histories: Histories) -> ValueModel:
-        """Both sub-models fitted again on ``histories``, from the current parameters; the
-        same model when there are too few to identify them."""
-        history = histories.history()
-        repeaters = int((history.x > 0).sum())
-        priced = int((histories.average > 0).sum())
-        if len(histories) < MIN_ROWS or min(repeaters, priced) < MIN_REPEATERS:
+    def refit(self, purchases: Histories, orders: Histories | None = None) -> ValueModel:
+        """BG/NBD fitted again on ``purchases``, Gamma-Gamma on ``orders`` (the same rows by
+        default), from the current parameters; the same model when there are too few
+        customers to identify them."""
+        orders = purchases if orders is None else orders
+        history = purchases.history()
+        repeaters = float(((history.x > 0) * _weights(purchases)).sum())
+        priced = float(((orders.average > 0) * _weights(orders)).sum())
+        if purchases.customers < MIN_ROWS or min(repeaters, priced) < MIN_REPEATERS:
             return self
         return ValueModel(
-            BetaGeo.fit(history, self.purchases),
-            GammaGamma.fit(histories.orders, histories.average, self.order_value),
-            len(histories),
+            BetaGeo.fit(history, self.purchases, purchases.weights),
+            GammaGamma.fit(orders.orders, orders.average, self.order_value, orders.weights),
+            round(purchases.customers),
         )
 
     def summary(self) -> dict[str, object]:

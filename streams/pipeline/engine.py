@@ -288,7 +288,7 @@ class Engine:
                     offsets=only(shard, offsets),
                     labels=result.labels,
                     labels_not_before=step.period,
-                    pulse=result.pulse,
+                    tallies=result.tallies,
                     candidates=self._candidates(result),
                     recoveries=self._recoveries(result),
                     applied=self.watermark,

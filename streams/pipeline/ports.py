@@ -64,7 +64,8 @@ class Changes:
     watermark); ``applied`` is the event time of the latest event the worker applied;
     ``offsets`` its topics' offsets up to which everything is applied; ``labels`` go to the
     bucket of the period they became known in, never before ``labels_not_before``, and
-    ``pulse`` (the purchases' gap ratios, :mod:`models.pulse`) to the period
+    ``tallies`` (the purchases' gap ratios, :mod:`models.pulse`, and the census of the
+    ticks' snapshots, :mod:`models.census`) to the period
     ``labels_not_before`` itself. With a daily capacity, ``candidates`` (alerts) and
     ``recoveries`` wait for their day's seal.
     """
@@ -76,7 +77,7 @@ class Changes:
     offsets: dict[Partition, int] = field(default_factory=dict)
     labels: list[LabelledExample] = field(default_factory=list)
     labels_not_before: int = 0
-    pulse: Counter[str] = field(default_factory=Counter)
+    tallies: Counter[str] = field(default_factory=Counter)
     candidates: list[Candidate] = field(default_factory=list)
     recoveries: list[PendingRecovery] = field(default_factory=list)
     applied: float | None = None

@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 from alerts.assessment import Assessment, AssessmentConfig, assess
 from alerts.events import ChurnAlert, OutputEvent, Trigger
+from models.census import add_to_census
 from models.inactivity import next_check_time
 from models.labels import (
     LabelledExample,
@@ -59,7 +60,9 @@ class BatchResult:
     alerts: list[OutputEvent] = field(default_factory=list)
     labels: list[LabelledExample] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
-    pulse: Counter[str] = field(default_factory=Counter)  # models.pulse: this batch's purchases
+    # this batch's counts for the period: purchases' gap ratios (models.pulse) and the
+    # census of its ticks' snapshots (models.census)
+    tallies: Counter[str] = field(default_factory=Counter)
     silent_days: dict[str, float] = field(default_factory=dict)  # by alert id
     # the work order of what produced each risk update and alert: results of separate
     # batches (one per partition) merge back into one event-time order by these
@@ -121,7 +124,10 @@ def process_batch(
                 continue
             result.counts["scheduled_checks"] += 1
             result.labels += label_expired(state, item.due, config.horizon_days, config.lateness_s)
-            result.record(assess_and_schedule(state, item.due, INACTIVITY, scorer, config), order)
+            assessment = assess_and_schedule(
+                state, item.due, INACTIVITY, scorer, config, result.tallies
+            )
+            result.record(assessment, order)
         else:
             result.counts["processed"] += 1
             amount = item.amount if item.type == "purchase" else None
@@ -129,16 +135,17 @@ def process_batch(
             if not apply_event(state, item):
                 result.counts["duplicates"] += 1
                 continue
-            add_gap(result.pulse, ratio)
+            add_gap(result.tallies, ratio)
             if amount is not None:
                 result.labels += label_by_purchase(
                     state, event_time(item), config.horizon_days, config.lateness_s
                 )
             # a late event is scored at the customer's own clock, never before what we know
             as_of = max(event_time(item), state.last_seen or 0.0)
-            result.record(
-                assess_and_schedule(state, as_of, trigger_of(item), scorer, config, amount), order
+            assessment = assess_and_schedule(
+                state, as_of, trigger_of(item), scorer, config, result.tallies, amount
             )
+            result.record(assessment, order)
         if checks_until is not None and _due(state, checks_until):
             check = _check_of(state)
             heapq.heappush(queue, (work_order(check), check))
@@ -151,13 +158,16 @@ def assess_and_schedule(
     trigger: Trigger,
     scorer: ChurnScorer,
     config: AssessmentConfig,
+    census: Counter[str],
     amount: float | None = None,
 ) -> Assessment:
-    """Assess the customer at ``at``; then keep a training snapshot if one is due, and
-    schedule the next look: an inactivity check, or the moment a snapshot's label is due."""
+    """Assess the customer at ``at``; then keep a training snapshot if one is due (and count
+    it in the ``census``), and schedule the next look: an inactivity check, or the moment a
+    snapshot's label is due."""
     assessment = assess(state, at, trigger, scorer, config, amount)
     x = assessment.features
-    take_snapshot(state, x, at, config.example_every_days)
+    if take_snapshot(state, x, at, config.example_every_days):
+        add_to_census(census, x)
     state.next_check = _earliest(
         next_check_time(
             state, at, config.horizon_days, x["interval_days"], config.example_every_days

@@ -148,8 +148,8 @@ class RedisCustomerStore:
                 pipe.hincrby(keys.stats(partition), name, amount)
         for bucket, labels in self._label_buckets(changes).items():
             pipe.sadd(keys.label_bucket(partition, bucket), *labels)
-        for name, amount in changes.pulse.items():
-            pipe.hincrby(keys.pulse(partition, changes.labels_not_before), name, amount)
+        for name, amount in changes.tallies.items():
+            pipe.hincrby(keys.tallies(partition, changes.labels_not_before), name, amount)
         for day, candidates in _by_day(changes.candidates).items():
             mapping: RedisMapping = {c.alert_id: encode_candidate(c, partition) for c in candidates}
             pipe.hset(keys.alert_candidates(partition, day), mapping=mapping)

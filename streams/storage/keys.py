@@ -75,8 +75,10 @@ class StateKeys:
     def label_bucket(self, partition: int, period: int) -> str:
         return f"{self.shard(partition)}:labels:{period}"
 
-    def pulse(self, partition: int, period: int) -> str:
-        """The partition's purchases' gap ratios of one model period (:mod:`models.pulse`)."""
+    def tallies(self, partition: int, period: int) -> str:
+        """Hash of the partition's counts of one model period: purchases' gap ratios
+        (:mod:`models.pulse`) and the census of its ticks (:mod:`models.census`). Named
+        ``pulse`` since before the census joined it."""
         return f"{self.shard(partition)}:pulse:{period}"
 
     def alert_candidates(self, partition: int, day: int) -> str:

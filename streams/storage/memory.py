@@ -13,7 +13,6 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
 from models.labels import LabelledExample
-from models.pulse import Pulse
 from models.registry import ModelSnapshot
 from models.state import CustomerState
 from streams.pipeline.partitions import Partition
@@ -40,7 +39,7 @@ class MemoryStore:
         self.partition_watermarks: dict[int, float] = {}
         self.latest_applied: dict[int, float] = {}
         self.buckets: dict[int, set[bytes]] = {}
-        self.pulses: dict[int, Counter[str]] = {}
+        self.tallies: dict[int, Counter[str]] = {}
         self.snapshots: dict[int, bytes] = {}
         self.progress: dict[int, float] = {}
 
@@ -93,8 +92,8 @@ class MemoryStore:
         for label in changes.labels:
             bucket = self.periods.bucket_of(label, changes.labels_not_before)
             self.buckets.setdefault(bucket, set()).add(encode_label(label))
-        if changes.pulse:
-            self.pulses.setdefault(changes.labels_not_before, Counter()).update(changes.pulse)
+        if changes.tallies:
+            self.tallies.setdefault(changes.labels_not_before, Counter()).update(changes.tallies)
         self.offsets.update(changes.offsets)
         if changes.checks_through is not None:
             self.partition_watermarks[partition] = _furthest(
@@ -123,7 +122,7 @@ class MemoryStore:
                 raise RuntimeError(f"partitions {behind} have no owner in this process")
             previous = self.latest_at_most(period - 1)
             snapshot, drifts = await self.trainer.train(
-                period, previous, self._read_bucket, self._read_pulse
+                period, previous, self._read_bucket, self._read_tallies
             )
             await announce(drifts)
             self.snapshots[period] = encode_snapshot(snapshot)
@@ -143,8 +142,8 @@ class MemoryStore:
     async def _read_bucket(self, period: int) -> list[LabelledExample]:
         return [decode_label(raw) for raw in self.buckets.get(period, ())]
 
-    async def _read_pulse(self, period: int) -> Pulse:
-        return Pulse.of(dict(self.pulses.get(period, {})))
+    async def _read_tallies(self, period: int) -> dict[str, int]:
+        return dict(self.tallies.get(period, {}))
 
 
 def _furthest(current: float | None, new: float) -> float:

@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from typing import Any, cast
 
 from models.labels import LabelledExample
-from models.pulse import Pulse
 from models.registry import ModelSnapshot
 from streams.pipeline.periods import ModelPeriods
 from streams.pipeline.ports import Announce
@@ -86,7 +85,7 @@ class RedisModelStore:
         await self._wait_for_all_partitions(self.periods.start(period))
         previous = await self.latest_at_most(period - 1)
         snapshot, drifts = await self.trainer.train(
-            period, previous, self._read_bucket, self._read_pulse
+            period, previous, self._read_bucket, self._read_tallies
         )
         await announce(drifts)
         encoded = encode_snapshot(snapshot)
@@ -106,12 +105,12 @@ class RedisModelStore:
             buckets: list[set[bytes]] = await pipe.execute()
         return [decode_label(m) for bucket in buckets for m in bucket]
 
-    async def _read_pulse(self, period: int) -> Pulse:
+    async def _read_tallies(self, period: int) -> dict[str, int]:
         async with self.client.pipeline(transaction=False) as pipe:
             for partition in range(self.partitions):
-                pipe.hgetall(self.keys.pulse(partition, period))
+                pipe.hgetall(self.keys.tallies(partition, period))
             each: list[dict[bytes, bytes]] = await pipe.execute()
-        return Pulse.of(sum_counters(each))
+        return sum_counters(each)
 
     async def _wait_for_all_partitions(self, until: float) -> None:
         lock = self.keys.train_lock(self.periods.period_of(until))

@@ -1,8 +1,8 @@
 """Training one model period's snapshot from the label buckets of the periods before it.
 
 The same procedure for every store: the Redis one runs it in the worker that wins the train
-lock, the in-memory one in the driver. Buckets, and each period's pulse, are read through
-``read_bucket`` and ``read_pulse``, as stored.
+lock, the in-memory one in the driver. Buckets, and each period's tallies (its pulse and its
+census), are read through ``read_bucket`` and ``read_tallies``, as stored.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import math
 from collections.abc import Awaitable, Callable
 from functools import partial
 
+from models.census import Census
 from models.drift import Drift
 from models.labels import LabelledExample
 from models.pulse import Pulse
@@ -19,7 +20,7 @@ from models.training import Bucket, TrainingWindow
 from streams.settings import Settings
 
 ReadBucket = Callable[[int], Awaitable[list[LabelledExample]]]
-ReadPulse = Callable[[int], Awaitable[Pulse]]
+ReadTallies = Callable[[int], Awaitable[dict[str, int]]]
 
 
 class Trainer:
@@ -58,7 +59,7 @@ class Trainer:
         period: int,
         previous: ModelSnapshot | None,
         read_bucket: ReadBucket,
-        read_pulse: ReadPulse,
+        read_tallies: ReadTallies,
     ) -> tuple[ModelSnapshot, list[Drift]]:
         """Snapshot ``period``: ``previous`` (the newest before it) taught every bucket since;
         and the drifts found on the way.
@@ -73,8 +74,14 @@ class Trainer:
         for bucket in range(first, period):
             for missing in self.window.missing(bucket):
                 self.window.add(missing, await read_bucket(missing))
-            pulse = await read_pulse(bucket)
+            tallies = await read_tallies(bucket)
             training = partial(self._window, bucket)
-            found += snapshot.learn(self.window.buckets[bucket], training, bucket + 1, pulse)
+            found += snapshot.learn(
+                self.window.buckets[bucket],
+                training,
+                bucket + 1,
+                Pulse.of(tallies),
+                Census.of(tallies),
+            )
         snapshot.period = period
         return snapshot, found

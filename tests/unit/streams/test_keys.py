@@ -45,7 +45,7 @@ def _changes(partition: int) -> Changes:
         checks_through=5 * DAY,
         offsets={Partition("purchases", partition): 7, Partition("complaints", partition): 3},
         labels=[label],
-        pulse=Counter(gaps=1),
+        tallies=Counter(gaps=1),
         candidates=[candidate],
         recoveries=[PendingRecovery("r1", "c-due", 4 * DAY, 12.0)],
         applied=5 * DAY,
