@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from models.features import DAY, expected_interval_days, interval_days
@@ -19,9 +20,29 @@ from models.state import CustomerState
 SCALE = 1000
 CAP = 3.0  # |log ratio| beyond this (20 times sooner or later) is one customer's oddity
 GAPS, SUM, SQUARES = "gaps", "log_gap_ratio_milli", "log_gap_ratio_milli_squared"
+# how many gaps the usual gap rests on: 1, 2, 3-5, 6 or more (models.rhythm keeps them apart:
+# a rhythm seen once is a looser guide than one seen ten times)
+STRATA = (1, 2, 3, 6)
 
 
-def gap_ratio(state: CustomerState, at: float) -> int | None:
+@dataclass(frozen=True)
+class Gap:
+    """One returning purchase: ``log(gap / usual gap)`` in thousandths, and the stratum of
+    the number of gaps the usual gap rested on."""
+
+    milli: int
+    stratum: int
+
+
+def stratum_of(gaps: int) -> int:
+    """
+    >>> [stratum_of(n) for n in (1, 2, 4, 9)]
+    [1, 2, 3, 6]
+    """
+    return max(s for s in STRATA if gaps >= s)
+
+
+def gap_ratio(state: CustomerState, at: float) -> Gap | None:
     """``log(gap / expected gap)`` of a purchase at ``at``, in thousandths, from the state
     before it; None for a buyer without a rhythm yet, or a purchase on the day of the last.
 
@@ -29,21 +50,24 @@ def gap_ratio(state: CustomerState, at: float) -> int | None:
     >>> s = CustomerState("c1")
     >>> for day in (0, 10, 20):
     ...     apply_purchase(s, day * DAY, 5.0)
-    >>> gap_ratio(s, 40 * DAY), gap_ratio(s, 30 * DAY), gap_ratio(s, 20.5 * DAY)
-    (693, 0, None)
+    >>> gap_ratio(s, 40 * DAY), gap_ratio(s, 30 * DAY).milli, gap_ratio(s, 20.5 * DAY)
+    (Gap(milli=693, stratum=2), 0, None)
     """
     last = state.last_purchase
-    if last is None or at - last < DAY or not interval_days(state):
+    gaps = interval_days(state)
+    if last is None or at - last < DAY or not gaps:
         return None
     ratio = math.log((at - last) / DAY / expected_interval_days(state))
-    return round(min(max(ratio, -CAP), CAP) * SCALE)
+    return Gap(round(min(max(ratio, -CAP), CAP) * SCALE), stratum_of(len(gaps)))
 
 
-def add_gap(counts: Counter[str], ratio: int | None) -> None:
-    if ratio is not None:
-        counts[GAPS] += 1
-        counts[SUM] += ratio
-        counts[SQUARES] += ratio * ratio
+def add_gap(counts: Counter[str], gap: Gap | None) -> None:
+    if gap is None:
+        return
+    for suffix in ("", f"|{gap.stratum}"):
+        counts[GAPS + suffix] += 1
+        counts[SUM + suffix] += gap.milli
+        counts[SQUARES + suffix] += gap.milli * gap.milli
 
 
 @dataclass(frozen=True)
@@ -56,7 +80,7 @@ class Pulse:
     standard_error: float
 
     @classmethod
-    def of(cls, counts: dict[str, int]) -> Pulse:
+    def of(cls, counts: Mapping[str, int]) -> Pulse:
         """
         >>> Pulse.of({GAPS: 4, SUM: 2000, SQUARES: 1_750_000})
         Pulse(gaps=4, mean_log_ratio=0.5, standard_error=0.25)

@@ -29,8 +29,12 @@ from scipy.special import expit, gammaln, hyp2f1
 
 # Where no one drops out, the likelihood runs off to a, b -> infinity; bounds on the log
 # parameters keep them finite (e^12) instead of a penalty, which biases a and b down (1e-3 on
-# the squared parameters, lifetimes' advice, halved them on a simulated shop).
+# the squared parameters, lifetimes' advice, halved them on a simulated shop). Where everyone
+# buys at the same rate (a generated shop of regular buyers), it runs off to r, alpha ->
+# infinity; r stops at e^9, where the hypergeometric series still converges (at 1.5e5 it
+# gave NaN).
 LOG_BOUND = 12.0
+LOG_BOUND_R = 9.0
 
 
 @dataclass(frozen=True)
@@ -139,7 +143,8 @@ class BetaGeo:
         initial = np.log([guess.r, guess.alpha * scale, guess.a, guess.b])
         solution = minimize(
             _negative_log_likelihood, initial, args=(scaled, weights / weights.sum()),
-            method="L-BFGS-B", bounds=[(-LOG_BOUND, LOG_BOUND)] * 4,
+            method="L-BFGS-B",
+            bounds=[(-LOG_BOUND, LOG_BOUND_R)] + [(-LOG_BOUND, LOG_BOUND)] * 3,
         )  # fmt: skip
         r, alpha, a, b = np.exp(solution.x)
         return cls(float(r), float(alpha) / scale, float(a), float(b))

@@ -8,21 +8,24 @@ learns the same model every time.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from river import metrics
 
+from models.alert_calibration import WhereAlertedScorer, fit_where_alerted
 from models.calibration import CalibratedScorer, Calibration
 from models.census import Census
 from models.challengers import RiverChallenger, default_challengers
 from models.drift import Drift, DriftWatch
-from models.guard import ScorerGuard
+from models.guard import HALF_LIFE_DAYS, ScorerGuard, Standing
 from models.heuristic import HeuristicScorer
 from models.online import INPUT_NAMES, LogisticChurnModel
+from models.prior import PriorScorer
 from models.pulse import Pulse
 from models.reliability import expected_calibration_error, reliability
+from models.rhythm import Rhythm
 from models.scorer import ChurnScorer
 from models.training import Bucket
 from models.value import ValueModel
@@ -101,8 +104,14 @@ class ModelSnapshot:
     heuristic_calibration: Calibration = field(default_factory=Calibration)
     # how the scorer that served scored this period's new labels, before learning them
     validation: dict[str, object] = field(default_factory=dict)
-    # purchases and order values, refitted on the training window's snapshots (models.value)
+    # purchases and order values, refitted on the latest census (models.value)
     value: ValueModel = field(default_factory=ValueModel)
+    # the shop's gaps around its customers' rhythms (models.rhythm), and the prior's gains
+    # over the recalibrated heuristic: which of the two serves when no learned model does
+    rhythm: Rhythm = field(default_factory=Rhythm)
+    prior_standing: Standing = field(default_factory=Standing)
+    # the serving scorer's recalibration where alerts are raised (models.alert_calibration)
+    alert_calibration: Calibration = field(default_factory=Calibration)
 
     def __post_init__(self) -> None:
         if self.drift is None:
@@ -151,17 +160,33 @@ class ModelSnapshot:
         return self.serving is not None
 
     @property
+    def prior(self) -> str:
+        """What scores when no learned model does: the shop's rhythms (models.prior), once
+        there is a census or enough returning purchases, while no label has judged them or
+        while they are ahead of the heuristic in log loss; else the heuristic."""
+        gain = self.prior_standing.log_loss_gain
+        known = self.value.purchases is not None or self.rhythm.spreads_ready
+        if known and (gain is None or gain > 0):
+            return "rhythm"
+        return "heuristic"
+
+    def _prior_scorer(self) -> PriorScorer:
+        heuristic = CalibratedScorer(HeuristicScorer(), self.heuristic_calibration)
+        return PriorScorer(self.value.purchases, self.rhythm, self.horizon_days, heuristic)
+
+    @property
     def version(self) -> str:
-        """What scores: a learned model, or the heuristic and why (cold, or guarded)."""
+        """What scores: a learned model, or the prior and why (cold, or guarded)."""
         serving = self.serving
         if serving is not None:
             return f"{serving}.p{self.period}"
         why = "guarded" if self.is_warm else "cold"
-        return f"{HeuristicScorer().version}.{why}.p{self.period}"
+        prior = "rhythm" if self.prior == "rhythm" else HeuristicScorer().version
+        return f"{prior}.{why}.p{self.period}"
 
     def why(self) -> str:
         if not self.is_warm:
-            return f"the heuristic serves until {self.min_labels} labels of each outcome"
+            return f"the {self._prior_name()} serves until {self.min_labels} labels of each outcome"
         if self.guard.chosen is None and self.after_change:
             return (
                 f"the shop changed in period {self.changed_at}: {self.model.version} learns it "
@@ -169,13 +194,17 @@ class ModelSnapshot:
             )
         return self.guard.why()
 
+    def _prior_name(self) -> str:
+        if self.prior == "rhythm":
+            return "shop's rhythms (and BG/NBD for one-time buyers)"
+        return "heuristic"
+
     def learn(
         self,
         bucket: Bucket,
         training: Callable[[int | None], Bucket],
         period: int,
-        pulse: Pulse | None = None,
-        census: Census | None = None,
+        tallies: Mapping[str, int] | None = None,
     ) -> list[Drift]:
         """Learn one period's labels and become snapshot ``period``; return the drifts found.
 
@@ -183,9 +212,11 @@ class ModelSnapshot:
         (progressive validation: none has seen them), and the drift detectors read them and
         the period's pulse; then the refit is fitted again on ``training(relearn_from)``, the
         training labels ending with these (since the latest drift, if any), and the River
-        learners learn them; a period that holds a tick's ``census`` refits the value model.
+        learners learn them. The period's ``tallies`` feed the pulse's drift detector and the
+        shop's rhythms, and a tick's census in them refits the value model.
         """
         assert self.drift is not None
+        pulse = Pulse.of(tallies) if tallies is not None else None
         found = self.drift.pulse(period - 1, pulse) if pulse is not None else []
         raw = {name: c.raw_risk(bucket.rows) for name, c in self.challengers.items()}
         if len(bucket) and sum(self.labels_seen.values()):
@@ -207,9 +238,14 @@ class ModelSnapshot:
                 challenger.learn(period - 1, bucket, raw[name], self.window_periods)
             self.heuristic_calibration = Calibration.fit(window.heuristic, window.churned)
             self.active_risks = self._active_risks(window)
-        if census is not None:
-            self.value = self.value.refit(census.purchases, census.orders)
+        if tallies is not None:
+            census = Census.of(tallies)
+            self.rhythm = self.rhythm.updated(tallies, 0.5 ** (self.period_days / HALF_LIFE_DAYS))
+            if census is not None:
+                self.value = self.value.refit(census.purchases, census.orders)
         self.period = period
+        if len(bucket):
+            self.alert_calibration = self._where_alerted(training(self.relearn_from))
         if self.serves_model and self.online_since_period is None:
             self.online_since_period = period
         return found
@@ -237,20 +273,46 @@ class ModelSnapshot:
         risks = (
             self.risks(window.rows[active])[serving]
             if serving is not None
-            else self.heuristic_calibration.apply(window.heuristic[active])
+            else self._prior_risks(window)[active]
         )
         return quantiles(risks.tolist())
+
+    def _where_alerted(self, window: Bucket) -> Calibration:
+        """The calibration of the scorer that now serves, on the window's labels past rhythm."""
+        serving = self.serving
+        risks = (
+            self.risks(window.rows)[serving] if serving is not None else self._prior_risks(window)
+        )
+        return fit_where_alerted(risks, window.churned, window.rows, self.horizon_days)
+
+    def _prior_risks(self, bucket: Bucket) -> np.ndarray:
+        """How the prior rates a bucket's labels (before learning them)."""
+        heuristic = self.heuristic_calibration.apply(bucket.heuristic)
+        rhythm = self._rhythm_risks(bucket)
+        return rhythm if rhythm is not None and self.prior == "rhythm" else heuristic
+
+    def _rhythm_risks(self, bucket: Bucket) -> np.ndarray | None:
+        """The shop's rhythms' risks of a bucket's labels (the heuristic's where they have
+        none yet); None without the histories."""
+        if bucket.histories is None:
+            return None
+        risks = self._prior_scorer().risks(bucket.rows, bucket.histories)
+        return np.where(np.isnan(risks), self.heuristic_calibration.apply(bucket.heuristic), risks)
 
     def _validate(self, bucket: Bucket, raw: dict[str, np.ndarray], period: int) -> list[Drift]:
         models = {self.model.version: self.model.predict_proba_rows(bucket.rows)}
         models |= {n: c.calibration.apply(raw[n]) for n, c in self.challengers.items()}
         heuristic = self.heuristic_calibration.apply(bucket.heuristic)
         serving = self.serving
-        served = heuristic if serving is None else models[serving]
+        served = self._prior_risks(bucket) if serving is None else models[serving]
+        rhythm = self._rhythm_risks(bucket)
+        if rhythm is not None:
+            keep = 0.5 ** (self.period_days / HALF_LIFE_DAYS)
+            self.prior_standing.fold(bucket.churned, rhythm, heuristic, keep)
         bins = reliability(served.tolist(), bucket.churned.tolist())
         self.validation = {
             "labels": len(bucket),
-            "scorer": serving or "heuristic",
+            "scorer": serving or self.prior,
             "ece": round(expected_calibration_error(bins), 4),
             "bins": [{k: round(v, 4) for k, v in b.items()} for b in bins],
         }
@@ -275,11 +337,16 @@ class ModelSnapshot:
 
     def scorer(self) -> ChurnScorer:
         """The scorer of this snapshot, named with its version for every event it scores."""
-        return VersionedScorer(self.scorer_of(self.serving), self.version)
+        serving = self.scorer_of(self.serving)
+        where_alerted = WhereAlertedScorer(serving, self.alert_calibration, self.horizon_days)
+        return VersionedScorer(where_alerted, self.version)
 
     def scorer_of(self, name: str | None) -> ChurnScorer:
-        """A learned model by name, or the calibrated heuristic for None."""
+        """A learned model by name, or the prior for None: the purchase model, or the
+        calibrated heuristic (:attr:`prior`)."""
         if name is None:
+            if self.prior == "rhythm":
+                return self._prior_scorer()
             return CalibratedScorer(HeuristicScorer(), self.heuristic_calibration)
         if name == self.model.version:
             return self.model
@@ -291,7 +358,7 @@ class ModelSnapshot:
             "version": self.version,
             "period": self.period,
             "warm": self.is_warm,
-            "serving": self.serving or "heuristic",
+            "serving": self.serving or self.prior,
             "why": self.why(),
             "labels_seen": dict(self.labels_seen),
             "min_labels": self.min_labels,

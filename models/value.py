@@ -46,8 +46,8 @@ from models.purchases import BetaGeo, History
 DAYS_PER_YEAR = 365.0
 # the fewest snapshots, and snapshots of repeat buyers, that a fit is made from: fewer leave the
 # dropout and the spread of rates unidentified
-MIN_ROWS = 200
-MIN_REPEATERS = 20
+MIN_ROWS = 50
+MIN_REPEATERS = 10
 
 
 @dataclass(frozen=True)
@@ -195,6 +195,10 @@ class ValueModel:
             return (1.0 - risk) * order, risk * order, order
         order = self.order_value.expected_order_value(histories.orders, histories.average)
         bought, lost = self.purchases_over(histories.history(), risk, horizon_days, years)
+        # a series that did not converge counts one more order, never a NaN that would stop
+        # the alert carrying it
+        usable = np.isfinite(bought) & np.isfinite(lost)
+        bought, lost = np.where(usable, bought, 1.0), np.where(usable, lost, 0.0)
         retained = order * bought
         return (
             order * ((1.0 - risk) * bought + risk * lost),

@@ -21,13 +21,14 @@ def env(name: str, text: str) -> str:
 class AlertSettings(BaseSettings):
     """When a risk becomes an alert, and what the alert carries."""
 
-    alert_tiers: Literal["lift", "percentile", "absolute"] = Field(
-        "lift",
+    alert_tiers: Literal["absolute", "lift", "percentile"] = Field(
+        "absolute",
         description=env(
             "alert_tiers",
-            "How risk becomes a tier: 'lift', the odds of churning against active customers' "
-            "(the same meaning whatever the shop's churn rate); 'percentile' among active "
-            "customers; or 'absolute' probability thresholds.",
+            "How risk becomes a tier: 'absolute' thresholds of the calibrated risk "
+            "(CHURNWATCH_ALERT_MEDIUM, _HIGH, _CRITICAL: a tier says how likely the customer is "
+            "leaving, the same in any shop); 'lift', the odds of churning against active "
+            "customers'; or 'percentile' among active customers.",
         ),
     )
     alert_lifts: tuple[float, float, float] = Field(

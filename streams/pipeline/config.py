@@ -35,14 +35,13 @@ def assessment_config(settings: Settings) -> AssessmentConfig:
 def for_period(
     config: AssessmentConfig, settings: Settings, snapshot: ModelSnapshot | None
 ) -> AssessmentConfig:
-    """``config`` as a period uses it: tiers relative to the snapshot's active customers, and
-    alerts withheld while the snapshot is cold.
+    """``config`` as a period uses it: the snapshot's value model, its tiers where settings
+    ask for relative ones, and alerts withheld while the snapshot is cold.
 
-    Relative tiers need calibrated risks, which only the learned model gives: while the
-    heuristic serves (the model is cold, or guarded), and where settings ask for them, the
-    absolute thresholds apply. While cold, no outcome has yet checked the heuristic's risks
-    (on a generated population its alerts were right 19% of the time, the learned model's
-    55%), so an alert also needs the customer to be overdue.
+    Tiers are absolute thresholds of the calibrated risk by default. Relative tiers (lift,
+    percentile) rest on the learned model's view of the active customers; while the prior
+    serves, the absolute thresholds apply. While cold, too few outcomes have checked the
+    prior's risks, so an alert also needs the customer to be overdue.
     """
     if snapshot is not None:
         config = replace(config, value=snapshot.value)

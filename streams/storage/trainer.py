@@ -11,10 +11,8 @@ import math
 from collections.abc import Awaitable, Callable
 from functools import partial
 
-from models.census import Census
 from models.drift import Drift
 from models.labels import LabelledExample
-from models.pulse import Pulse
 from models.registry import ModelSnapshot
 from models.training import Bucket, TrainingWindow
 from streams.settings import Settings
@@ -76,12 +74,6 @@ class Trainer:
                 self.window.add(missing, await read_bucket(missing))
             tallies = await read_tallies(bucket)
             training = partial(self._window, bucket)
-            found += snapshot.learn(
-                self.window.buckets[bucket],
-                training,
-                bucket + 1,
-                Pulse.of(tallies),
-                Census.of(tallies),
-            )
+            found += snapshot.learn(self.window.buckets[bucket], training, bucket + 1, tallies)
         snapshot.period = period
         return snapshot, found

@@ -36,7 +36,7 @@ MODEL_PERIOD = Gauge(
 )
 MODEL_ONLINE = Gauge(
     "churnwatch_model_online",
-    "1 when the learned model scores, 0 while the heuristic does (cold or guarded).",
+    "1 when the learned model scores, 0 while the prior (BG/NBD or the heuristic) does.",
     registry=REGISTRY,
 )
 WATERMARK = Gauge(
@@ -56,7 +56,7 @@ CONSUMER_LAG = Gauge(
 )
 MODEL_SERVING = Gauge(
     "churnwatch_model_serving",
-    "1 for the scorer that serves (heuristic, logreg, river-logreg, river-tree), else 0.",
+    "1 for the scorer that serves (heuristic, rhythm, logreg, river-logreg, river-tree), else 0.",
     ["model"],
     registry=REGISTRY,
 )
@@ -101,8 +101,8 @@ class MetricsObserver(Observer):
         MODEL_ONLINE.set(1 if snapshot.serves_model else 0)
         for outcome, count in snapshot.labels_seen.items():
             LABELS_SEEN.labels(outcome).set(count)
-        serving = snapshot.serving or "heuristic"
-        for name in ("heuristic", *snapshot.guard.standings):
+        serving = snapshot.serving or snapshot.prior
+        for name in ("heuristic", "rhythm", *snapshot.guard.standings):
             MODEL_SERVING.labels(name).set(1 if name == serving else 0)
         for name, gains in snapshot.guard.table().items():
             for measure, gain in gains.items():

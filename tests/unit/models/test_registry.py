@@ -10,7 +10,7 @@ from models.features import FEATURE_NAMES
 from models.guard import ScorerGuard
 from models.labels import LabelledExample
 from models.online import LogisticChurnModel
-from models.pulse import Pulse
+from models.pulse import GAPS, SCALE, SQUARES, SUM, Pulse
 from models.registry import ModelSnapshot
 from models.training import Bucket, TrainingWindow
 from streams.storage.records import decode_snapshot
@@ -108,13 +108,21 @@ def test_a_period_larger_than_the_cap_is_sampled_the_same_way_every_time():
     assert 0.3 < once.churned.mean() < 0.5  # sampled without regard to the outcome
 
 
+def _tallies(pulse: Pulse) -> dict[str, int]:
+    """Period tallies whose pulse is ``pulse``."""
+    n, mean = pulse.gaps, pulse.mean_log_ratio * SCALE
+    variance = (pulse.standard_error * SCALE) ** 2 * n
+    squares = (variance * (n - 1) / n + mean**2) * n
+    return {GAPS: n, SUM: round(n * mean), SQUARES: round(squares)}
+
+
 def _with_pulse(snapshot: ModelSnapshot, periods: list[list[LabelledExample]], pulses) -> None:
     window = TrainingWindow(periods=52, per_period=100_000)
     for examples, pulse in zip(periods, pulses, strict=True):
         bucket = snapshot.period
         window.add(bucket, examples)
         training = functools.partial(window.data, bucket)
-        snapshot.learn(window.buckets[bucket], training, bucket + 1, pulse)
+        snapshot.learn(window.buckets[bucket], training, bucket + 1, _tallies(pulse))
 
 
 @pytest.mark.parametrize("respond", [True, False])
@@ -172,3 +180,23 @@ def test_a_snapshot_pickled_before_the_river_learners_loads_and_learns_on():
     assert snapshot.period == 9 and snapshot.version.endswith(".p9")
     assert set(snapshot.guard.standings) == {"logreg", "river-logreg", "river-tree"}
     assert snapshot.guard.periods_compared > 1  # the old comparison goes on
+
+
+def test_a_cold_snapshot_with_a_census_scores_with_the_shops_rhythms():
+    from collections import Counter
+
+    from models.census import add_to_census
+
+    snapshot = ModelSnapshot(period=5, min_labels=10_000)
+    window = TrainingWindow(periods=52, per_period=100_000)
+    examples = _examples(400, seed=3)
+    tallies: Counter[str] = Counter()
+    for example in examples:
+        add_to_census(tallies, example.features | {"log_monetary": 3.0})
+    window.add(5, [])
+    snapshot.learn(window.buckets[5], functools.partial(window.data, 5), 6, tallies)
+    assert snapshot.value.fitted
+    assert snapshot.version == "rhythm.cold.p6" and snapshot.prior == "rhythm"
+    assert "rhythms" in snapshot.why()
+    risk = snapshot.scorer().predict_proba_one(examples[0].features)[True]
+    assert 0.0 <= risk <= 1.0

@@ -82,7 +82,7 @@ def test_refits_are_deterministic_and_do_not_depend_on_the_population_size() -> 
 
 
 def test_too_few_histories_leave_the_model_as_it_was() -> None:
-    assert ValueModel().refit(_histories(np.random.default_rng(5), 50)) == ValueModel()
+    assert ValueModel().refit(_histories(np.random.default_rng(5), 30)) == ValueModel()
 
 
 def test_gamma_gamma_recovers_the_parameters_of_simulated_orders() -> None:
