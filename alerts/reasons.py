@@ -134,12 +134,25 @@ def build_reasons(
     ...     {"log_overdue": 2.1, "spend_decline": 0.5, "log_frequency": -0.7},
     ...     CustomerState("c1"), x)]
     ['no purchase for 74 days; usually buys every 21 days', 'spend in the last 90 days down 60%']
+
+    A slow rhythm is part of being overdue, not a second reason beside it:
+
+    >>> x |= {"rhythm_vs_horizon": -0.5}
+    >>> [(r.code, r.weight) for r in build_reasons(
+    ...     {"log_overdue": 2.1, "rhythm_vs_horizon": 0.4}, CustomerState("c1"), x)]
+    [('overdue', 2.5)]
     """
     weight_of_reason: dict[str, float] = {}
     for name, weight in contributions.items():
         code = REASON_OF_INPUT.get(name)
         if code is not None:
             weight_of_reason[code] = weight_of_reason.get(code, 0.0) + weight
+    if WORDING["overdue"].evidence(x) and "slow_rhythm" in weight_of_reason:
+        # "usually buys every 32 days" already says it; "buys only every 32 days" beside it
+        # would repeat it
+        weight_of_reason["overdue"] = weight_of_reason.get("overdue", 0.0) + weight_of_reason.pop(
+            "slow_rhythm"
+        )
     shown = [
         (code, w) for code, w in weight_of_reason.items() if w > 0 and WORDING[code].evidence(x)
     ]
