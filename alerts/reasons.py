@@ -60,6 +60,21 @@ def count_of(n: float, noun: str) -> str:
     return f"{whole:,} {noun}{'' if whole == 1 else 's'}"
 
 
+def risk_text(risk: float) -> str:
+    """A risk as people read it: two decimals, unless they would round to a certainty.
+
+    >>> [risk_text(r) for r in (0.4213, 0.999825, 0.0012, 0.99999, 1.0, 0.0)]
+    ['0.42', '0.9998', '0.0012', '> 0.9999', '1.00', '0.00']
+    """
+    if risk in (0.0, 1.0) or 0.005 <= risk < 0.995:
+        return f"{risk:.2f}"
+    if risk >= 0.99995:
+        return "> 0.9999"
+    if risk < 0.00005:
+        return "< 0.0001"
+    return f"{risk:.4f}"
+
+
 def _open_complaint_text(state: CustomerState, x: Features) -> str:
     still_open = [c for c in state.complaints if c.status != "resolved"]
     worst = max(still_open, key=lambda c: c.severity, default=None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -14,7 +15,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from streams.settings import Settings
 
-console = Console(stderr=True)
+# piped to a file, rich would wrap tables at 80 columns; a file has no width to fit
+console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 COUNT = click.IntRange(min=1)  # customers, days: zero or fewer is a mistake, not an empty run
 
 

@@ -18,10 +18,11 @@ from streams.cli.common import (
     service_errors,
 )
 from streams.cli.queries import QUERIES
-from streams.cli.serving import HOST, PORT, console_command, serve, with_bind
+from streams.cli.serving import HOST, PORT, console_command, serve_demo, with_bind
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="churnwatch", message="%(prog)s %(version)s")
 def main() -> None:
     """churnwatch: a streaming churn early-warning engine.
 
@@ -130,10 +131,16 @@ def demo(
             settings,
             request,
             console=None if as_json else console,
-            after=serve if with_console else None,
+            after=serve_demo if with_console else None,
         )
     if as_json:
         click.echo(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
+    if not summary["events_processed"]:
+        reasons = ", ".join(f"{n} {r}" for r, n in summary["dead_letters_by_reason"].items())
+        raise click.ClickException(
+            f"no valid event was read from {input_path or 'the input'}: "
+            f"{summary['events_in']} lines, all dead letters ({reasons or 'none'})"
+        )
 
 
 @main.command()

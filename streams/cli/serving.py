@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import shlex
 
 import click
 
@@ -22,6 +23,40 @@ PORT = click.option(
 def with_bind(settings: Settings, host: str | None, port: int | None) -> Settings:
     chosen = {"console_host": host, "console_port": port}
     return settings.model_copy(update={k: v for k, v in chosen.items() if v is not None})
+
+
+# what locates a run's data: with these exported, every other command reads the demo's run
+LOCATING = ("kafka_url", "redis_url", "redis_cluster", "topic_prefix", "redis_namespace")
+
+
+def exports(settings: Settings) -> list[str]:
+    """``export`` lines that point the CLI at the data of ``settings``.
+
+    >>> for line in exports(Settings(kafka_url="kafka://h:1", redis_url="redis://h:2/0",
+    ...         topic_prefix="demo-1.", redis_namespace="churnwatch:demo-1")):
+    ...     print(line)
+    export CHURNWATCH_KAFKA_URL=kafka://h:1
+    export CHURNWATCH_REDIS_URL=redis://h:2/0
+    export CHURNWATCH_TOPIC_PREFIX=demo-1.
+    export CHURNWATCH_REDIS_NAMESPACE=churnwatch:demo-1
+    """
+    environment = settings.as_environment()
+    chosen = [f"CHURNWATCH_{name.upper()}" for name in LOCATING]
+    return [
+        f"export {name}={shlex.quote(environment[name])}"
+        for name in chosen
+        if name in environment and (name != "CHURNWATCH_REDIS_CLUSTER" or settings.redis_cluster)
+    ]
+
+
+def serve_demo(settings: Settings) -> None:
+    """Serve the console on a demo's run, first printing what points the CLI at it."""
+    console.print(
+        "to read this run with the other commands while the console is up, in another shell:"
+    )
+    for line in exports(settings):
+        click.echo(line)
+    serve(settings)
 
 
 def serve(settings: Settings) -> None:

@@ -23,7 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from alerts.marks import Mark, MarkRefused, check_mark
-from alerts.reasons import count_of
+from alerts.reasons import count_of, risk_text
 from alerts.risk_history import TIERS
 from alerts.worklist import MARK_FILTERS, QueueFilter
 from streams.console import charts, pages
@@ -95,7 +95,7 @@ def create_console(settings: Settings) -> FastAPI:
     templates.env.globals.update(
         day=pages.day, tiers=TIERS, charts=charts, value_meaning=pages.value_meaning(settings)
     )
-    templates.env.filters.update(percent=pages.percent, count_of=count_of)
+    templates.env.filters.update(percent=pages.percent, count_of=count_of, risk=risk_text)
 
     def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         with index.reading():

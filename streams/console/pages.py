@@ -14,6 +14,7 @@ from typing import Any
 from alerts.assessment import CustomerScore
 from alerts.events import as_utc
 from alerts.marks import Mark
+from alerts.reasons import risk_text
 from alerts.report import retention_report
 from alerts.worklist import QueueEntry, QueueFilter, QueuePage, RecoveryEntry, TooLate
 from models.drift import RESPONSES
@@ -147,7 +148,7 @@ def _timeline(
         {
             "at": epoch_of(a["timestamp"]),
             "kind": "alert",
-            "text": f"{a['tier']} alert, risk {a['risk']:.2f}: {a['recommended_action']}",
+            "text": f"{a['tier']} alert, risk {risk_text(a['risk'])}: {a['recommended_action']}",
         }
         for a in alerts
     ]

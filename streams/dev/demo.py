@@ -19,6 +19,7 @@ from rich.table import Table
 
 from alerts.assessment import CustomerScore
 from alerts.events import as_utc
+from alerts.reasons import risk_text
 from alerts.worklist import AlertBook, QueueFilter
 from streams.clients.kafka_io import InputLine, read_topic, route_lines
 from streams.dev.embedded import embedded_services
@@ -125,10 +126,11 @@ def _report(
         Path(request.scores_out).write_text(scores_csv(scores))
     if request.alerts_out:
         Path(request.alerts_out).write_bytes(b"".join(orjson.dumps(a) + b"\n" for a in run.alerts))
-    summary = summarise(run, len(scores), cut)
+    summary = summarise(run, len(scores), cut) | {"blank_lines": _blank_lines(request)}
     if console:
         console.print(summary_table(summary))
-        console.print(queue_table(run.alerts, scores, cut))
+        if summary["events_processed"]:
+            console.print(queue_table(run.alerts, scores, cut))
     return summary
 
 
@@ -198,10 +200,30 @@ def summarise(run: PipelineRun, customers: int, cut: float | None) -> dict[str, 
     }
 
 
+def figure(value: Any) -> str:
+    """A figure as people read it: thousands separated, cents for fractions.
+
+    >>> figure(15798.861), figure(25682), figure("2025-05-01")
+    ('15,798.86', '25,682', '2025-05-01')
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
+
+
+def _blank_lines(request: DemoRequest) -> int:
+    """Blank lines of the input file: skipped, as a producer would never send them, but counted."""
+    if not request.input_path:
+        return 0
+    with open(request.input_path, "rb") as lines:
+        return sum(not line.strip() for line in lines)
+
+
 def summary_table(summary: dict[str, Any]) -> Table:
     table = Table(title="churnwatch demo", show_header=False)
     for key in (
         "events_in",
+        "blank_lines",
         "events_processed",
         "duplicates",
         "dead_letters",
@@ -211,11 +233,11 @@ def summary_table(summary: dict[str, Any]) -> Table:
         "as_of",
         "elapsed_s",
     ):
-        table.add_row(key, str(summary[key]))
+        table.add_row(key, figure(summary[key]))
     for tier, count in summary["alerts_by_tier"].items():
-        table.add_row(f"  alerts: {tier}", str(count))
+        table.add_row(f"  alerts: {tier}", figure(count))
     for reason, count in summary["dead_letters_by_reason"].items():
-        table.add_row(f"  dead letters: {reason}", str(count))
+        table.add_row(f"  dead letters: {reason}", figure(count))
     return table
 
 
@@ -246,7 +268,7 @@ def queue_table(
             str(entry.priority),
             entry.customer_id,
             entry.tier,
-            f"{alert['risk']:.2f}",
+            risk_text(alert["risk"]),
             f"{entry.value_at_risk:,.2f}",
             f"{alert['clv']:,.2f}",
             entry.recommended_action,

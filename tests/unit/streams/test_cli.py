@@ -58,3 +58,18 @@ def test_nonsense_arguments_exit_non_zero_with_one_line_saying_what_is_wrong(com
     assert result.exit_code == 2
     errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
     assert len(errors) == 1 and complaint in errors[0]
+
+
+def test_version_is_printed():
+    result = CliRunner().invoke(main, ["--version"], prog_name="churnwatch")
+    assert result.exit_code == 0 and result.output.startswith("churnwatch ")
+
+
+def test_an_input_with_nothing_valid_says_so_and_fails(tmp_path):
+    path = tmp_path / "garbage.jsonl"
+    path.write_bytes(b"not json\n\n{\"x\": 1}\n   \n")
+    result = CliRunner().invoke(main, ["demo", "--in-process", "--input", str(path), "--json"])
+    assert result.exit_code == 1
+    assert "no valid event was read" in result.output
+    assert "1 malformed_json, 1 missing_type" in result.output
+    assert '"blank_lines": 2' in result.output
