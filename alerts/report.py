@@ -32,6 +32,8 @@ class AlertFacts(Protocol):
     def holdout(self) -> bool: ...
     @property
     def escalation(self) -> bool: ...
+    @property
+    def model_version(self) -> str: ...
 
 
 class RecoveryFacts(Protocol):
@@ -106,22 +108,36 @@ def outcomes_by(
     >>> back = [CustomerRecovered(recovery_id="r", alert_id="0", customer_id="c0", amount=5.0,
     ...     timestamp="2025-01-11T00:00:00Z", days_to_recovery=10.0)]
     >>> outcomes_by(lambda a: a.tier, alerts, back, 90, now=2e9)
-    {'high': {'judged': 4, 'precision': 0.75, 'recapture_rate': 0.25}}
+    {'high': {'judged': 4, 'precision': 0.75, 'recapture_rate': 0.25, 'waiting': 0, 'by_prior': 0}}
     """
     back_within = {r.alert_id for r in recoveries if r.days_to_recovery <= horizon_days}
     groups: dict[str, list[AlertFacts]] = {}
+    waiting: Counter[str] = Counter()
     for alert in alerts:
         if alert.timestamp.timestamp() + horizon_days * DAY <= now:
             groups.setdefault(key(alert), []).append(alert)
+        else:
+            waiting[key(alert)] += 1
     result = {}
-    for name, judged in sorted(groups.items()):
+    for name in sorted(groups.keys() | waiting.keys()):
+        judged = groups.get(name, [])
         recaptured = sum(a.alert_id in back_within for a in judged)
         result[name] = {
             "judged": len(judged),
             "precision": _share(len(judged) - recaptured, len(judged)),
             "recapture_rate": _share(recaptured, len(judged)),
+            "waiting": waiting[name],
+            "by_prior": sum(raised_by_prior(a) for a in judged),
         }
     return result
+
+
+PRIORS = ("heuristic-", "rhythm.")  # model versions of alerts raised before a learned model
+
+
+def raised_by_prior(alert: AlertFacts) -> bool:
+    """Whether the alert was raised by the prior (or the heuristic), not a learned model."""
+    return alert.model_version.startswith(PRIORS)
 
 
 Purchases = Mapping[str, Sequence[tuple[float, float]]]  # per customer: (event time, amount)

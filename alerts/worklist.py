@@ -39,6 +39,7 @@ class QueueEntry:
     lifecycle_stage: str
     holdout: bool
     escalation: bool
+    model_version: str
     published: bytes
 
     @property
@@ -58,6 +59,7 @@ class QueueEntry:
             lifecycle_stage=str(alert["lifecycle_stage"]),
             holdout=bool(alert["holdout"]),
             escalation=bool(alert.get("escalation", False)),
+            model_version=str(alert.get("model_version", "")),
             published=published,
         )
 

@@ -41,10 +41,13 @@ def log_loss(churned: np.ndarray, risk: np.ndarray) -> float:
 
 @dataclass
 class Standing:
-    """One learned model's running gains over the heuristic, in ROC AUC and in log loss."""
+    """One scorer's running ROC AUC and log loss on recent labels, and its gains over the
+    heuristic's on the same labels (positive: better)."""
 
     auc_gain: float | None = None
     log_loss_gain: float | None = None
+    auc: float | None = None
+    loss: float | None = None
 
     def fold(
         self, churned: np.ndarray, risk: np.ndarray, heuristic: np.ndarray, keep: float
@@ -52,8 +55,10 @@ class Standing:
         auc, heuristic_auc = roc_auc(churned, risk), roc_auc(churned, heuristic)
         if auc is not None and heuristic_auc is not None:
             self.auc_gain = _blend(self.auc_gain, auc - heuristic_auc, keep)
-        gain = log_loss(churned, heuristic) - log_loss(churned, risk)
-        self.log_loss_gain = _blend(self.log_loss_gain, gain, keep)
+            self.auc = _blend(self.auc, auc, keep)
+        loss = log_loss(churned, risk)
+        self.log_loss_gain = _blend(self.log_loss_gain, log_loss(churned, heuristic) - loss, keep)
+        self.loss = _blend(self.loss, loss, keep)
 
     @property
     def beats_heuristic(self) -> bool:
@@ -97,12 +102,15 @@ class ScorerGuard:
 
     standings: dict[str, Standing] = field(default_factory=dict)
     periods_compared: int = 0
+    heuristic: Standing = field(default_factory=Standing)  # the heuristic's own, gains 0
 
     def __setstate__(self, state: dict[str, object]) -> None:
-        """A guard pickled when it compared the refit alone carried its gains as fields."""
+        """A guard pickled when it compared the refit alone carried its gains as fields; one
+        pickled before the absolute figures has no heuristic standing."""
         if "standings" not in state:
             refit = Standing(state.pop("auc_gain", None), state.pop("log_loss_gain", None))  # type: ignore[arg-type]
             state["standings"] = {"logreg": refit} if refit.auc_gain is not None else {}
+        state.setdefault("heuristic", Standing())
         self.__dict__.update(state)
 
     def compare(
@@ -118,6 +126,7 @@ class ScorerGuard:
         keep = 0.5 ** (period_days / HALF_LIFE_DAYS)
         for name, risk in models.items():
             self.standings.setdefault(name, Standing()).fold(churned, risk, heuristic, keep)
+        self.heuristic.fold(churned, heuristic, heuristic, keep)
         self.periods_compared += 1
 
     @property
@@ -148,14 +157,24 @@ class ScorerGuard:
         )
 
     def table(self) -> dict[str, dict[str, float | None]]:
-        """Every model's running gains over the heuristic (positive: better)."""
-        return {
-            name: {
-                "roc_auc_gain": None if s.auc_gain is None else round(s.auc_gain, 4),
-                "log_loss_gain": None if s.log_loss_gain is None else round(s.log_loss_gain, 4),
-            }
-            for name, s in self.standings.items()
-        }
+        """Every model's running ROC AUC and log loss on the same recent labels, and its
+        gains over the heuristic (positive: better)."""
+        return {name: figures_of(s) for name, s in self.standings.items()}
+
+    def heuristic_figures(self) -> dict[str, float | None]:
+        return figures_of(self.heuristic)
+
+
+def figures_of(standing: Standing) -> dict[str, float | None]:
+    def rounded(value: float | None) -> float | None:
+        return None if value is None else round(value, 4)
+
+    return {
+        "roc_auc": rounded(standing.auc),
+        "log_loss": rounded(standing.loss),
+        "roc_auc_gain": rounded(standing.auc_gain),
+        "log_loss_gain": rounded(standing.log_loss_gain),
+    }
 
 
 def _blend(average: float | None, value: float, keep: float) -> float:

@@ -19,7 +19,7 @@ from models.calibration import CalibratedScorer, Calibration
 from models.census import Census
 from models.challengers import RiverChallenger, default_challengers
 from models.drift import Drift, DriftWatch
-from models.guard import HALF_LIFE_DAYS, ScorerGuard, Standing
+from models.guard import HALF_LIFE_DAYS, ScorerGuard, Standing, figures_of
 from models.heuristic import HeuristicScorer
 from models.online import INPUT_NAMES, LogisticChurnModel
 from models.prior import PriorScorer
@@ -365,6 +365,11 @@ class ModelSnapshot:
             "online_since_period": self.online_since_period,
             "metrics": self.metrics.as_dict(),
             "models": self.guard.table(),
+            # the same figures of the scorers learned models are judged against
+            "baselines": {
+                "heuristic": self.guard.heuristic_figures(),
+                "rhythm": figures_of(self.prior_standing),
+            },
             "drifts": [asdict(d) for d in self.drifts],
             "relearn_from": self.relearn_from,
             "changed_at": self.changed_at,

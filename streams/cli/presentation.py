@@ -23,6 +23,12 @@ def model_table(summary: dict[str, Any], periods: ModelPeriods) -> Table:
         table.add_row("learned model first served", f"period {online_since} ({since})")
     for name, value in summary["metrics"].items():
         table.add_row(f"progressive {name}", f"{value:.4f}")
+    for name, baseline in (summary.get("baselines") or {}).items():
+        if baseline.get("roc_auc") is not None:
+            table.add_row(
+                f"scorer {name}",
+                f"ROC AUC {baseline['roc_auc']:.4f}, log loss {baseline['log_loss']:.4f}",
+            )
     for name, model in (summary.get("models") or {}).items():
         table.add_row(f"model {name}", _standing(model))
     for drift in summary.get("drifts") or []:
@@ -79,11 +85,17 @@ def value_rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _standing(model: dict[str, Any]) -> str:
-    """A learned model's gains over the heuristic and its progressive ROC AUC."""
+    """A learned model's progressive ROC AUC and log loss, and against the heuristic's."""
     auc, loss = model["roc_auc_gain"], model["log_loss_gain"]
     if auc is None or loss is None:
         return "not compared yet"
-    return f"ROC AUC {auc:+.4f}, log loss {-loss:+.4f} against the heuristic on recent labels"
+    absolute = ""
+    if model.get("roc_auc") is not None and model.get("log_loss") is not None:
+        absolute = f"ROC AUC {model['roc_auc']:.4f}, log loss {model['log_loss']:.4f}; "
+    return (
+        f"{absolute}{auc:+.4f} ROC AUC and {-loss:+.4f} log loss against the heuristic on the "
+        "same recent labels (+ AUC and - loss are better)"
+    )
 
 
 def report_table(kpis: dict[str, Any]) -> Table:

@@ -27,7 +27,14 @@ from alerts.reasons import count_of, risk_text
 from alerts.risk_history import TIERS
 from alerts.worklist import MARK_FILTERS, QueueFilter
 from streams.console import charts, pages
-from streams.console.auth import COOKIE, TokenRequired, basic_user, token_matches
+from streams.console.auth import (
+    COOKIE,
+    TokenRequired,
+    basic_user,
+    new_session,
+    safe_next,
+    token_matches,
+)
 from streams.console.feed import TopicFeed
 from streams.console.index import ConsoleIndex
 from streams.console.marks import RedisMarks
@@ -218,15 +225,19 @@ def create_console(settings: Settings) -> FastAPI:
             }
 
     @app.get("/login", response_class=HTMLResponse)
-    def login_form(request: Request) -> HTMLResponse:
-        return render(request, "login.html", failed=False)
+    def login_form(request: Request, next: Choice = None) -> HTMLResponse:
+        return render(request, "login.html", failed=False, next=safe_next(next))
 
     @app.post("/login", response_class=HTMLResponse)
-    def login(request: Request, token_given: Annotated[str, Form(alias="token")]) -> Response:
+    def login(
+        request: Request,
+        token_given: Annotated[str, Form(alias="token")],
+        next: Annotated[str, Form()] = "/",
+    ) -> Response:
         if token is None or not token_matches(token_given, token):
-            return render(request, "login.html", status=401, failed=True)
-        response = RedirectResponse("/", status_code=303)
-        response.set_cookie(COOKIE, token_given, httponly=True, samesite="strict")
+            return render(request, "login.html", status=401, failed=True, next=safe_next(next))
+        response = RedirectResponse(safe_next(next), status_code=303)
+        response.set_cookie(COOKIE, new_session(token), httponly=True, samesite="strict")
         return response
 
     return app

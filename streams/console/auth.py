@@ -1,19 +1,25 @@
 """The console's access rule: with a token configured, every page and the event stream need it.
 
 A browser's ``EventSource`` cannot send an ``Authorization`` header, so a browser signs in
-once at ``/login``, which sets a cookie that every request, the stream's too, carries. Other
-clients send the token as a Bearer token, or as the HTTP Basic password with any user name.
+once at ``/login``, which sets a session cookie that every request, the stream's too, carries;
+a browser asking for a page first is sent there, and back to the page once signed in. The
+cookie holds a random nonce signed with the token (HMAC-SHA256), never the token itself: it
+says nothing to whoever reads it, and changing the token revokes every session. Other clients
+send the token as a Bearer token, or as the HTTP Basic password with any user name.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import ipaddress
 import secrets
+from urllib.parse import quote, urlsplit
 
 from starlette.requests import HTTPConnection
-from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 COOKIE = "churnwatch_console"
@@ -21,11 +27,7 @@ NEEDS_TOKEN = (
     "401: this console needs its token (CHURNWATCH_CONSOLE_TOKEN): sign in at /login, "
     "or send it as a Bearer token or as the HTTP Basic password"
 )
-SIGN_IN_FIRST = (
-    '<!doctype html><meta charset="utf-8"><title>churnwatch console: sign in</title>'
-    f"<p>{NEEDS_TOKEN.replace('/login', '<a href=/login>/login</a>')}</p>"
-)
-OPEN_PATHS = ("/login", "/static/")
+OPEN_PATHS = ("/login", "/static/", "/favicon.ico")
 
 
 def is_loopback(host: str) -> bool:
@@ -60,18 +62,56 @@ def basic_user(connection: HTTPConnection) -> str | None:
 
 
 def presented_token(connection: HTTPConnection) -> str | None:
-    """The token a request carries: Bearer, HTTP Basic password, or the sign-in cookie."""
+    """The token a script's request carries: Bearer, or the HTTP Basic password."""
     scheme, _, credentials = connection.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer":
         return credentials.strip()
     basic = _basic(connection)
-    if basic is not None:
-        return basic[1]
-    return connection.cookies.get(COOKIE)
+    return basic[1] if basic is not None else None
 
 
 def token_matches(presented: str | None, token: str) -> bool:
     return presented is not None and secrets.compare_digest(presented.encode(), token.encode())
+
+
+def _signature(nonce: str, token: str) -> str:
+    return hmac.new(token.encode(), f"session|{nonce}".encode(), hashlib.sha256).hexdigest()
+
+
+def new_session(token: str) -> str:
+    """A session cookie's value: a fresh nonce and its signature with the token."""
+    nonce = secrets.token_urlsafe(18)
+    return f"{nonce}.{_signature(nonce, token)}"
+
+
+def session_valid(value: str | None, token: str) -> bool:
+    """Whether a cookie was signed with this token (a changed token revokes it).
+
+    >>> session = new_session("s3cret")
+    >>> session_valid(session, "s3cret"), session_valid(session, "other"), "s3cret" in session
+    (True, False, False)
+    """
+    nonce, _, signature = (value or "").partition(".")
+    return bool(nonce) and secrets.compare_digest(signature, _signature(nonce, token))
+
+
+def allowed(connection: HTTPConnection, token: str) -> bool:
+    presented = presented_token(connection)
+    if presented is not None:
+        return token_matches(presented, token)
+    return session_valid(connection.cookies.get(COOKIE), token)
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after signing in: a path of this console, never another site.
+
+    >>> safe_next("/kpis?since=2025-01-01"), safe_next("//evil.example/"), safe_next(None)
+    ('/kpis?since=2025-01-01', '/', '/')
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else "/"
 
 
 class TokenRequired:
@@ -87,15 +127,15 @@ class TokenRequired:
             return
         connection = HTTPConnection(scope)
         path = connection.url.path
-        if path.startswith(OPEN_PATHS) or token_matches(presented_token(connection), self.token):
+        if path.startswith(OPEN_PATHS) or allowed(connection, self.token):
             await self.app(scope, receive, send)
             return
-        # a Bearer challenge: a Basic one would make browsers pop up their own password box
-        # instead of showing the way to the sign-in page
-        headers = {"WWW-Authenticate": 'Bearer realm="churnwatch console"'}
         response: Response
         if "text/html" in connection.headers.get("accept", ""):
-            response = HTMLResponse(SIGN_IN_FIRST, status_code=401, headers=headers)
+            asked = path + (f"?{connection.url.query}" if connection.url.query else "")
+            response = RedirectResponse(f"/login?next={quote(asked, safe='')}", status_code=303)
         else:
+            # a Bearer challenge: a Basic one would make browsers pop up their own password box
+            headers = {"WWW-Authenticate": 'Bearer realm="churnwatch console"'}
             response = PlainTextResponse(NEEDS_TOKEN, status_code=401, headers=headers)
         await response(scope, receive, send)

@@ -221,16 +221,18 @@ def test_without_its_token_a_console_beyond_loopback_answers_401(settings_factor
             assert httpx.get(f"{console.url}{path}").status_code == 401, path
         assert httpx.get(f"{console.url}/", headers=basic).status_code == 200
         with chromium() as browser:
-            browser.get(f"{console.url}/")
-            assert "401" in browser.find_element(By.TAG_NAME, "body").text
-            browser.get(f"{console.url}/login")
+            browser.get(f"{console.url}/kpis?since=2025-01-01")  # sent to sign in first
+            wait_for(lambda: "/login?next=" in browser.current_url, what="sent to sign in")
             browser.find_element(By.NAME, "token").send_keys("t0ken")
             browser.find_element(By.CSS_SELECTOR, "form.login button").click()
             wait_for(
-                # read in one script: the sign-in page's heading goes stale as the queue loads
-                lambda: "Alert queue" in browser.execute_script(H1),
-                what="signed in",
+                # read in one script: the sign-in page's heading goes stale as the page loads
+                lambda: "Retention KPIs" in browser.execute_script(H1),
+                what="signed in, on the page asked for",
             )
+            assert browser.current_url.endswith("/kpis?since=2025-01-01")
+            session = browser.get_cookie("churnwatch_console")
+            assert session is not None and "t0ken" not in session["value"]
     finally:
         console.stop()
 

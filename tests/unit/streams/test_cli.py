@@ -67,7 +67,7 @@ def test_version_is_printed():
 
 def test_an_input_with_nothing_valid_says_so_and_fails(tmp_path):
     path = tmp_path / "garbage.jsonl"
-    path.write_bytes(b"not json\n\n{\"x\": 1}\n   \n")
+    path.write_bytes(b'not json\n\n{"x": 1}\n   \n')
     result = CliRunner().invoke(main, ["demo", "--in-process", "--input", str(path), "--json"])
     assert result.exit_code == 1
     assert "no valid event was read" in result.output
