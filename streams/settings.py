@@ -243,6 +243,15 @@ class Settings(AlertSettings):
             "Required when the console binds beyond loopback.",
         ),
     )
+    currency: str = Field(
+        "",
+        max_length=8,
+        description=env(
+            "currency",
+            "Shown before every amount the console and the CLI show, e.g. '€' or 'USD ' "
+            "(amounts are in the shop's own currency, as its events give them).",
+        ),
+    )
     log_level: str = Field("warn", description=env("log_level", "crit|error|warn|info|debug."))
     event_loop: Literal["uvloop", "aio"] = Field(
         "uvloop",

@@ -10,13 +10,14 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from fastapi.staticfiles import StaticFiles
@@ -102,7 +103,13 @@ def create_console(settings: Settings) -> FastAPI:
     templates.env.globals.update(
         day=pages.day, tiers=TIERS, charts=charts, value_meaning=pages.value_meaning(settings)
     )
-    templates.env.filters.update(percent=pages.percent, count_of=count_of, risk=risk_text)
+    templates.env.filters.update(
+        percent=pages.percent,
+        count_of=count_of,
+        risk=risk_text,
+        money=lambda amount: pages.money(amount, settings.currency),
+        path_part=pages.path_part,
+    )
 
     def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         with index.reading():
@@ -169,11 +176,15 @@ def create_console(settings: Settings) -> FastAPI:
     @app.get("/customers", response_class=HTMLResponse)
     def find_customer(request: Request, q: Annotated[str, Query(max_length=200)] = "") -> Response:
         wanted = q.strip()
-        if wanted:
-            return RedirectResponse(f"/customers/{wanted}", status_code=303)
-        return RedirectResponse("/", status_code=303)
+        if not wanted:
+            return RedirectResponse("/", status_code=303)
+        with index.reading():
+            found = pages.find_customers(index, wanted)
+        if len(found) == 1:
+            return RedirectResponse(f"/customers/{pages.path_part(found[0])}", status_code=303)
+        return render(request, "search.html", wanted=wanted, found=found)
 
-    @app.get("/customers/{customer_id}", response_class=HTMLResponse)
+    @app.get("/customers/{customer_id:path}", response_class=HTMLResponse)
     def customer(request: Request, customer_id: str) -> HTMLResponse:
         shown = pages.customer_page(index, client, settings, customer_id, marks.all())
         if shown is None:
@@ -205,11 +216,33 @@ def create_console(settings: Settings) -> FastAPI:
     @app.get("/winback.csv")
     def winback_csv() -> Response:
         _, rows = pages.win_back(settings)
+        safe = [replace(r, customer_id=pages.spreadsheet_safe(r.customer_id)) for r in rows]
         return Response(
-            scores_csv(rows),
+            scores_csv(safe),
             media_type="text/csv",
             headers={"Content-Disposition": 'attachment; filename="win-back.csv"'},
         )
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response((HERE / "static" / "favicon.svg").read_bytes(), media_type="image/svg+xml")
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_query(request: Request, error: RequestValidationError) -> Response:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in error.errors()
+        )
+        return refused(request, 400, f"this page cannot be shown for that address ({problems})")
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> Response:
+        return refused(request, error.status_code, str(error.detail))
+
+    def refused(request: Request, status: int, why: str) -> Response:
+        """A browser gets a page saying why, a script one line."""
+        if "text/html" in request.headers.get("accept", ""):
+            return render(request, "refused.html", status=status, code=status, why=why)
+        return PlainTextResponse(f"{status}: {why}", status_code=status)
 
     @app.get("/health")
     def health() -> dict[str, Any]:

@@ -10,6 +10,7 @@ import dataclasses
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from alerts.assessment import CustomerScore
 from alerts.events import as_utc
@@ -233,6 +234,20 @@ def model_health(
     }
 
 
+MAX_FOUND = 50
+
+
+def find_customers(index: ConsoleIndex, wanted: str) -> list[str]:
+    """Customers whose id holds ``wanted``, whatever its case (an exact match alone if there
+    is one), at most :data:`MAX_FOUND`, sorted."""
+    needle = wanted.casefold()
+    known = index.history.trails.keys() | index.book.alerts_by_customer.keys()
+    exact = [c for c in known if c.casefold() == needle]
+    if len(exact) == 1:
+        return exact
+    return sorted(c for c in known if needle in c.casefold())[:MAX_FOUND]
+
+
 def win_back(settings: Settings) -> tuple[float | None, list[CustomerScore]]:
     """`churnwatch scores --stage lapsed`: lapsed customers, most value at risk first."""
     cut, rows = collect_scores(settings)
@@ -257,6 +272,35 @@ def value_meaning(settings: Settings) -> dict[str, str]:
             f"again within {settings.horizon_days} days is worth over {years}"
         ),
     }
+
+
+def money(amount: float | None, currency: str = "") -> str:
+    """An amount as the team reads it: whole units, thousands separated, in the currency.
+
+    >>> money(15798.861, "€"), money(None), money(12.4)
+    ('€15,799', '-', '12')
+    """
+    return "-" if amount is None else f"{currency}{amount:,.0f}"
+
+
+def path_part(identifier: str) -> str:
+    """An id from the stream as one part of a link's path: ``/``, ``?``, ``#`` and the rest
+    escaped, so any id leads to its own page.
+
+    >>> path_part("C1/2?x#y")
+    'C1%2F2%3Fx%23y'
+    """
+    return quote(identifier, safe="")
+
+
+def spreadsheet_safe(value: str) -> str:
+    """A text cell a spreadsheet will not run as a formula (OWASP's CSV injection advice:
+    a leading =, +, -, @, tab or carriage return gets a leading quote).
+
+    >>> spreadsheet_safe("=HYPERLINK(1)"), spreadsheet_safe("C000001"), spreadsheet_safe("-5")
+    ("'=HYPERLINK(1)", 'C000001', "'-5")
+    """
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def percent(share: float | None) -> str:
