@@ -132,7 +132,7 @@ def outcomes_by(
     return result
 
 
-PRIORS = ("heuristic-", "rhythm.")  # model versions of alerts raised before a learned model
+PRIORS = ("heuristic-", "bgnbd.")  # model versions of alerts raised before a learned model
 
 
 def raised_by_prior(alert: AlertFacts) -> bool:

@@ -15,14 +15,18 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.optimize import minimize
 
-from models.calibration import CalibratedScorer, Calibration
+from models.calibration import CalibratedScorer, Calibration, log_odds
 from models.features import Features
 from models.online import INPUT_NAMES
 from models.scorer import ChurnScorer
 
 # labels of each outcome the segment needs before its calibration is fitted
-MIN_SEGMENT_LABELS = 30
+MIN_SEGMENT_LABELS = 5
+# the identity weighs as much as this many labels: a few labels move the calibration a little,
+# hundreds wholly (a small shop's first outcomes are too few to trust alone)
+PRIOR_LABELS = 20.0
 
 
 def past_rhythm(x: Features, horizon_days: float) -> bool:
@@ -52,7 +56,32 @@ def fit_where_alerted(
     outcomes = churned[chosen]
     if min(int(outcomes.sum()), int((~outcomes).sum())) < MIN_SEGMENT_LABELS:
         return Calibration()
-    return Calibration.fit(risk[chosen], outcomes)
+    return shrunk_platt(log_odds(risk[chosen]), outcomes.astype(float))
+
+
+def shrunk_platt(score: np.ndarray, churned: np.ndarray) -> Calibration:
+    """Platt scaling of ``score`` (log-odds) toward the identity: the mean log loss plus a
+    squared distance of (slope, intercept) from (1, 0) as curved as ``PRIOR_LABELS`` labels
+    at even odds would make it (each adds 1/4 to the loss's curvature), over ``n``.
+
+    >>> score = np.array([0.0] * 40)
+    >>> churned = np.array([1.0] * 30 + [0.0] * 10)  # 75% churn where the scorer said 50%
+    >>> round(shrunk_platt(score, churned).intercept, 2)  # log(3) = 1.10 alone: shrunk
+    0.68
+    """
+    weight = PRIOR_LABELS * 0.25 / 2.0 / len(churned)
+
+    def loss(params: np.ndarray) -> tuple[float, np.ndarray]:
+        slope, intercept = params
+        z = slope * score + intercept
+        value = np.mean(np.logaddexp(0.0, z) - churned * z)
+        residual = 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50))) - churned
+        grad = np.array([np.mean(residual * score), np.mean(residual)])
+        distance = params - np.array([1.0, 0.0])
+        return float(value + weight * distance @ distance), grad + 2 * weight * distance
+
+    slope, intercept = minimize(loss, np.array([1.0, 0.0]), jac=True, method="L-BFGS-B").x
+    return Calibration(float(slope), float(intercept))
 
 
 class WhereAlertedScorer:

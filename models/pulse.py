@@ -20,29 +20,9 @@ from models.state import CustomerState
 SCALE = 1000
 CAP = 3.0  # |log ratio| beyond this (20 times sooner or later) is one customer's oddity
 GAPS, SUM, SQUARES = "gaps", "log_gap_ratio_milli", "log_gap_ratio_milli_squared"
-# how many gaps the usual gap rests on: 1, 2, 3-5, 6 or more (models.rhythm keeps them apart:
-# a rhythm seen once is a looser guide than one seen ten times)
-STRATA = (1, 2, 3, 6)
 
 
-@dataclass(frozen=True)
-class Gap:
-    """One returning purchase: ``log(gap / usual gap)`` in thousandths, and the stratum of
-    the number of gaps the usual gap rested on."""
-
-    milli: int
-    stratum: int
-
-
-def stratum_of(gaps: int) -> int:
-    """
-    >>> [stratum_of(n) for n in (1, 2, 4, 9)]
-    [1, 2, 3, 6]
-    """
-    return max(s for s in STRATA if gaps >= s)
-
-
-def gap_ratio(state: CustomerState, at: float) -> Gap | None:
+def gap_ratio(state: CustomerState, at: float) -> int | None:
     """``log(gap / expected gap)`` of a purchase at ``at``, in thousandths, from the state
     before it; None for a buyer without a rhythm yet, or a purchase on the day of the last.
 
@@ -50,24 +30,21 @@ def gap_ratio(state: CustomerState, at: float) -> Gap | None:
     >>> s = CustomerState("c1")
     >>> for day in (0, 10, 20):
     ...     apply_purchase(s, day * DAY, 5.0)
-    >>> gap_ratio(s, 40 * DAY), gap_ratio(s, 30 * DAY).milli, gap_ratio(s, 20.5 * DAY)
-    (Gap(milli=693, stratum=2), 0, None)
+    >>> gap_ratio(s, 40 * DAY), gap_ratio(s, 30 * DAY), gap_ratio(s, 20.5 * DAY)
+    (693, 0, None)
     """
     last = state.last_purchase
-    gaps = interval_days(state)
-    if last is None or at - last < DAY or not gaps:
+    if last is None or at - last < DAY or not interval_days(state):
         return None
     ratio = math.log((at - last) / DAY / expected_interval_days(state))
-    return Gap(round(min(max(ratio, -CAP), CAP) * SCALE), stratum_of(len(gaps)))
+    return round(min(max(ratio, -CAP), CAP) * SCALE)
 
 
-def add_gap(counts: Counter[str], gap: Gap | None) -> None:
-    if gap is None:
-        return
-    for suffix in ("", f"|{gap.stratum}"):
-        counts[GAPS + suffix] += 1
-        counts[SUM + suffix] += gap.milli
-        counts[SQUARES + suffix] += gap.milli * gap.milli
+def add_gap(counts: Counter[str], ratio: int | None) -> None:
+    if ratio is not None:
+        counts[GAPS] += 1
+        counts[SUM] += ratio
+        counts[SQUARES] += ratio * ratio
 
 
 @dataclass(frozen=True)

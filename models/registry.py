@@ -19,13 +19,12 @@ from models.calibration import CalibratedScorer, Calibration
 from models.census import Census
 from models.challengers import RiverChallenger, default_challengers
 from models.drift import Drift, DriftWatch
-from models.guard import HALF_LIFE_DAYS, ScorerGuard, Standing, figures_of
+from models.guard import ScorerGuard
 from models.heuristic import HeuristicScorer
 from models.online import INPUT_NAMES, LogisticChurnModel
-from models.prior import PriorScorer
+from models.prior import PriorScorer, judge_prior
 from models.pulse import Pulse
 from models.reliability import expected_calibration_error, reliability
-from models.rhythm import Rhythm
 from models.scorer import ChurnScorer
 from models.training import Bucket
 from models.value import ValueModel
@@ -106,10 +105,10 @@ class ModelSnapshot:
     validation: dict[str, object] = field(default_factory=dict)
     # purchases and order values, refitted on the latest census (models.value)
     value: ValueModel = field(default_factory=ValueModel)
-    # the shop's gaps around its customers' rhythms (models.rhythm), and the prior's gains
-    # over the recalibrated heuristic: which of the two serves when no learned model does
-    rhythm: Rhythm = field(default_factory=Rhythm)
-    prior_standing: Standing = field(default_factory=Standing)
+    # which prior the labels prefer when no learned model serves (models.prior): None until
+    # they can say, and the two scorers' figures on the training window
+    prior_judged: str | None = None
+    prior_figures: dict[str, dict[str, float]] = field(default_factory=dict)
     # the serving scorer's recalibration where alerts are raised (models.alert_calibration)
     alert_calibration: Calibration = field(default_factory=Calibration)
 
@@ -161,18 +160,17 @@ class ModelSnapshot:
 
     @property
     def prior(self) -> str:
-        """What scores when no learned model does: the shop's rhythms (models.prior), once
-        there is a census or enough returning purchases, while no label has judged them or
-        while they are ahead of the heuristic in log loss; else the heuristic."""
-        gain = self.prior_standing.log_loss_gain
-        known = self.value.purchases is not None or self.rhythm.spreads_ready
-        if known and (gain is None or gain > 0):
-            return "rhythm"
-        return "heuristic"
+        """What scores when no learned model does: BG/NBD once fitted on a census, until the
+        labels prefer the recalibrated heuristic (models.prior)."""
+        if self.value.purchases is None:
+            return "heuristic"
+        return self.prior_judged or "bgnbd"
 
-    def _prior_scorer(self) -> PriorScorer:
+    def _prior_scorer(self) -> ChurnScorer:
         heuristic = CalibratedScorer(HeuristicScorer(), self.heuristic_calibration)
-        return PriorScorer(self.value.purchases, self.rhythm, self.horizon_days, heuristic)
+        if self.prior == "bgnbd" and self.value.purchases is not None:
+            return PriorScorer(self.value.purchases, self.horizon_days, heuristic)
+        return heuristic
 
     @property
     def version(self) -> str:
@@ -181,7 +179,7 @@ class ModelSnapshot:
         if serving is not None:
             return f"{serving}.p{self.period}"
         why = "guarded" if self.is_warm else "cold"
-        prior = "rhythm" if self.prior == "rhythm" else HeuristicScorer().version
+        prior = "bgnbd" if self.prior == "bgnbd" else HeuristicScorer().version
         return f"{prior}.{why}.p{self.period}"
 
     def why(self) -> str:
@@ -195,8 +193,8 @@ class ModelSnapshot:
         return self.guard.why()
 
     def _prior_name(self) -> str:
-        if self.prior == "rhythm":
-            return "shop's rhythms (and BG/NBD for one-time buyers)"
+        if self.prior == "bgnbd":
+            return "purchase model (BG/NBD, fitted on the shop's census)"
         return "heuristic"
 
     def learn(
@@ -212,8 +210,8 @@ class ModelSnapshot:
         (progressive validation: none has seen them), and the drift detectors read them and
         the period's pulse; then the refit is fitted again on ``training(relearn_from)``, the
         training labels ending with these (since the latest drift, if any), and the River
-        learners learn them. The period's ``tallies`` feed the pulse's drift detector and the
-        shop's rhythms, and a tick's census in them refits the value model.
+        learners learn them. The period's ``tallies`` feed the pulse's drift detector, and a
+        tick's census in them refits the value model.
         """
         assert self.drift is not None
         pulse = Pulse.of(tallies) if tallies is not None else None
@@ -240,12 +238,16 @@ class ModelSnapshot:
             self.active_risks = self._active_risks(window)
         if tallies is not None:
             census = Census.of(tallies)
-            self.rhythm = self.rhythm.updated(tallies, 0.5 ** (self.period_days / HALF_LIFE_DAYS))
             if census is not None:
                 self.value = self.value.refit(census.purchases, census.orders)
         self.period = period
         if len(bucket):
-            self.alert_calibration = self._where_alerted(training(self.relearn_from))
+            window = training(self.relearn_from)
+            heuristic = self.heuristic_calibration.apply(window.heuristic)
+            self.prior_judged, self.prior_figures = judge_prior(
+                window, self.value.purchases, heuristic, self.horizon_days
+            )
+            self.alert_calibration = self._where_alerted(window)
         if self.serves_model and self.online_since_period is None:
             self.online_since_period = period
         return found
@@ -286,18 +288,11 @@ class ModelSnapshot:
         return fit_where_alerted(risks, window.churned, window.rows, self.horizon_days)
 
     def _prior_risks(self, bucket: Bucket) -> np.ndarray:
-        """How the prior rates a bucket's labels (before learning them)."""
-        heuristic = self.heuristic_calibration.apply(bucket.heuristic)
-        rhythm = self._rhythm_risks(bucket)
-        return rhythm if rhythm is not None and self.prior == "rhythm" else heuristic
-
-    def _rhythm_risks(self, bucket: Bucket) -> np.ndarray | None:
-        """The shop's rhythms' risks of a bucket's labels (the heuristic's where they have
-        none yet); None without the histories."""
-        if bucket.histories is None:
-            return None
-        risks = self._prior_scorer().risks(bucket.rows, bucket.histories)
-        return np.where(np.isnan(risks), self.heuristic_calibration.apply(bucket.heuristic), risks)
+        """How the prior rates a bucket's labels."""
+        purchases = self.value.purchases
+        if self.prior == "bgnbd" and purchases is not None and bucket.histories is not None:
+            return purchases.p_none(bucket.histories.history(), self.horizon_days)
+        return self.heuristic_calibration.apply(bucket.heuristic)
 
     def _validate(self, bucket: Bucket, raw: dict[str, np.ndarray], period: int) -> list[Drift]:
         models = {self.model.version: self.model.predict_proba_rows(bucket.rows)}
@@ -305,10 +300,6 @@ class ModelSnapshot:
         heuristic = self.heuristic_calibration.apply(bucket.heuristic)
         serving = self.serving
         served = self._prior_risks(bucket) if serving is None else models[serving]
-        rhythm = self._rhythm_risks(bucket)
-        if rhythm is not None:
-            keep = 0.5 ** (self.period_days / HALF_LIFE_DAYS)
-            self.prior_standing.fold(bucket.churned, rhythm, heuristic, keep)
         bins = reliability(served.tolist(), bucket.churned.tolist())
         self.validation = {
             "labels": len(bucket),
@@ -345,9 +336,7 @@ class ModelSnapshot:
         """A learned model by name, or the prior for None: the purchase model, or the
         calibrated heuristic (:attr:`prior`)."""
         if name is None:
-            if self.prior == "rhythm":
-                return self._prior_scorer()
-            return CalibratedScorer(HeuristicScorer(), self.heuristic_calibration)
+            return self._prior_scorer()
         if name == self.model.version:
             return self.model
         linear = self.challengers[RIVER_LINEAR]
@@ -368,7 +357,7 @@ class ModelSnapshot:
             # the same figures of the scorers learned models are judged against
             "baselines": {
                 "heuristic": self.guard.heuristic_figures(),
-                "rhythm": figures_of(self.prior_standing),
+                **self.prior_figures,
             },
             "drifts": [asdict(d) for d in self.drifts],
             "relearn_from": self.relearn_from,

@@ -56,7 +56,7 @@ CONSUMER_LAG = Gauge(
 )
 MODEL_SERVING = Gauge(
     "churnwatch_model_serving",
-    "1 for the scorer that serves (heuristic, rhythm, logreg, river-logreg, river-tree), else 0.",
+    "1 for the scorer that serves (heuristic, bgnbd, logreg, river-logreg, river-tree), else 0.",
     ["model"],
     registry=REGISTRY,
 )
@@ -102,7 +102,7 @@ class MetricsObserver(Observer):
         for outcome, count in snapshot.labels_seen.items():
             LABELS_SEEN.labels(outcome).set(count)
         serving = snapshot.serving or snapshot.prior
-        for name in ("heuristic", "rhythm", *snapshot.guard.standings):
+        for name in ("heuristic", "bgnbd", *snapshot.guard.standings):
             MODEL_SERVING.labels(name).set(1 if name == serving else 0)
         for name, gains in snapshot.guard.table().items():
             for measure, gain in gains.items():

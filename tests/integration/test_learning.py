@@ -66,10 +66,10 @@ def test_the_learned_model_is_judged_against_the_heuristic_and_says_who_serves(s
     assert 0.5 < summary["metrics"]["roc_auc"] <= 1.0
     # on this generator the hand-set heuristic is hard to beat; whichever serves says so
     assert set(summary["models"]) == {"logreg", "river-logreg", "river-tree"}
-    if summary["serving"] not in ("heuristic", "rhythm"):
+    if summary["serving"] not in ("heuristic", "bgnbd"):
         assert summary["version"].startswith(f"{summary['serving']}.p")
         assert summary["why"].startswith(f"{summary['serving']} beats the heuristic")
     else:
-        prior = {"heuristic": "heuristic-1", "rhythm": "rhythm"}[summary["serving"]]
+        prior = {"heuristic": "heuristic-1", "bgnbd": "bgnbd"}[summary["serving"]]
         assert summary["version"].startswith(f"{prior}.guarded.p")
         assert summary["why"] == "no learned model beats the heuristic on recent labels"

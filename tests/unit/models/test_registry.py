@@ -182,7 +182,7 @@ def test_a_snapshot_pickled_before_the_river_learners_loads_and_learns_on():
     assert snapshot.guard.periods_compared > 1  # the old comparison goes on
 
 
-def test_a_cold_snapshot_with_a_census_scores_with_the_shops_rhythms():
+def test_a_cold_snapshot_with_a_census_scores_with_bgnbd():
     from collections import Counter
 
     from models.census import add_to_census
@@ -196,7 +196,7 @@ def test_a_cold_snapshot_with_a_census_scores_with_the_shops_rhythms():
     window.add(5, [])
     snapshot.learn(window.buckets[5], functools.partial(window.data, 5), 6, tallies)
     assert snapshot.value.fitted
-    assert snapshot.version == "rhythm.cold.p6" and snapshot.prior == "rhythm"
-    assert "rhythms" in snapshot.why()
+    assert snapshot.version == "bgnbd.cold.p6" and snapshot.prior == "bgnbd"
+    assert "BG/NBD" in snapshot.why()
     risk = snapshot.scorer().predict_proba_one(examples[0].features)[True]
     assert 0.0 <= risk <= 1.0
