@@ -14,6 +14,7 @@ from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from streams.clients.security import kafka_client_options
+from streams.errors import ReadStalled
 from streams.pipeline.partitions import Partition
 from streams.settings import Settings
 from streams.topics import TopicNames
@@ -174,10 +175,6 @@ def produce_lines(
     finally:
         producer.close()
     return Produced.of((m.topic, m.partition, m.offset) for m in acknowledged)
-
-
-class ReadStalled(TimeoutError):
-    """Reading a topic back made no progress for the allowed time."""
 
 
 # Generous: a healthy read delivers something every poll; only a broker that stopped answering

@@ -9,17 +9,10 @@ import uvicorn
 
 from streams.console.app import create_console
 from streams.console.auth import is_loopback
+from streams.errors import CannotListen, OpenBindRefused
 from streams.settings import Settings
 
 BACKLOG = 2048  # uvicorn's own default
-
-
-class CannotListen(RuntimeError):
-    """The console's address is taken or not this machine's."""
-
-
-class OpenBindRefused(RuntimeError):
-    """Binding beyond loopback without a token would show customers' data to the network."""
 
 
 def console_url(host: str, port: int) -> str:

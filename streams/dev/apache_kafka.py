@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from streams.dev.ports import free_port, wait_until_answering
+from streams.errors import MissingTool
 
 # The version the suite runs on; docker-compose.yml runs the same (test_docker_compose.py).
 VERSION = "4.1.1"
@@ -63,10 +64,6 @@ transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 group.initial.rebalance.delay.ms=0
 """
-
-
-class MissingTool(RuntimeError):
-    """Java 17 or Maven is not on this machine."""
 
 
 def cache_dir() -> Path:

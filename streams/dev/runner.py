@@ -22,6 +22,7 @@ import orjson
 
 from streams.clients.kafka_io import InputLine, Produced, ensure_topics, produce_lines, read_topic
 from streams.dev.ports import free_port
+from streams.errors import PipelineIncomplete
 from streams.pipeline.partitions import Partition
 from streams.settings import Settings
 from streams.storage.connection import connect
@@ -96,10 +97,6 @@ async def checks_behind_watermark(store: RedisCustomerStore, partitions: int) ->
     checked = await store.watermark()
     due = await store.checks_due(range(partitions), applied)
     return max(due, 1 if checked is None or checked < applied else 0)
-
-
-class PipelineIncomplete(RuntimeError):
-    """The worker stopped, or stopped making progress, before every message was accounted for."""
 
 
 @dataclass(frozen=True)

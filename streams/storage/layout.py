@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import cast
 
+from streams.errors import LayoutMismatch
 from streams.settings import Settings
 from streams.storage.connection import SyncClient, connect_sync
 from streams.storage.keys import StateKeys
@@ -18,10 +19,6 @@ from streams.storage.keys import StateKeys
 VERSION = 2  # 1: keys tagged by customer (``ns:c:{id}``), before Redis Cluster
 # keys only the first layout wrote: their presence means the namespace is in it
 FIRST_LAYOUT_KEYS = ("stats", "offsets", "models", "watermark")
-
-
-class LayoutMismatch(RuntimeError):
-    """The namespace was written in another key layout or with another partition count."""
 
 
 def claim_layout(settings: Settings) -> None:
