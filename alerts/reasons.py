@@ -172,7 +172,25 @@ def build_reasons(
         (code, w) for code, w in weight_of_reason.items() if w > 0 and WORDING[code].evidence(x)
     ]
     strongest = sorted(shown, key=lambda item: (-item[1], item[0]))[:MAX_REASONS]
+    if not strongest:
+        # a scorer whose reasons are another's (the prior explains with the heuristic's
+        # pushes) can rate a customer risky where those pushes show nothing: the silence is
+        # then the reason, said plainly, with no weight claimed for it
+        return [Reason(code="silence", weight=0.0, text=_silence_text(x))]
     return [
         Reason(code=code, weight=round(w, 4), text=WORDING[code].text(state, x))
         for code, w in strongest
     ]
+
+
+def _silence_text(x: Features) -> str:
+    """
+    >>> _silence_text({"recency_days": 40.0, "frequency": 3.0, "interval_days": 12.0})
+    'no purchase for 40 days; usually buys every 12 days'
+    >>> _silence_text({"recency_days": 40.0, "frequency": 1.0, "interval_days": 30.0})
+    'no purchase for 40 days'
+    """
+    silence = f"no purchase for {x['recency_days']:.0f} days"
+    if x.get("frequency", 0.0) > 1:
+        return f"{silence}; usually buys every {x['interval_days']:.0f} days"
+    return silence

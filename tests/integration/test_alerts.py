@@ -142,9 +142,11 @@ def test_report_reads_the_real_topics(alerted_run):
     assert kpis["spend_back_within_horizon"] > kpis["revenue_from_recovered"]
     assert set(kpis["holdout"]) == {"acted", "holdout", "uplift", "low", "high", "significant"}
     for grouping in ("outcomes_by_tier", "outcomes_by_action"):
-        judged = kpis[grouping].values()
+        groups = kpis[grouping].values()
+        judged = [g for g in groups if g["judged"]]
         assert 0 < sum(g["judged"] for g in judged) <= len(alerts)
         assert all(g["precision"] + g["recapture_rate"] == pytest.approx(1) for g in judged)
+        assert sum(g["judged"] + g["waiting"] for g in groups) == len(alerts)
     assert kpis["churn"]["alerted_customers"] + kpis["churn"]["not_alerted_customers"] == 250
 
 
