@@ -91,7 +91,8 @@ def test_reasons_need_their_evidence():
     reasons = build_reasons(
         {"complaints_90d": 1.5, "overdue_ratio": 0.9, "log_recency": 0.3}, state, x
     )
-    assert reasons == []
+    # no complaint, not overdue: none of those reasons, only the silence, with no weight claimed
+    assert [(r.code, r.weight) for r in reasons] == [("silence", 0.0)]
 
 
 def test_lifecycle_change_is_published_on_the_risk_update():
