@@ -80,7 +80,7 @@ class AlertSettings(BaseSettings):
             "While the scorer is cold (fewer than CHURNWATCH_MIN_LABELS outcomes of each kind, "
             "so its risks are unchecked guesses), an alert also needs silence of this many "
             "times the customer's mean gap between purchases (30 days' gap after a single "
-            "purchase). 0: the heuristic's tier alone.",
+            "purchase). 0: the tier alone.",
         ),
     )
     alert_cooldown_days: float = Field(
@@ -128,6 +128,7 @@ class AlertSettings(BaseSettings):
         gt=0,
         description=env(
             "clv_years",
-            "Years of future spend that clv and value_at_risk count (their contract: README).",
+            "Years of future spend that clv and value_at_risk count (their contract: "
+            "docs/model.md).",
         ),
     )

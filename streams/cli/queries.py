@@ -138,7 +138,7 @@ def inspect(customer_id: str) -> None:
 @click.argument("customer_id")
 def erase(customer_id: str) -> None:
     """Forget a customer: state, schedule, unlearned examples; tombstone on customer-risk."""
-    from streams.storage.erasure import erase_customer
+    from streams.cli.erasure import erase_customer
 
     with service_errors():
         erasure = erase_customer(load_settings(), customer_id)

@@ -141,6 +141,18 @@ class Produced:
         return cls(count, first, last)
 
 
+def publish_tombstone(settings: Settings, topic: str, key: bytes) -> None:
+    """A null value for ``key`` on a compacted topic: its earlier values go at compaction."""
+    producer = KafkaProducer(
+        bootstrap_servers=servers(settings), acks="all", **kafka_client_options(settings)
+    )
+    try:
+        producer.send(topic, key=key, value=None)
+        producer.flush()
+    finally:
+        producer.close()
+
+
 def produce_lines(
     settings: Settings,
     lines: Sequence[InputLine],

@@ -19,11 +19,21 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
-from streams.clients.security import redis_client_options
 from streams.settings import Settings
 
 AsyncClient = aioredis.Redis | AsyncRedisCluster
 SyncClient = syncredis.Redis | RedisCluster
+
+
+def redis_client_options(settings: Settings) -> dict[str, Any]:
+    """Keyword arguments for redis-py: ACL user, password, and the CA for ``rediss://`` URLs."""
+    password = settings.redis_password
+    options: dict[str, Any] = {"password": password.get_secret_value() if password else None}
+    if settings.redis_username:
+        options["username"] = settings.redis_username
+    if settings.redis_ca_file:
+        options["ssl_ca_certs"] = settings.redis_ca_file
+    return options
 
 
 def client_options(settings: Settings, retry: type[Retry] | type[AsyncRetry]) -> dict[str, Any]:

@@ -1,11 +1,12 @@
-"""Right to erasure: forget one customer everywhere churnwatch keeps them.
+"""Right to erasure, in Redis: forget one customer everywhere the store keeps them.
 
-The engine stores no personal data beyond the ids in the events; erasure removes the
-customer's state (with their pending examples), their place in the inactivity schedule, the
-labelled examples not yet learned and, with a daily capacity, their alerts and recoveries
-waiting for a seal and their latest published alert, and publishes a tombstone to the compacted
-``customer-risk`` topic so downstream copies are dropped too. Models already learned from
-the customer's past labels are not unlearned: they hold weights, not records.
+The engine stores no personal data beyond the ids in the events; this removes the customer's
+state (with their pending examples), their place in the inactivity schedule, the labelled
+examples not yet learned and, with a daily capacity, their alerts and recoveries waiting for a
+seal and their latest published alert. The tombstone on ``customer-risk`` that drops
+downstream copies too is published where Kafka is at hand (:mod:`streams.cli.erasure`).
+Models already learned from the customer's past labels are not unlearned: they hold weights,
+not records; the census counts them in bins, naming no one.
 """
 
 from __future__ import annotations
@@ -14,15 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
-from kafka import KafkaProducer
-
-from streams.clients.kafka_io import servers
-from streams.clients.security import kafka_client_options
 from streams.settings import Settings
 from streams.storage.connection import SyncClient, connect_sync
 from streams.storage.keys import StateKeys
 from streams.storage.records import decode_candidate, decode_pending, label_customer
-from streams.topics import TopicNames
 
 
 @dataclass(frozen=True)
@@ -33,7 +29,8 @@ class Erasure:
     labels_removed: int
 
 
-def erase_customer(settings: Settings, customer_id: str) -> Erasure:
+def forget_customer(settings: Settings, customer_id: str) -> Erasure:
+    """Remove ``customer_id`` from the store (see the module); what was there to remove."""
     keys = StateKeys(settings.redis_namespace)
     client = connect_sync(settings)
     try:
@@ -49,14 +46,6 @@ def erase_customer(settings: Settings, customer_id: str) -> Erasure:
         _forget_alerts(client, keys, settings.partitions, customer_id)
     finally:
         client.close()
-    producer = KafkaProducer(
-        bootstrap_servers=servers(settings), acks="all", **kafka_client_options(settings)
-    )
-    try:
-        producer.send(TopicNames.from_settings(settings).risk, key=customer_id.encode(), value=None)
-        producer.flush()
-    finally:
-        producer.close()
     return Erasure(customer_id, deleted, scheduled, labels)
 
 

@@ -12,7 +12,6 @@ from faust import Stream, Worker
 from faust.types import StreamT
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from streams.clients.security import faust_credentials
 from streams.pipeline.engine import Engine
 from streams.settings import Settings
 from streams.storage.alert_days import RedisAlertDays
@@ -21,6 +20,7 @@ from streams.storage.customers import RedisCustomerStore
 from streams.storage.model_store import RedisModelStore
 from streams.topics import TopicNames
 from streams.worker.consumer import FaustConsumer
+from streams.worker.credentials import faust_credentials
 from streams.worker.gc_tuning import tune_gc
 from streams.worker.metrics import REGISTRY, MetricsObserver
 from streams.worker.producer import batching_producer

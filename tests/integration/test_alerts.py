@@ -19,11 +19,11 @@ from alerts.priority import in_holdout
 from alerts.recoveries import PendingRecovery
 from benchmarks.replay import event_seconds
 from models.features import DAY
+from streams.cli.erasure import erase_customer
 from streams.clients.kafka_io import ensure_topics, produce_lines, read_topic, route_lines
 from streams.dev.runner import WorkerProcess, run_pipeline, wait_until_processed
 from streams.dev.synthetic import generate_events
 from streams.storage.connection import connect_sync
-from streams.storage.erasure import erase_customer
 from streams.storage.keys import StateKeys
 from streams.storage.records import decode_pending
 from streams.topics import TopicNames

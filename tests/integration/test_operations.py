@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from streams.cli.erasure import erase_customer
 from streams.clients.kafka_io import (
     ensure_topics,
     produce_lines,
@@ -23,7 +24,6 @@ from streams.dev.synthetic import generate_events
 from streams.pipeline.dead_letters import DeadLetter
 from streams.storage.connection import connect_sync
 from streams.storage.customers import read_all_states, read_states
-from streams.storage.erasure import erase_customer
 from streams.storage.keys import StateKeys
 from streams.storage.progress import engine_stats
 from streams.topics import TopicNames

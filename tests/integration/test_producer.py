@@ -11,9 +11,10 @@ from aiokafka.partitioner import murmur2
 from kafka import KafkaConsumer, TopicPartition
 
 from streams.clients.kafka_io import ensure_topics, servers
-from streams.clients.security import faust_credentials, kafka_client_options
+from streams.clients.security import kafka_client_options
 from streams.pipeline.ports import Outgoing
 from streams.topics import TopicNames
+from streams.worker.credentials import faust_credentials
 from streams.worker.producer import batching_producer
 from streams.worker.publishing import publish
 from streams.worker.transport import use_bounded_fetch_wait

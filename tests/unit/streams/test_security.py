@@ -1,7 +1,9 @@
 import faust
 
-from streams.clients.security import faust_credentials, kafka_client_options, redis_client_options
+from streams.clients.security import kafka_client_options
 from streams.settings import Settings
+from streams.storage.connection import redis_client_options
+from streams.worker.credentials import faust_credentials
 
 
 def test_plaintext_kafka_needs_no_credentials():
