@@ -34,7 +34,7 @@ from benchmarks.cli import parser_of
 from benchmarks.throughput import print_report
 from streams.clients.kafka_io import InputLine, ensure_topics, produce_lines
 from streams.dev.demo import demo_settings
-from streams.dev.ports import free_port
+from streams.dev.sockets import free_port
 from streams.settings import Settings
 from streams.topics import TopicNames
 

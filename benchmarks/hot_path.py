@@ -23,7 +23,7 @@ from typing import Any
 
 from benchmarks.cli import parser_of
 from benchmarks.throughput import population, print_report
-from models.registry import ModelSnapshot
+from models.snapshot import ModelSnapshot
 from streams.dev.embedded import EmbeddedRedis
 from streams.pipeline.apply import order_key
 from streams.pipeline.config import assessment_config

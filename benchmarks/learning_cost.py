@@ -19,7 +19,7 @@ from rich.table import Table
 
 from benchmarks.cli import parser_of
 from models.challengers import default_challengers
-from models.online import LogisticChurnModel
+from models.refit import LogisticChurnModel
 from models.training import TrainingWindow
 from streams.dev.inprocess import replay_events
 from streams.dev.synthetic import generate_events

@@ -1,7 +1,7 @@
 """Which River model learns churn best from the engine's own labels, one label at a time?
 
 The engine no longer learns one label at a time (its model is refitted per model period, see
-models/online.py and benchmarks.quality); this compares the per-label River learners it was
+models/refit.py and benchmarks.quality); this compares the per-label River learners it was
 chosen against, by progressive validation.
 
     python -m benchmarks.model_choice [--customers N] [--days D] [--seed S] [--json]
@@ -29,7 +29,7 @@ from benchmarks.cli import parser_of
 from models.features import Features
 from models.heuristic import HeuristicScorer
 from models.labels import LabelledExample
-from models.online import INPUT_NAMES, model_inputs
+from models.refit import INPUT_NAMES, model_inputs
 from models.state import CustomerState
 from models.training import learning_order
 from streams.dev.synthetic import generate_events

@@ -26,14 +26,14 @@ from benchmarks.cli import parser_of
 from benchmarks.throughput import population, print_report
 from streams.clients.kafka_io import ensure_topics, produce_lines, route_lines
 from streams.dev.demo import demo_settings
-from streams.dev.ports import free_port
 from streams.dev.runner import wait_until_processed
+from streams.dev.sockets import free_port
 from streams.settings import Settings
 from streams.topics import TopicNames
 
 # (stage, substrings of a frame's "function (file:line)"), innermost match wins
 STAGES = [
-    ("training", ("storage/trainer.py", "models/training.py", "models/logistic.py", "registry.py")),
+    ("training", ("storage/trainer.py", "models/training.py", "models/logistic.py", "snapshot.py")),
     ("publishing", ("worker/publishing.py", "aiokafka/producer")),
     (
         "redis",
@@ -44,7 +44,7 @@ STAGES = [
     ("event-time ordering", ("pipeline/ordering.py",)),
     ("labels", ("models/labels.py",)),
     ("features", ("models/features.py", "models/inactivity.py", "models/lifecycle.py")),
-    ("scoring", ("models/scorer.py", "models/heuristic.py", "models/online.py", "calibration.py")),
+    ("scoring", ("models/scorer.py", "models/heuristic.py", "models/refit.py", "calibration.py")),
     ("assessment and alerts", ("alerts/",)),
     ("state", ("models/state.py", "pipeline/apply.py")),
     ("engine loop", ("pipeline/",)),

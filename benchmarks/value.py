@@ -181,7 +181,7 @@ def _mean_of(values: pd.Series, orders: dict[str, int], group: tuple[int, int]) 
 
 
 def _none() -> Any:
-    from models.registry import ModelSnapshot
+    from models.snapshot import ModelSnapshot
 
     return ModelSnapshot(period=0, min_labels=1)
 

@@ -19,7 +19,7 @@ from scipy.optimize import minimize
 
 from models.calibration import CalibratedScorer, Calibration, log_odds
 from models.features import Features
-from models.online import INPUT_NAMES
+from models.refit import INPUT_NAMES
 from models.scorer import ChurnScorer
 
 # labels of each outcome the segment needs before its calibration is fitted
@@ -41,7 +41,7 @@ def past_rhythm(x: Features, horizon_days: float) -> bool:
 
 
 def past_rhythm_rows(rows: np.ndarray, horizon_days: float) -> np.ndarray:
-    """:func:`past_rhythm` of rows of model inputs (:func:`models.online.model_inputs`)."""
+    """:func:`past_rhythm` of rows of model inputs (:func:`models.refit.model_inputs`)."""
     recency = rows[:, INPUT_NAMES.index("log_recency")]
     interval = rows[:, INPUT_NAMES.index("log_interval")]
     return (recency >= interval) & (recency < math.log1p(horizon_days))

@@ -5,7 +5,7 @@ period's snapshot is trained. A label's sample weight is ``PERIOD_WEIGHT / label
 period``: a period's labels move a learner by the same total weight however many customers
 share it, so a population K times larger with the same behaviour moves it the same amount per
 unit of event time (River's constant-step SGD at weight 1 took K times the steps and forgot K
-times faster; see models/online.py). A River learner's probabilities are then Platt-calibrated
+times faster; see models/refit.py). A River learner's probabilities are then Platt-calibrated
 on its own progressive predictions over the training window: the labels it was scored on
 before it learned them, never ones it has learned.
 """
@@ -22,7 +22,7 @@ from river import compose, linear_model, optim, preprocessing, tree
 
 from models.calibration import CalibratedScorer, Calibration
 from models.features import Features
-from models.online import INPUT_NAMES, model_inputs
+from models.refit import INPUT_NAMES, model_inputs
 from models.training import Bucket
 
 # The total sample weight of one model period's labels.

@@ -25,3 +25,21 @@ class ChurnScorer(Protocol):
 def churn_probability(scorer: ChurnScorer, x: Features) -> float:
     """The probability of churn from a scorer's River-style answer."""
     return scorer.predict_proba_one(x).get(True, 0.0)
+
+
+class VersionedScorer:
+    """A scorer that reports the snapshot version instead of its own."""
+
+    def __init__(self, inner: ChurnScorer, version: str) -> None:
+        self.inner = inner
+        self._version = version
+
+    @property
+    def version(self) -> str:
+        return self._version
+
+    def predict_proba_one(self, x: dict[str, float]) -> dict[bool, float]:
+        return self.inner.predict_proba_one(x)
+
+    def contributions(self, x: dict[str, float]) -> dict[str, float]:
+        return self.inner.contributions(x)

@@ -17,7 +17,7 @@ import numpy as np
 
 from models.heuristic import HeuristicScorer
 from models.labels import LabelledExample
-from models.online import INPUT_NAMES, model_inputs
+from models.refit import INPUT_NAMES, model_inputs
 from models.value import Histories
 
 

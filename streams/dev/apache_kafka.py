@@ -20,7 +20,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from streams.dev.ports import free_port, wait_until_answering
+from streams.dev.sockets import free_port, wait_until_answering
 from streams.errors import MissingTool
 
 # The version the suite runs on; docker-compose.yml runs the same (test_docker_compose.py).

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from streams.dev.ports import free_port, wait_until_answering
+from streams.dev.sockets import free_port, wait_until_answering
 
 
 @dataclass

@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 from kafka.partitioner.default import murmur2
 
-from models.registry import ModelSnapshot
+from models.snapshot import ModelSnapshot
 from models.state import CustomerState
 from streams.clients.kafka_io import InputLine, route_lines
 from streams.pipeline.engine import Engine

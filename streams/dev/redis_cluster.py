@@ -22,7 +22,7 @@ from pathlib import Path
 import redis
 from redis.crc import REDIS_CLUSTER_HASH_SLOTS, key_slot
 
-from streams.dev.ports import free_port
+from streams.dev.sockets import free_port
 from streams.storage.keys import StateKeys
 
 NODE_TIMEOUT_MS = 2000

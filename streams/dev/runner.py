@@ -21,7 +21,7 @@ from typing import Self
 import orjson
 
 from streams.clients.kafka_io import InputLine, Produced, ensure_topics, produce_lines, read_topic
-from streams.dev.ports import free_port
+from streams.dev.sockets import free_port
 from streams.errors import PipelineIncomplete
 from streams.pipeline.partitions import Partition
 from streams.settings import Settings

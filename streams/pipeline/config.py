@@ -8,7 +8,7 @@ from alerts.actions import load_action_rules
 from alerts.assessment import AssessmentConfig
 from alerts.policy import AlertPolicy
 from alerts.tiers import LiftTiers, PercentileTiers, Tiers
-from models.registry import ModelSnapshot
+from models.snapshot import ModelSnapshot
 from streams.settings import Settings
 
 

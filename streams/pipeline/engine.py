@@ -24,8 +24,8 @@ from alerts.capacity import Candidate, candidate_of
 from alerts.events import ChurnAlert, CustomerRecovered
 from alerts.recoveries import PendingRecovery, pending_of
 from models.drift import Drift
-from models.registry import ModelSnapshot
 from models.scorer import ChurnScorer
+from models.snapshot import ModelSnapshot
 from streams.pipeline.apply import event_time, order_key
 from streams.pipeline.checkpoint import Checkpoint, model_events, outgoing
 from streams.pipeline.config import assessment_config, for_period

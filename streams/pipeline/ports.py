@@ -16,7 +16,7 @@ from alerts.capacity import Candidate
 from alerts.recoveries import PendingRecovery
 from models.drift import Drift
 from models.labels import LabelledExample
-from models.registry import ModelSnapshot
+from models.snapshot import ModelSnapshot
 from models.state import CustomerState
 from streams.pipeline.events import InputEvent
 from streams.pipeline.partitions import Partition

@@ -9,8 +9,8 @@ from collections.abc import Iterable, Sequence
 
 from alerts.assessment import CustomerScore, score_customer
 from models.heuristic import HeuristicScorer
-from models.registry import ModelSnapshot
 from models.scorer import ChurnScorer
+from models.snapshot import ModelSnapshot
 from models.state import CustomerState
 from streams.pipeline.config import assessment_config, for_period
 from streams.settings import Settings

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
 from models.labels import LabelledExample
-from models.registry import ModelSnapshot
+from models.snapshot import ModelSnapshot
 from models.state import CustomerState
 from streams.pipeline.partitions import Partition
 from streams.pipeline.periods import ModelPeriods

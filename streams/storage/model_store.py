@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any, cast
 
 from models.labels import LabelledExample
-from models.registry import ModelSnapshot
+from models.snapshot import ModelSnapshot
 from streams.pipeline.periods import ModelPeriods
 from streams.pipeline.ports import Announce
 from streams.settings import Settings

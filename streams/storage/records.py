@@ -7,7 +7,9 @@ read and write these through here.
 
 from __future__ import annotations
 
+import io
 import pickle
+from typing import Any
 
 import orjson
 
@@ -15,7 +17,7 @@ from alerts.capacity import Candidate
 from alerts.recoveries import PendingRecovery, PublishedAlert
 from models.features import FEATURE_NAMES
 from models.labels import LabelledExample
-from models.registry import ModelSnapshot
+from models.snapshot import ModelSnapshot
 
 
 def encode_label(example: LabelledExample) -> bytes:
@@ -98,7 +100,16 @@ def encode_snapshot(snapshot: ModelSnapshot) -> bytes:
     return pickle.dumps(snapshot)
 
 
+# modules renamed since snapshots were first pickled: a deployment upgrading keeps its models
+RENAMED_MODULES = {"models.registry": "models.snapshot", "models.online": "models.refit"}
+
+
+class _Unpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        return super().find_class(RENAMED_MODULES.get(module, module), name)
+
+
 def decode_snapshot(raw: bytes) -> ModelSnapshot:
     # our own snapshots from our own store: the same trust as the customer state beside them
-    snapshot: ModelSnapshot = pickle.loads(raw)
+    snapshot: ModelSnapshot = _Unpickler(io.BytesIO(raw)).load()
     return snapshot

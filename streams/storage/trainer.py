@@ -13,7 +13,7 @@ from functools import partial
 
 from models.drift import Drift
 from models.labels import LabelledExample
-from models.registry import ModelSnapshot
+from models.snapshot import ModelSnapshot
 from models.training import Bucket, TrainingWindow
 from streams.settings import Settings
 

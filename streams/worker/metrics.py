@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from models.registry import ModelSnapshot
+from models.snapshot import ModelSnapshot
 from streams.pipeline.ports import Observer
 
 REGISTRY = CollectorRegistry()

@@ -16,8 +16,8 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from streams.dev.ports import free_port
 from streams.dev.runner import CommandProcess
+from streams.dev.sockets import free_port
 from streams.settings import Settings
 
 CHROMIUM = "/usr/bin/chromium"

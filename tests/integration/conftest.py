@@ -21,6 +21,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from streams.dev.apache_kafka import VERSION as APACHE_KAFKA
 from streams.dev.apache_kafka import MissingTool
 from streams.dev.embedded import BROKERS, embedded_services
 from streams.dev.runner import WorkerProcess
@@ -58,7 +59,8 @@ def _containers() -> Iterator[Services]:
     from testcontainers.redis import RedisContainer
 
     with (
-        KafkaContainer("apache/kafka:3.9.0").with_kraft() as kafka,
+        # the one Apache Kafka everywhere: the version the suite proves and compose runs
+        KafkaContainer(f"apache/kafka:{APACHE_KAFKA}").with_kraft() as kafka,
         RedisContainer("redis:7-alpine") as redis_container,
     ):
         host = redis_container.get_container_host_ip()

@@ -19,8 +19,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from streams.clients.kafka_io import ensure_topics, produce_lines, read_topic, route_lines
-from streams.dev.ports import free_port
 from streams.dev.runner import WorkerProcess, wait_until_processed
+from streams.dev.sockets import free_port
 from streams.dev.synthetic import generate_events
 from streams.topics import TopicNames
 from tests.integration.browser import ConsoleProcess, chromium, require_chromium, wait_for

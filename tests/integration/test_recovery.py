@@ -27,8 +27,8 @@ from streams.clients.kafka_io import (
 )
 from streams.dev.apache_kafka import ApacheKafka
 from streams.dev.embedded import Broker, EmbeddedKafka, EmbeddedRedis
-from streams.dev.ports import free_port
 from streams.dev.runner import WorkerProcess, run_pipeline, wait_until_processed
+from streams.dev.sockets import free_port
 from streams.dev.synthetic import generate_events
 from streams.settings import Settings
 from streams.topics import TopicNames

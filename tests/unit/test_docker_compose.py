@@ -97,3 +97,8 @@ def test_the_cluster_profile_joins_three_masters_for_its_worker_and_console(comp
         assert urlparse(environment["CHURNWATCH_REDIS_URL"]).hostname in nodes
         init = services[name]["depends_on"]["redis-cluster-init"]
         assert init == {"condition": "service_completed_successfully"}
+
+
+def test_testcontainers_run_the_same_kafka():
+    conftest = (Path(__file__).resolve().parents[1] / "integration" / "conftest.py").read_text()
+    assert 'KafkaContainer(f"apache/kafka:{APACHE_KAFKA}")' in conftest

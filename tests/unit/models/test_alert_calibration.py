@@ -1,7 +1,7 @@
 import numpy as np
 
 from models.alert_calibration import fit_where_alerted, past_rhythm_rows
-from models.online import INPUT_NAMES
+from models.refit import INPUT_NAMES
 
 
 def _rows(recency: np.ndarray, interval: np.ndarray) -> np.ndarray:

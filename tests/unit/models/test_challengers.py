@@ -2,7 +2,7 @@ import numpy as np
 
 from models.challengers import RiverChallenger, default_challengers, river_logistic
 from models.features import FEATURE_NAMES
-from models.online import INPUT_NAMES
+from models.refit import INPUT_NAMES
 from models.training import Bucket
 
 

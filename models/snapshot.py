@@ -8,11 +8,10 @@ learns the same model every time.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-from river import metrics
 
 from models.alert_calibration import WhereAlertedScorer, fit_where_alerted
 from models.calibration import CalibratedScorer, Calibration
@@ -21,43 +20,17 @@ from models.challengers import RiverChallenger, default_challengers
 from models.drift import Drift, DriftWatch
 from models.guard import ScorerGuard
 from models.heuristic import HeuristicScorer
-from models.online import INPUT_NAMES, LogisticChurnModel
 from models.prior import PriorScorer, judge_prior
+from models.progressive import ProgressiveMetrics, quantiles
 from models.pulse import Pulse
+from models.refit import INPUT_NAMES, LogisticChurnModel
 from models.reliability import expected_calibration_error, reliability
-from models.scorer import ChurnScorer
+from models.scorer import ChurnScorer, VersionedScorer
 from models.training import Bucket
 from models.value import ValueModel
 
-METRICS_WINDOW = 2000
 MAX_DRIFTS = 50
 RIVER_LINEAR = "river-logreg"  # explains the River tree's scores, which has no per-input pushes
-
-
-@dataclass
-class ProgressiveMetrics:
-    """River metrics of one learned model on each label before it learns it (progressive
-    validation)."""
-
-    roc_auc: metrics.RollingROCAUC = field(
-        default_factory=lambda: metrics.RollingROCAUC(window_size=METRICS_WINDOW)
-    )
-    pr_auc: metrics.RollingPRAUC = field(
-        default_factory=lambda: metrics.RollingPRAUC(window_size=METRICS_WINDOW)
-    )
-    log_loss: metrics.LogLoss = field(default_factory=metrics.LogLoss)
-
-    def update(self, churned: bool, proba: dict[bool, float]) -> None:
-        self.roc_auc.update(churned, proba)
-        self.pr_auc.update(churned, proba)
-        self.log_loss.update(churned, proba)
-
-    def as_dict(self) -> dict[str, float]:
-        return {
-            "roc_auc": self.roc_auc.get(),
-            "pr_auc": self.pr_auc.get(),
-            "log_loss": self.log_loss.get(),
-        }
 
 
 @dataclass
@@ -365,32 +338,3 @@ class ModelSnapshot:
             "validation": self.validation,
             "value": self.value.summary(),
         }
-
-
-def quantiles(values: Sequence[float], count: int = 1001) -> tuple[float, ...]:
-    """``count`` evenly spaced quantiles of ``values`` (nearest rank), sorted.
-
-    >>> quantiles([3.0, 1.0, 2.0], count=3)
-    (1.0, 2.0, 3.0)
-    """
-    ordered = sorted(values)
-    last = len(ordered) - 1
-    return tuple(ordered[round(i * last / (count - 1))] for i in range(count))
-
-
-class VersionedScorer:
-    """A scorer that reports the snapshot version instead of its own."""
-
-    def __init__(self, inner: ChurnScorer, version: str) -> None:
-        self.inner = inner
-        self._version = version
-
-    @property
-    def version(self) -> str:
-        return self._version
-
-    def predict_proba_one(self, x: dict[str, float]) -> dict[bool, float]:
-        return self.inner.predict_proba_one(x)
-
-    def contributions(self, x: dict[str, float]) -> dict[str, float]:
-        return self.inner.contributions(x)

@@ -9,9 +9,9 @@ from models.drift import DriftWatch
 from models.features import FEATURE_NAMES
 from models.guard import ScorerGuard
 from models.labels import LabelledExample
-from models.online import LogisticChurnModel
 from models.pulse import GAPS, SCALE, SQUARES, SUM, Pulse
-from models.registry import ModelSnapshot
+from models.refit import LogisticChurnModel
+from models.snapshot import ModelSnapshot
 from models.training import Bucket, TrainingWindow
 from streams.storage.records import decode_snapshot
 
