@@ -25,8 +25,8 @@ from benchmarks.cli import parser_of
 from benchmarks.throughput import population, print_report
 from models.snapshot import ModelSnapshot
 from streams.dev.embedded import EmbeddedRedis
+from streams.engine_config import engine_config
 from streams.pipeline.apply import order_key
-from streams.pipeline.config import assessment_config
 from streams.pipeline.events import InputEvent, Rejection, decode_event
 from streams.pipeline.ports import Changes
 from streams.pipeline.processor import Work, process_batch
@@ -59,7 +59,7 @@ async def replay(lines: list[bytes], batch: int, redis_url: str) -> tuple[StageC
     """One replay of ``lines`` into a fresh namespace: the clock, the outputs produced, and a
     digest of every output and saved state (a faster engine must give the same digest)."""
     settings = Settings()
-    config = assessment_config(settings)
+    config = engine_config(settings).assessment
     scorer = ModelSnapshot(period=0, min_labels=0).scorer()  # warm: every score goes to River
     settings = settings.model_copy(
         update={"redis_url": redis_url, "redis_namespace": f"hot:{uuid.uuid4().hex[:6]}"}

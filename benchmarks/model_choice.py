@@ -33,7 +33,7 @@ from models.refit import INPUT_NAMES, model_inputs
 from models.state import CustomerState
 from models.training import learning_order
 from streams.dev.synthetic import generate_events
-from streams.pipeline.config import assessment_config
+from streams.engine_config import engine_config
 from streams.pipeline.events import decode_event
 from streams.pipeline.processor import process_batch
 from streams.settings import Settings
@@ -102,7 +102,9 @@ def engine_labels(customers: int, days: int, seed: int) -> list[LabelledExample]
     valid = [e for e in events if not hasattr(e, "code")]
     states = {e.customer_id: CustomerState(e.customer_id) for e in valid}
     last = max(e.timestamp.timestamp() for e in valid)
-    result = process_batch(states, valid, HeuristicScorer(), assessment_config(settings), last)
+    result = process_batch(
+        states, valid, HeuristicScorer(), engine_config(settings).assessment, last
+    )
     return sorted(result.labels, key=learning_order)
 
 

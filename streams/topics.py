@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from streams.settings import Settings
+if TYPE_CHECKING:  # the names are the pipeline's too, which reads no settings
+    from streams.settings import Settings
 
 PURCHASES = "purchases"
 COMPLAINTS = "complaints"

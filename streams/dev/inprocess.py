@@ -25,6 +25,7 @@ from kafka.partitioner.default import murmur2
 from models.snapshot import ModelSnapshot
 from models.state import CustomerState
 from streams.clients.kafka_io import InputLine, route_lines
+from streams.engine_config import engine_config
 from streams.pipeline.engine import Engine
 from streams.pipeline.partitions import Partition
 from streams.pipeline.ports import Message, Outgoing
@@ -116,7 +117,8 @@ class Replay:
         if not states:
             return None, []
         cut = as_of if as_of is not None else max(s.last_seen or 0.0 for s in states)
-        return cut, score_states(states, self.settings, cut, self.snapshot_as_of(cut))
+        config = engine_config(self.settings)
+        return cut, score_states(states, config, cut, self.snapshot_as_of(cut))
 
 
 def replay_lines(
@@ -153,7 +155,7 @@ async def _run(settings: Settings, messages: list[Message], chunk: int) -> Repla
         for message in outgoing:
             result.published.setdefault(message.topic, []).append(message.value)
 
-    engine = Engine(settings, store, store, publish)
+    engine = Engine(engine_config(settings), store, store, publish)
     engine.owned = frozenset(range(settings.partitions))
     ends: dict[Partition, int | None] = {}
     for message in messages:

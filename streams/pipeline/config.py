@@ -1,40 +1,50 @@
-"""The assessment knobs of settings, and how each model period adjusts them."""
+"""What the engine is told: its configuration, built once at the edge from the settings
+(:mod:`streams.engine_config`), and how each model period adjusts the assessment's part.
+
+The engine reads no settings and no file: a test or an embedding gives it this, clock
+included.
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Literal
 
-from alerts.actions import load_action_rules
 from alerts.assessment import AssessmentConfig
-from alerts.policy import AlertPolicy
 from alerts.tiers import LiftTiers, PercentileTiers, Tiers
 from models.snapshot import ModelSnapshot
-from streams.settings import Settings
+from streams.topics import TopicNames
 
 
-def assessment_config(settings: Settings) -> AssessmentConfig:
-    """The assessment knobs of ``settings``, with absolute tiers (see :func:`for_period`)."""
-    return AssessmentConfig(
-        tiers=settings.tiers,
-        policy=AlertPolicy(
-            horizon_days=settings.horizon_days,
-            escalate=settings.alert_escalate,
-            cooldown_days=settings.alert_cooldown_days,
-        ),
-        horizon_days=settings.horizon_days,
-        clv_years=settings.clv_years,
-        example_every_days=settings.example_every_days,
-        lateness_s=settings.allowed_lateness_minutes * 60,
-        action_rules=load_action_rules(settings.actions_file),
-        priority_bands=settings.priority_value_bands or settings.priority_order_bands,
-        priority_in_orders=settings.priority_value_bands is None,
-        holdout_share=settings.holdout_share,
-    )
+@dataclass(frozen=True)
+class TierChoice:
+    """How a period turns risk into tiers (``CHURNWATCH_ALERT_TIERS`` and its parameters),
+    and the overdue an alert needs while the scorer is cold."""
+
+    kind: Literal["absolute", "lift", "percentile"] = "absolute"
+    lifts: tuple[float, float, float] = (2.0, 4.0, 8.0)
+    percentiles: tuple[float, float, float] = (80.0, 90.0, 95.0)
+    cold_overdue: float = 2.0
 
 
-def for_period(
-    config: AssessmentConfig, settings: Settings, snapshot: ModelSnapshot | None
-) -> AssessmentConfig:
+@dataclass(frozen=True)
+class EngineConfig:
+    """Everything the engine, intake and scoring need to know, and nothing else."""
+
+    assessment: AssessmentConfig
+    topics: TopicNames
+    period_days: float = 7.0
+    max_message_bytes: int = 65536
+    max_future_skew_s: float = 48 * 3600.0
+    max_due_checks: int = 2000
+    tiers: TierChoice = field(default_factory=TierChoice)
+    # wall-clock time, read once per message only to reject events stamped in the future
+    clock: Callable[[], float] = time.time
+
+
+def for_period(engine: EngineConfig, snapshot: ModelSnapshot | None) -> AssessmentConfig:
     """``config`` as a period uses it: the snapshot's value model, its tiers where settings
     ask for relative ones, and alerts withheld while the snapshot is cold.
 
@@ -43,22 +53,23 @@ def for_period(
     serves, the absolute thresholds apply. While cold, too few outcomes have checked the
     prior's risks, so an alert also needs the customer to be overdue.
     """
+    config, choice = engine.assessment, engine.tiers
     if snapshot is not None:
         config = replace(config, value=snapshot.value)
     if snapshot is not None and not snapshot.is_warm:
-        cold = replace(config.policy, min_overdue=settings.alert_cold_overdue)
+        cold = replace(config.policy, min_overdue=choice.cold_overdue)
         config = replace(config, policy=cold)
     if (
-        settings.alert_tiers == "absolute"
+        choice.kind == "absolute"
         or snapshot is None
         or not snapshot.serves_model
         or not snapshot.active_risks
     ):
         return config
     tiers: Tiers
-    if settings.alert_tiers == "lift":
+    if choice.kind == "lift":
         base_rate = sum(snapshot.active_risks) / len(snapshot.active_risks)
-        tiers = LiftTiers(base_rate, *settings.alert_lifts)
+        tiers = LiftTiers(base_rate, *choice.lifts)
     else:
-        tiers = PercentileTiers(snapshot.active_risks, *settings.alert_percentiles)
+        tiers = PercentileTiers(snapshot.active_risks, *choice.percentiles)
     return replace(config, tiers=tiers)

@@ -28,7 +28,7 @@ from models.scorer import ChurnScorer
 from models.snapshot import ModelSnapshot
 from streams.pipeline.apply import event_time, order_key
 from streams.pipeline.checkpoint import Checkpoint, model_events, outgoing
-from streams.pipeline.config import assessment_config, for_period
+from streams.pipeline.config import EngineConfig, for_period
 from streams.pipeline.events import InputEvent, Rejection
 from streams.pipeline.intake import decode, letter_of
 from streams.pipeline.letters import LetterCounts
@@ -50,8 +50,6 @@ from streams.pipeline.ports import (
     Tally,
 )
 from streams.pipeline.processor import BatchResult, Work, merged, process_batch, without_outputs
-from streams.settings import Settings
-from streams.topics import TopicNames
 
 log = logging.getLogger(__name__)
 Highwaters = Mapping[Partition, int | None]
@@ -74,7 +72,7 @@ class Engine:
 
     def __init__(
         self,
-        settings: Settings,
+        config: EngineConfig,
         store: CustomerStore,
         models: ModelStore,
         publish: Publish,
@@ -82,16 +80,15 @@ class Engine:
         acks: Acks | None = None,
         observer: Observer | None = None,
     ) -> None:
-        self.settings = settings
-        self.topics = TopicNames.from_settings(settings)
+        self.config = config
+        self.topics = config.topics
         self.store = store
         self.models = models
         self.publish = publish
         self.alert_days = alert_days
         self.acks = acks or NoAcks()
         self.observer = observer or Observer()
-        self.config = assessment_config(settings)
-        self.periods = ModelPeriods(settings.model_update_days)
+        self.periods = ModelPeriods(config.period_days)
         self.merger: EventTimeMerger[Partition, Held] = EventTimeMerger()
         self.letters = LetterCounts()  # counted once a saved offset covers them
         self.watermark: float | None = None
@@ -115,7 +112,7 @@ class Engine:
                 counts["redelivered"] += 1  # applied before a restart: acked, not redone
                 self.merger.observe(message.partition, message.offset)
                 continue
-            outcome = decode(message, self.settings)
+            outcome = decode(message, self.config)
             if isinstance(outcome, Rejection):
                 self.merger.observe(message.partition, message.offset)
                 self.letters.add(message.partition, message.offset, outcome.code)
@@ -246,7 +243,7 @@ class Engine:
             watermark if settle else watermark - 1, self.periods.start(period + 1) - 1
         )
         self.checked_through = checks_until
-        config = for_period(self.config, self.settings, snapshot)
+        config = for_period(self.config, snapshot)
         step = Step(period, snapshot.scorer(), config, checks_until, partition_of)
         work: list[Work] = [*events, *await self._due_checks(checks_until, partition_of)]
         while True:
@@ -348,7 +345,7 @@ class Engine:
         Checks run at the watermark itself, not behind it: released events are in event-time
         order, so everything up to the watermark is known and a check lands in its exact place.
         """
-        limit = self.settings.max_due_checks_per_batch
+        limit = self.config.max_due_checks
         due = await self.store.due_checks(self.owned, up_to, limit)
         self.checks_pending = len(due) >= limit
         for partition, check in due:

@@ -12,15 +12,14 @@ from models.heuristic import HeuristicScorer
 from models.scorer import ChurnScorer
 from models.snapshot import ModelSnapshot
 from models.state import CustomerState
-from streams.pipeline.config import assessment_config, for_period
-from streams.settings import Settings
+from streams.pipeline.config import EngineConfig, for_period
 
 SCORE_COLUMNS = [f.name for f in dataclasses.fields(CustomerScore)]
 
 
 def score_states(
     states: Iterable[CustomerState],
-    settings: Settings,
+    config: EngineConfig,
     cut: float,
     scorer: ChurnScorer | ModelSnapshot | None,
 ) -> list[CustomerScore]:
@@ -29,9 +28,9 @@ def score_states(
     snapshot = scorer if isinstance(scorer, ModelSnapshot) else None
     if isinstance(scorer, ModelSnapshot):
         scorer = scorer.scorer()
-    config = for_period(assessment_config(settings), settings, snapshot)
+    assessment = for_period(config, snapshot)
     chosen = scorer or HeuristicScorer()
-    rows = [score_customer(state, cut, chosen, config) for state in states]
+    rows = [score_customer(state, cut, chosen, assessment) for state in states]
     return sorted(rows, key=lambda row: row.customer_id)
 
 

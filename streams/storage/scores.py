@@ -10,6 +10,7 @@ from datetime import datetime
 from alerts.assessment import CustomerScore
 from alerts.events import as_utc
 from models.scorer import ChurnScorer
+from streams.engine_config import engine_config
 from streams.pipeline.scoring import score_states
 from streams.settings import Settings
 from streams.storage.alert_days import waiting
@@ -38,7 +39,7 @@ def collect_scores(
         return None, []
     cut = as_of.timestamp() if as_of else max(s.last_seen or 0.0 for s in states)
     snapshot = None if scorer else snapshot_as_of(settings, cut)
-    return cut, score_states(states, settings, cut, scorer or snapshot)
+    return cut, score_states(states, engine_config(settings), cut, scorer or snapshot)
 
 
 def in_stage(rows: Iterable[CustomerScore], stage: str) -> list[CustomerScore]:

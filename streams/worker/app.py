@@ -12,6 +12,7 @@ from faust import Stream, Worker
 from faust.types import StreamT
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from streams.engine_config import engine_config
 from streams.pipeline.engine import Engine
 from streams.settings import Settings
 from streams.storage.alert_days import RedisAlertDays
@@ -131,7 +132,7 @@ def _redis_engine(app: faust.App, settings: Settings, consumer: FaustConsumer) -
     store = RedisCustomerStore(connect(settings), settings)
     capacity = settings.alert_daily_capacity
     return Engine(
-        settings,
+        engine_config(settings),
         store,
         RedisModelStore(connect(settings), settings),
         lambda messages: publish(batching_producer(app), messages),

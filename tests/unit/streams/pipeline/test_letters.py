@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import orjson
 
+from streams.engine_config import engine_config
 from streams.pipeline.engine import Engine
 from streams.pipeline.partitions import Partition
 from streams.pipeline.ports import Message, Outgoing
@@ -28,7 +29,7 @@ def _engine(store: MemoryStore, settings: Settings, letters: list[bytes]) -> Eng
     async def publish(outgoing: Sequence[Outgoing]) -> None:
         letters.extend(m.value for m in outgoing if m.topic.endswith("dead-letters"))
 
-    engine = Engine(settings, store, store, publish)
+    engine = Engine(engine_config(settings), store, store, publish)
     engine.owned = frozenset({0, 1})
     return engine
 

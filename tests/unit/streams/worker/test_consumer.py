@@ -8,6 +8,7 @@ from typing import Any
 
 from faust.types import TP
 
+from streams.engine_config import engine_config
 from streams.pipeline.engine import Engine
 from streams.settings import Settings
 from streams.worker.consumer import FaustConsumer
@@ -31,7 +32,9 @@ async def _unused(*_: Any) -> Any:
 def _runtime(assignment: set[TP]) -> WorkerRuntime:
     app: Any = SimpleNamespace(consumer=_Consumer(assignment))
     consumer = FaustConsumer(app, ["purchases", "complaints"])
-    return WorkerRuntime(consumer, lambda: Engine(Settings(), _unused, _unused, _unused))  # type: ignore[arg-type]
+    return WorkerRuntime(
+        consumer, lambda: Engine(engine_config(Settings()), _unused, _unused, _unused)
+    )  # type: ignore[arg-type]
 
 
 def _owned(runtime: WorkerRuntime) -> set[str]:
