@@ -38,7 +38,7 @@ from streams.console.auth import (
 )
 from streams.console.feed import TopicFeed
 from streams.console.index import ConsoleIndex
-from streams.console.marks import RedisMarks
+from streams.storage.marks import RedisMarks
 from streams.pipeline.scoring import scores_csv
 from streams.settings import Settings
 from streams.storage.connection import connect_sync
