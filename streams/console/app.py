@@ -38,11 +38,11 @@ from streams.console.auth import (
 )
 from streams.console.feed import TopicFeed
 from streams.console.index import ConsoleIndex
-from streams.storage.marks import RedisMarks
 from streams.pipeline.scoring import scores_csv
 from streams.settings import Settings
 from streams.storage.connection import connect_sync
 from streams.storage.keys import StateKeys
+from streams.storage.marks import RedisMarks
 
 HERE = Path(__file__).parent
 PAGE_SIZE = 50
