@@ -9,7 +9,9 @@ purchase day moved by up to ±3 days (seeded): K times the customers, the same b
 
 from __future__ import annotations
 
+import argparse
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import lifetimes
@@ -20,6 +22,8 @@ import pandas as pd
 from benchmarks.cli import parser_of
 
 JITTER_DAYS = 3
+# the cuts every CDNOW benchmark judges at: three quarters into the sample, a half, a year
+DEFAULT_CUTS = ("1997-09-30", "1997-12-31", "1998-03-31")
 
 
 def cdnow_transactions() -> pd.DataFrame:
@@ -68,6 +72,29 @@ def as_events(transactions: pd.DataFrame) -> list[dict[str, object]]:
             }
         )
     return sorted(events, key=lambda e: (str(e["timestamp"]), str(e["event_id"])))
+
+
+def add_cut_options(parser: argparse.ArgumentParser) -> None:
+    """The options of a benchmark judging the CDNOW sample at cuts: cuts, copies, seed, JSON."""
+    parser.add_argument(
+        "--cuts", default=",".join(DEFAULT_CUTS), help="comma-separated cut dates (ISO)"
+    )
+    parser.add_argument(
+        "--replicate", type=int, default=1, help="copies of every customer (fresh ids)"
+    )
+    parser.add_argument("--seed", type=int, default=7, help="seed of the replicas' day jitter")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def at_cuts(
+    parser: argparse.ArgumentParser, args: argparse.Namespace
+) -> tuple[pd.DataFrame, list[dict[str, object]], list[datetime]]:
+    """The transactions (replicated), their events and the cuts those options ask for."""
+    if args.replicate < 1:
+        parser.error("--replicate must be at least 1")
+    transactions = replicate(cdnow_transactions(), args.replicate, args.seed)
+    cuts = [datetime.fromisoformat(c).replace(tzinfo=UTC) for c in args.cuts.split(",")]
+    return transactions, as_events(transactions), cuts
 
 
 def main(argv: list[str] | None = None) -> int:

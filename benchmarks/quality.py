@@ -15,7 +15,7 @@ batch with hindsight; ``benchmarks.baselines``).
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -25,13 +25,12 @@ from rich.table import Table
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from benchmarks import baselines
-from benchmarks.cdnow import as_events, cdnow_transactions, replicate
+from benchmarks.cdnow import add_cut_options, at_cuts
 from benchmarks.cli import parser_of
 from benchmarks.replay import churned_after, replay_until
 from models.reliability import expected_calibration_error, reliability
 from streams.settings import Settings
 
-DEFAULT_CUTS = ("1997-09-30", "1997-12-31", "1998-03-31")
 SATURATED = 0.999
 
 
@@ -116,21 +115,10 @@ def best_baseline(row: dict[str, Any]) -> tuple[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = parser_of(__doc__)
-    parser.add_argument(
-        "--cuts", default=",".join(DEFAULT_CUTS), help="comma-separated cut dates (ISO)"
-    )
+    add_cut_options(parser)
     parser.add_argument("--horizons", default="90", help="comma-separated horizons in days")
-    parser.add_argument(
-        "--replicate", type=int, default=1, help="copies of every customer (fresh ids)"
-    )
-    parser.add_argument("--seed", type=int, default=7, help="seed of the replicas' day jitter")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
-    if args.replicate < 1:
-        parser.error("--replicate must be at least 1")
-    transactions = replicate(cdnow_transactions(), args.replicate, args.seed)
-    events = as_events(transactions)
-    cuts = [datetime.fromisoformat(c).replace(tzinfo=UTC) for c in args.cuts.split(",")]
+    transactions, events, cuts = at_cuts(parser, args)
     rows = [
         evaluate_cut(Settings(horizon_days=int(h)), transactions, events, cut)
         for h in args.horizons.split(",")

@@ -24,7 +24,7 @@ one-time buyers above repeat buyers, or one whose level drifts with frequency, s
 Figures, per predictor: ``spearman``, the rank correlation with actual spend (ties in the
 prediction stay ties: a predictor that gives many customers the same value, as last period's
 spend gives 0 to everyone who did not buy, gains from the many who spend 0 next);
-``spearman_queue``, the same with the prediction's ties broken by customer id, as a queue,
+``spearman_queue``, the same with the prediction's ties broken by a hash of the customer id (a fixed, arbitrary order), as a queue,
 which is a total order, breaks them; ``top_decile``, the share of next spend held by the 10%
 predicted highest; ``total``, predicted / actual spend; ``total_silent``, the same among
 customers silent for more than 180 days at the cut.
@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -45,14 +45,13 @@ from rich.console import Console
 from rich.table import Table
 from scipy.stats import spearmanr
 
-from benchmarks.cdnow import as_events, cdnow_transactions, replicate
+from benchmarks.cdnow import add_cut_options, at_cuts
 from benchmarks.cli import parser_of
 from benchmarks.replay import event_seconds
 from models.features import extract_features
 from streams.dev.inprocess import replay_events
 from streams.settings import Settings
 
-DEFAULT_CUTS = ("1997-09-30", "1997-12-31", "1998-03-31")
 LONG_SILENT_DAYS = 180
 ONE_ORDER_A_YEAR = 1.0 / 365.0
 ORDER_GROUPS = ((1, 1), (2, 2), (3, 5), (6, 10**9))
@@ -193,22 +192,11 @@ def _rhythm_formula(x: dict[str, float], years: float) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = parser_of(__doc__)
-    parser.add_argument(
-        "--cuts", default=",".join(DEFAULT_CUTS), help="comma-separated cut dates (ISO)"
-    )
+    add_cut_options(parser)
     parser.add_argument("--horizon", type=int, default=90, help="churn horizon H in days")
-    parser.add_argument(
-        "--replicate", type=int, default=1, help="copies of every customer (fresh ids)"
-    )
-    parser.add_argument("--seed", type=int, default=7, help="seed of the replicas' day jitter")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
-    if args.replicate < 1:
-        parser.error("--replicate must be at least 1")
-    transactions = replicate(cdnow_transactions(), args.replicate, args.seed)
-    events = as_events(transactions)
+    transactions, events, cuts = at_cuts(parser, args)
     end = transactions["date"].max()
-    cuts = [datetime.fromisoformat(c).replace(tzinfo=UTC) for c in args.cuts.split(",")]
     rows = [evaluate_cut(transactions, events, cut, end, args.horizon) for cut in cuts]
     report = {"dataset": f"CDNOW sample x{args.replicate}", "events": len(events), "cuts": rows}
     if args.json:
