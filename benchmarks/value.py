@@ -26,8 +26,9 @@ prediction stay ties: a predictor that gives many customers the same value, as l
 spend gives 0 to everyone who did not buy, gains from the many who spend 0 next);
 ``spearman_queue``, the same with the prediction's ties broken by a hash of the customer id
 (a fixed, arbitrary order), as a queue, which is a total order, breaks them;
-``top_decile``, the share of next spend held by the 10% predicted highest; ``total``, predicted / actual spend; ``total_silent``, the same among
-customers silent for more than 180 days at the cut.
+``top_decile``, the share of next spend held by the 10% predicted highest; ``total``,
+predicted / actual spend; ``total_silent``, the same among customers silent for more than 180
+days at the cut.
 """
 
 from __future__ import annotations
