@@ -308,3 +308,70 @@ def test_demo_console_ends_with_a_url_that_shows_the_demo_queue(services):
         if demo.poll() is None:
             demo.kill()
             demo.wait()
+
+
+def _weird_customer(customer_id: str, days: tuple[int, ...]) -> list[dict]:
+    """A customer who bought on ``days`` of 2025 and then went silent."""
+    return [
+        {
+            "type": "purchase",
+            "event_id": f"w-{customer_id}-{day}",
+            "customer_id": customer_id,
+            "timestamp": f"2025-{1 + day // 28:02d}-{1 + day % 28:02d}T10:00:00Z",
+            "amount": 60.0,
+        }
+        for day in days
+    ]
+
+
+def test_ids_from_the_stream_are_escaped_and_pages_say_what_is_wrong(settings_factory):
+    """Ids that are formulas or break paths, the currency, search, a page past the last, a bad
+    address and the favicon, as a browser and a script meet them."""
+    require_chromium()
+    settings = settings_factory(currency="€")
+    formula, pathy = "=HYPERLINK(1)", "Ab/c?d#e"
+    events = list(generate_events(150, 300, seed=3))
+    events += _weird_customer(formula, (0, 10, 20)) + _weird_customer(pathy, (1, 12, 24))
+    events.sort(key=lambda e: e["timestamp"])
+    lines = route_lines([orjson.dumps(e) for e in events], TopicNames.from_settings(settings))
+    ensure_topics(settings)
+    worker = WorkerProcess(settings).start()
+    console = None
+    try:
+        wait_until_processed(settings, produce_lines(settings, lines), worker)
+        console = ConsoleProcess(settings).start()
+        url = console.url
+        html = {"Accept": "text/html"}
+        csv = httpx.get(f"{url}/winback.csv").text
+        assert f"'{formula}," in csv and f"\n{formula}," not in csv  # no formula for a sheet
+        icon = httpx.get(f"{url}/favicon.ico")
+        assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg")
+        beyond = httpx.get(f"{url}/?page=99", headers=html)
+        assert beyond.status_code == 200 and "There is no page 99" in beyond.text
+        bad = httpx.get(f"{url}/?page=zero", headers=html)
+        assert bad.status_code == 400 and "That page cannot be shown" in bad.text
+        assert httpx.get(f"{url}/?page=zero").text.startswith("400: ")  # a script: one line
+        found = httpx.get(f"{url}/customers", params={"q": "ab/C"}, follow_redirects=False)
+        assert found.status_code == 303 and found.headers["location"] == "/customers/Ab%2Fc%3Fd%23e"
+        with chromium() as browser:
+            browser.get(f"{url}/winback")
+            link = wait_for(
+                lambda: browser.find_elements(By.LINK_TEXT, pathy), what="the odd id's link"
+            )
+            link[0].click()
+            wait_for(lambda: pathy in browser.execute_script(H1), what="its customer page")
+            browser.get(f"{url}/customers?q=c0000")  # part of many ids, any case
+            wait_for(
+                lambda: len(browser.find_elements(By.CSS_SELECTOR, "ul.found li")) > 1,
+                what="every id holding it",
+            )
+            browser.get(f"{url}/winback")
+            amounts = wait_for(
+                lambda: [td.text for td in browser.find_elements(By.CSS_SELECTOR, "td.num")],
+                what="amounts",
+            )
+            assert any(text.startswith("€") for text in amounts)
+    finally:
+        if console is not None:
+            console.stop()
+        worker.stop()
