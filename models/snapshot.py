@@ -18,7 +18,7 @@ from models.calibration import CalibratedScorer, Calibration
 from models.census import Census
 from models.challengers import RiverChallenger, default_challengers
 from models.drift import Drift, DriftWatch
-from models.guard import ScorerGuard
+from models.guard import HALF_LIFE_DAYS, ScorerGuard, Standing, figures_of
 from models.heuristic import HeuristicScorer
 from models.prior import PriorScorer, judge_prior
 from models.progressive import ProgressiveMetrics, quantiles
@@ -82,6 +82,8 @@ class ModelSnapshot:
     # they can say, and the two scorers' figures on the training window
     prior_judged: str | None = None
     prior_figures: dict[str, dict[str, float]] = field(default_factory=dict)
+    # BG/NBD judged like every other scorer, progressively on each period's new labels
+    bgnbd_standing: Standing = field(default_factory=Standing)
     # the serving scorer's recalibration where alerts are raised (models.alert_calibration)
     alert_calibration: Calibration = field(default_factory=Calibration)
 
@@ -271,6 +273,10 @@ class ModelSnapshot:
         models = {self.model.version: self.model.predict_proba_rows(bucket.rows)}
         models |= {n: c.calibration.apply(raw[n]) for n, c in self.challengers.items()}
         heuristic = self.heuristic_calibration.apply(bucket.heuristic)
+        if self.value.purchases is not None and bucket.histories is not None:
+            by_rate = self.value.purchases.p_none(bucket.histories.history(), self.horizon_days)
+            keep = 0.5 ** (self.period_days / HALF_LIFE_DAYS)
+            self.bgnbd_standing.fold(bucket.churned, by_rate, heuristic, keep)
         serving = self.serving
         served = self._prior_risks(bucket) if serving is None else models[serving]
         bins = reliability(served.tolist(), bucket.churned.tolist())
@@ -330,7 +336,7 @@ class ModelSnapshot:
             # the same figures of the scorers learned models are judged against
             "baselines": {
                 "heuristic": self.guard.heuristic_figures(),
-                **self.prior_figures,
+                "bgnbd": figures_of(self.bgnbd_standing),
             },
             "drifts": [asdict(d) for d in self.drifts],
             "relearn_from": self.relearn_from,
