@@ -20,10 +20,10 @@ _NAMESPACE_BYTES = _ID_NAMESPACE.bytes
 Probability = float
 TriggerKind = Literal["purchase", "complaint", "inactivity"]
 TIER_MEANING = (
-    "Urgency: none < medium < high < critical. By default the risk's percentile among active "
-    "customers (medium from the 80th, high the 90th, critical the 95th; "
-    "CHURNWATCH_ALERT_PERCENTILES), so a tier means the same in any shop; with "
-    "CHURNWATCH_ALERT_TIERS=absolute, fixed risk thresholds."
+    "Urgency: none < medium < high < critical. By default the higher of the risk's own tier "
+    "(medium from 0.5, high 0.7, critical 0.85) and its odds over the share of active "
+    "customers who churned (medium at twice, high four times, critical eight times), so "
+    "a tier means something in a shop where most leave and in one where few do."
 )
 
 

@@ -74,7 +74,7 @@ class TierThresholds:
 
 @dataclass(frozen=True)
 class PercentileTiers:
-    """Tiers by where a risk stands among the risks of active customers (the default).
+    """Tiers by where a risk stands among the risks of active customers.
 
     Fixed probabilities fire for nearly everyone in a shop where most customers churn, and
     for nearly no one where few do; a percentile means the same in both: "riskier than 90%
@@ -121,7 +121,7 @@ def odds(p: float) -> float:
 
 @dataclass(frozen=True)
 class LiftTiers:
-    """Tiers by how much a customer's odds of churning exceed the active customers' (default).
+    """Tiers by how much a customer's odds of churning exceed the active customers'.
 
     The odds ratio to the base rate means the same in any shop: where 82% of active customers
     churn within H, medium (twice the odds) starts at a risk of 0.90. And no tier starts below
@@ -159,3 +159,48 @@ class LiftTiers:
             return "none"
         lift = odds(risk) / odds(self.base_rate)
         return ladder(lift, self.medium, self.high, self.critical)
+
+
+@dataclass(frozen=True)
+class RiskOrLiftTiers:
+    """The higher of two tiers: the risk's own, and its lift over the shop's base rate (default).
+
+    Where most active customers churn (an ageing cohort: 82% within H), lift cannot single
+    anyone out, and the risk itself says who is leaving. Where few do (a grocer's 9%), almost
+    no one is more likely leaving than not, yet a customer at 0.3 is four times as likely to
+    leave as the rest: worth a call, and stated as 0.3, not dressed up as a likely loss.
+
+    Parameters
+    ----------
+    thresholds
+        The absolute tiers.
+    base_rate
+        The share of active customers (silent less than the horizon) who went on to churn,
+        in the labels the period's model learned from.
+    medium, high, critical
+        Lowest odds ratio to the base rate of each tier.
+
+    Examples
+    --------
+    >>> absolute = TierThresholds(0.5, 0.7, 0.85)
+    >>> churny, loyal = RiskOrLiftTiers(absolute, 0.82), RiskOrLiftTiers(absolute, 0.09)
+    >>> [churny.tier_of(r) for r in (0.3, 0.6, 0.75, 0.9)]
+    ['none', 'medium', 'high', 'critical']
+    >>> [loyal.tier_of(r) for r in (0.1, 0.2, 0.3, 0.5)]
+    ['none', 'medium', 'high', 'critical']
+    """
+
+    thresholds: TierThresholds
+    base_rate: float
+    medium: float = 2.0
+    high: float = 4.0
+    critical: float = 8.0
+
+    def __post_init__(self) -> None:
+        check_order("tier odds ratios", 1.0, (self.medium, self.high, self.critical), math.inf)
+
+    def tier_of(self, risk: float) -> Tier:
+        lift = odds(risk) / odds(self.base_rate)
+        by_lift = ladder(lift, self.medium, self.high, self.critical)
+        by_risk = self.thresholds.tier_of(risk)
+        return by_lift if TIER_RANK[by_lift] > TIER_RANK[by_risk] else by_risk

@@ -73,6 +73,9 @@ class ModelSnapshot:
     online_since_period: int | None = None
     # quantiles of the serving scorer's risk over the active customers of the training window
     active_risks: tuple[float, ...] = ()
+    # the share of the training window's active customers who churned (None before both
+    # outcomes are seen), smoothed by one of each: what lift tiers compare risks with
+    active_base_rate: float | None = None
     heuristic_calibration: Calibration = field(default_factory=Calibration)
     # how the scorer that served scored this period's new labels, before learning them
     validation: dict[str, object] = field(default_factory=dict)
@@ -211,6 +214,7 @@ class ModelSnapshot:
                 challenger.learn(period - 1, bucket, raw[name], self.window_periods)
             self.heuristic_calibration = Calibration.fit(window.heuristic, window.churned)
             self.active_risks = self._active_risks(window)
+            self.active_base_rate = self._active_base_rate(window)
         if tallies is not None:
             census = Census.of(tallies)
             if census is not None:
@@ -253,6 +257,12 @@ class ModelSnapshot:
             else self._prior_risks(window)[active]
         )
         return quantiles(risks.tolist())
+
+    def _active_base_rate(self, window: Bucket) -> float | None:
+        churned = window.churned[self._active(window.rows)]
+        if not churned.any() or churned.all():
+            return None
+        return (float(churned.sum()) + 1.0) / (len(churned) + 2.0)
 
     def _where_alerted(self, window: Bucket) -> Calibration:
         """The calibration of the scorer that now serves, on the window's labels past rhythm."""

@@ -136,6 +136,8 @@ class ValueModel:
     purchases: BetaGeo | None = None
     order_value: GammaGamma | None = None
     rows: int = 0
+    # the share of the census the purchase model takes to have left already
+    gone: float = 0.0
 
     @property
     def fitted(self) -> bool:
@@ -151,10 +153,14 @@ class ValueModel:
         priced = float(((orders.average > 0) * _weights(orders)).sum())
         if purchases.customers < MIN_ROWS or min(repeaters, priced) < MIN_REPEATERS:
             return self
+        fitted = BetaGeo.fit(history, self.purchases, purchases.weights)
+        alive = fitted.p_alive(history)
+        weights = _weights(purchases)
         return ValueModel(
-            BetaGeo.fit(history, self.purchases, purchases.weights),
+            fitted,
             GammaGamma.fit(orders.orders, orders.average, self.order_value, orders.weights),
             round(purchases.customers),
+            float(((1.0 - alive) * weights).sum() / weights.sum()),
         )
 
     def summary(self) -> dict[str, object]:
@@ -163,6 +169,7 @@ class ValueModel:
             "rows": self.rows,
             "purchases": None if self.purchases is None else asdict(self.purchases),
             "order_value": None if self.order_value is None else asdict(self.order_value),
+            "gone": round(self.gone, 4),
         }
 
     def average_order(self, x: Features) -> float:

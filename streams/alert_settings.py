@@ -21,22 +21,24 @@ def env(name: str, text: str) -> str:
 class AlertSettings(BaseSettings):
     """When a risk becomes an alert, and what the alert carries."""
 
-    alert_tiers: Literal["absolute", "lift", "percentile"] = Field(
-        "absolute",
+    alert_tiers: Literal["risk-or-lift", "absolute", "lift", "percentile"] = Field(
+        "risk-or-lift",
         description=env(
             "alert_tiers",
-            "How risk becomes a tier: 'absolute' thresholds of the calibrated risk "
-            "(CHURNWATCH_ALERT_MEDIUM, _HIGH, _CRITICAL: a tier says how likely the customer is "
-            "leaving, the same in any shop); 'lift', the odds of churning against active "
-            "customers'; or 'percentile' among active customers.",
+            "How risk becomes a tier: 'risk-or-lift', the higher of the calibrated risk's "
+            "absolute tier (CHURNWATCH_ALERT_MEDIUM, _HIGH, _CRITICAL) and its odds over the "
+            "share of active customers who churned (CHURNWATCH_ALERT_LIFTS), so a shop where "
+            "few leave still gets a spread of tiers; 'absolute' thresholds alone; 'lift', odds "
+            "over active customers' mean risk, from even odds up; or 'percentile' among active "
+            "customers.",
         ),
     )
     alert_lifts: tuple[float, float, float] = Field(
         (2.0, 4.0, 8.0),
         description=env(
             "alert_lifts",
-            "Medium, high and critical tiers as odds ratios to active customers' mean risk; a "
-            "JSON list.",
+            "Medium, high and critical tiers as odds ratios to active customers' churn (with "
+            "risk-or-lift tiers; their mean risk with lift tiers); a JSON list.",
         ),
     )
     alert_percentiles: tuple[float, float, float] = Field(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from alerts.assessment import AssessmentConfig
-from alerts.tiers import LiftTiers, PercentileTiers, Tiers
+from alerts.tiers import LiftTiers, PercentileTiers, RiskOrLiftTiers, Tiers, TierThresholds
 from models.snapshot import ModelSnapshot
 from streams.topics import TopicNames
 
@@ -23,7 +23,7 @@ class TierChoice:
     """How a period turns risk into tiers (``CHURNWATCH_ALERT_TIERS`` and its parameters),
     and the overdue an alert needs while the scorer is cold."""
 
-    kind: Literal["absolute", "lift", "percentile"] = "absolute"
+    kind: Literal["risk-or-lift", "absolute", "lift", "percentile"] = "risk-or-lift"
     lifts: tuple[float, float, float] = (2.0, 4.0, 8.0)
     percentiles: tuple[float, float, float] = (80.0, 90.0, 95.0)
     cold_overdue: float = 2.0
@@ -48,28 +48,31 @@ def for_period(engine: EngineConfig, snapshot: ModelSnapshot | None) -> Assessme
     """``config`` as a period uses it: the snapshot's value model, its tiers where settings
     ask for relative ones, and alerts withheld while the snapshot is cold.
 
-    Tiers are absolute thresholds of the calibrated risk by default. Relative tiers (lift,
-    percentile) rest on the learned model's view of the active customers; while the prior
-    serves, the absolute thresholds apply. While cold, too few outcomes have checked the
-    prior's risks, so an alert also needs the customer to be overdue.
+    By default a tier is the higher of the calibrated risk's absolute tier and its lift over
+    the share of active customers who churned, once labels have shown both outcomes.
+    Lift-only and percentile tiers rest on the learned model's view of the active
+    customers, and apply while it serves. Until then, the absolute thresholds. While cold,
+    too few outcomes have checked the prior's risks, so an alert also needs the customer to
+    be overdue.
     """
     config, choice = engine.assessment, engine.tiers
-    if snapshot is not None:
-        config = replace(config, value=snapshot.value)
-    if snapshot is not None and not snapshot.is_warm:
+    if snapshot is None:
+        return config
+    config = replace(config, value=snapshot.value)
+    if not snapshot.is_warm:
         cold = replace(config.policy, min_overdue=choice.cold_overdue)
         config = replace(config, policy=cold)
-    if (
-        choice.kind == "absolute"
-        or snapshot is None
-        or not snapshot.serves_model
-        or not snapshot.active_risks
-    ):
-        return config
     tiers: Tiers
-    if choice.kind == "lift":
-        base_rate = sum(snapshot.active_risks) / len(snapshot.active_risks)
-        tiers = LiftTiers(base_rate, *choice.lifts)
+    if choice.kind == "risk-or-lift" and snapshot.active_base_rate is not None:
+        absolute = config.tiers
+        assert isinstance(absolute, TierThresholds)
+        tiers = RiskOrLiftTiers(absolute, snapshot.active_base_rate, *choice.lifts)
+    elif choice.kind in ("lift", "percentile") and snapshot.serves_model and snapshot.active_risks:
+        if choice.kind == "lift":
+            base_rate = sum(snapshot.active_risks) / len(snapshot.active_risks)
+            tiers = LiftTiers(base_rate, *choice.lifts)
+        else:
+            tiers = PercentileTiers(snapshot.active_risks, *choice.percentiles)
     else:
-        tiers = PercentileTiers(snapshot.active_risks, *choice.percentiles)
+        return config
     return replace(config, tiers=tiers)

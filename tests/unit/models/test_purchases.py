@@ -89,3 +89,11 @@ def test_expected_purchases_fall_as_silence_grows() -> None:
     silent = History.of([5.0] * 4, [100.0] * 4, [110.0, 150.0, 250.0, 400.0])
     expected = TRUE.expected_purchases(silent, 90)
     assert (np.diff(expected) < 0).all()
+
+
+def test_a_fit_started_where_a_young_shop_left_it_finds_what_the_data_now_say() -> None:
+    # a young shop's census can run the fit off to identical rates and no dropout; the next
+    # fit, started there, must still find the shop's own parameters
+    stuck = BetaGeo(r=2800.0, alpha=93000.0, a=0.0127, b=128.0)
+    history = simulate(TRUE, 5000, seed=5)
+    assert BetaGeo.fit(history, start=stuck) == BetaGeo.fit(history)
