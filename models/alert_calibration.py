@@ -17,13 +17,11 @@ import math
 import numpy as np
 from scipy.optimize import minimize
 
-from models.calibration import CalibratedScorer, Calibration, log_odds
+from models.calibration import MIN_OUTCOMES, CalibratedScorer, Calibration, log_odds
 from models.features import Features
 from models.refit import INPUT_NAMES
 from models.scorer import ChurnScorer
 
-# labels of each outcome the segment needs before its calibration is fitted
-MIN_SEGMENT_LABELS = 5
 # the identity weighs as much as this many labels: a few labels move the calibration a little,
 # hundreds wholly (a small shop's first outcomes are too few to trust alone)
 PRIOR_LABELS = 20.0
@@ -54,7 +52,7 @@ def fit_where_alerted(
     segment holds enough of both outcomes."""
     chosen = past_rhythm_rows(rows, horizon_days)
     outcomes = churned[chosen]
-    if min(int(outcomes.sum()), int((~outcomes).sum())) < MIN_SEGMENT_LABELS:
+    if min(int(outcomes.sum()), int((~outcomes).sum())) < MIN_OUTCOMES:
         return Calibration()
     return shrunk_platt(log_odds(risk[chosen]), outcomes.astype(float))
 

@@ -18,6 +18,9 @@ from models.logistic import fit_logistic, sigmoid, sigmoid_one
 from models.scorer import ChurnScorer
 
 EPSILON = 1e-6
+# labels of each outcome a calibration needs: fewer separate perfectly, and the map runs off
+# (one churned label in 28 mapped a new shop's silent customers to 0.95; a fifth of them left)
+MIN_OUTCOMES = 5
 
 
 def log_odds(p: np.ndarray) -> np.ndarray:
@@ -31,19 +34,28 @@ class Calibration:
 
     Examples
     --------
-    >>> raw = np.array([0.9, 0.9, 0.9, 0.9, 0.1, 0.1, 0.1, 0.1])
-    >>> churned = np.array([True, True, False, False, True, False, False, False])
+    >>> raw = np.array([0.9] * 20 + [0.1] * 20)
+    >>> churned = np.array([True, False] * 10 + [True] + [False] * 3 + [True] + [False] * 15)
     >>> fitted = Calibration.fit(raw, churned)
     >>> [round(p, 2) for p in fitted.apply(np.array([0.9, 0.1])).tolist()]
-    [0.5, 0.25]
+    [0.5, 0.1]
+    >>> Calibration.fit(raw[:8], churned[:8]).fitted  # too few of each outcome: the identity
+    False
     """
 
     slope: float = 1.0
     intercept: float = 0.0
 
+    @property
+    def fitted(self) -> bool:
+        return self != Calibration()
+
     @classmethod
     def fit(cls, risk: np.ndarray, churned: np.ndarray) -> Calibration:
-        if not len(churned) or churned.all() or not churned.any():
+        """Fitted to labels of both outcomes, at least ``MIN_OUTCOMES`` of each; else the
+        identity."""
+        churns = int(churned.sum())
+        if min(churns, len(churned) - churns) < MIN_OUTCOMES:
             return cls()
         design = log_odds(risk).reshape(-1, 1)
         slope, intercept = fit_logistic(design, churned.astype(float), np.array([1.0, 0.0]), 0.0)

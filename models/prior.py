@@ -7,12 +7,13 @@ needs no label: fitted on the shop's census from its first tick, its chance of n
 within H, "gone, or alive and quiet for H days", is the churn risk's own definition, with a
 rhythm seen in a few purchases shrunk toward the shop's.
 
-It serves while no learned model does, until labels of both outcomes say otherwise: then the
-heuristic, recalibrated on them, takes over where it ranks and predicts them better (BG/NBD
-assumes purchases as random as a Poisson process's; where customers buy like clockwork, a
-long silence means more than it allows, and it can rank worse than the heuristic). Its reasons
-are the heuristic's: what it reads (silence against the customer's rhythm, how often they
-bought) is what those reasons say.
+It serves while no learned model does, once its census pins down how often customers leave
+(:func:`models.purchases.dropout_uncertainty`: a young shop's fit can put that at 0 or 1),
+until labels of both outcomes say otherwise: then the heuristic, recalibrated on them, takes
+over where it ranks and predicts them better (BG/NBD assumes purchases as random as a Poisson
+process's; where customers buy like clockwork, a long silence means more than it allows, and
+it can rank worse than the heuristic). Its reasons are the heuristic's: what it reads
+(silence against the customer's rhythm, how often they bought) is what those reasons say.
 """
 
 from __future__ import annotations

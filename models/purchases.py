@@ -20,6 +20,7 @@ because it is unmaintained since 2020 and would bring pandas and autograd into t
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -175,3 +176,39 @@ def _negative_log_likelihood(log_params: np.ndarray, h: History, weights: np.nda
     top = np.maximum(alive, gone)
     log_likelihood = common + top + np.log(np.exp(alive - top) + (x > 0) * np.exp(gone - top))
     return float(-(weights @ log_likelihood))
+
+
+def dropout_uncertainty(
+    model: BetaGeo, history: History, weights: np.ndarray | None = None
+) -> float:
+    """The standard error of log(a / (a + b)), the mean chance of leaving at a purchase, as
+    the census pins it down (from the likelihood's curvature); infinite where it does not.
+
+    A young shop's census can fit almost any dropout: no one has yet been silent long against
+    their own pace, and the maximum may put it at 0 or at 1 (a month-old generated shop's fit
+    said everyone leaves at each purchase, and stated risks of 0.99999 of which none came
+    true). The rate is pinned down long before the dropout is.
+    """
+    rows, counts = history.compressed(weights)
+    total = float(counts.sum())
+    scale = 1.0 / max(float(rows.T.max()), 1.0)
+    scaled = History(rows.x, rows.t_x * scale, rows.T * scale)
+    at = np.log([model.r, model.alpha * scale, model.a, model.b])
+    step = 1e-3
+    steps = np.eye(4) * step
+    curvature = np.empty((4, 4))
+    for i in range(4):
+        for j in range(4):
+            corners = (
+                _negative_log_likelihood(at + si * steps[i] + sj * steps[j], scaled, counts / total)
+                for si, sj in ((1, 1), (1, -1), (-1, 1), (-1, -1))
+            )
+            a, b, c, d = corners
+            curvature[i, j] = (a - b - c + d) / (4 * step * step)
+    share_b = model.b / (model.a + model.b)
+    direction = np.array([0.0, 0.0, share_b, -share_b])  # d log(a/(a+b)) / d log(r, alpha, a, b)
+    try:
+        variance = float(direction @ np.linalg.solve(curvature, direction)) / total
+    except np.linalg.LinAlgError:
+        return math.inf
+    return math.sqrt(variance) if math.isfinite(variance) and variance > 0 else math.inf

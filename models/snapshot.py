@@ -140,9 +140,17 @@ class ModelSnapshot:
     def prior(self) -> str:
         """What scores when no learned model does: BG/NBD once fitted on a census, until the
         labels prefer the recalibrated heuristic (models.prior)."""
-        if self.value.purchases is None:
+        if self.value.purchases is None or not self.value.knows_dropout:
             return "heuristic"
         return self.prior_judged or "bgnbd"
+
+    @property
+    def risk_is_checked(self) -> bool:
+        """Whether anything stands behind the served risk: a learned model, a purchase model
+        that knows how often customers leave, or outcomes the heuristic was calibrated on."""
+        return (
+            self.serving is not None or self.prior == "bgnbd" or self.heuristic_calibration.fitted
+        )
 
     def _prior_scorer(self) -> ChurnScorer:
         heuristic = CalibratedScorer(HeuristicScorer(), self.heuristic_calibration)

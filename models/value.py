@@ -41,13 +41,17 @@ import numpy as np
 
 from models.features import Features
 from models.order_value import GammaGamma
-from models.purchases import BetaGeo, History
+from models.purchases import BetaGeo, History, dropout_uncertainty
 
 DAYS_PER_YEAR = 365.0
 # the fewest snapshots, and snapshots of repeat buyers, that a fit is made from: fewer leave the
 # dropout and the spread of rates unidentified
 MIN_ROWS = 50
 MIN_REPEATERS = 10
+# the purchase model's churn risk serves once the census pins the chance of leaving at a
+# purchase within a factor of e (one standard error of its log); fits that did not were
+# wrong by orders of magnitude (0 or 1 where a few percent leave)
+MAX_DROPOUT_ERROR = 1.0
 
 
 @dataclass(frozen=True)
@@ -136,8 +140,15 @@ class ValueModel:
     purchases: BetaGeo | None = None
     order_value: GammaGamma | None = None
     rows: int = 0
-    # the share of the census the purchase model takes to have left already
-    gone: float = 0.0
+    # how well the census pins down the chance of leaving at a purchase: the standard error
+    # of its log (models.purchases.dropout_uncertainty)
+    dropout_error: float = math.inf
+
+    @property
+    def knows_dropout(self) -> bool:
+        """Whether the census pins the mean chance of leaving at a purchase within a factor
+        of e: before that, the purchase model's churn risk is not worth stating."""
+        return self.dropout_error <= MAX_DROPOUT_ERROR
 
     @property
     def fitted(self) -> bool:
@@ -154,13 +165,11 @@ class ValueModel:
         if purchases.customers < MIN_ROWS or min(repeaters, priced) < MIN_REPEATERS:
             return self
         fitted = BetaGeo.fit(history, self.purchases, purchases.weights)
-        alive = fitted.p_alive(history)
-        weights = _weights(purchases)
         return ValueModel(
             fitted,
             GammaGamma.fit(orders.orders, orders.average, self.order_value, orders.weights),
             round(purchases.customers),
-            float(((1.0 - alive) * weights).sum() / weights.sum()),
+            dropout_uncertainty(fitted, history, purchases.weights),
         )
 
     def summary(self) -> dict[str, object]:
@@ -169,7 +178,7 @@ class ValueModel:
             "rows": self.rows,
             "purchases": None if self.purchases is None else asdict(self.purchases),
             "order_value": None if self.order_value is None else asdict(self.order_value),
-            "gone": round(self.gone, 4),
+            "dropout_error": round(self.dropout_error, 3) if self.knows_dropout else None,
         }
 
     def average_order(self, x: Features) -> float:

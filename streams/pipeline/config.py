@@ -53,14 +53,17 @@ def for_period(engine: EngineConfig, snapshot: ModelSnapshot | None) -> Assessme
     Lift-only and percentile tiers rest on the learned model's view of the active
     customers, and apply while it serves. Until then, the absolute thresholds. While cold,
     too few outcomes have checked the prior's risks, so an alert also needs the customer to
-    be overdue.
+    be overdue; and while nothing has checked them (no snapshot yet, or an uncalibrated
+    heuristic), there is no alert.
     """
     config, choice = engine.assessment, engine.tiers
     if snapshot is None:
-        return config
+        return replace(config, policy=replace(config.policy, withheld=True))
     config = replace(config, value=snapshot.value)
     if not snapshot.is_warm:
-        cold = replace(config.policy, min_overdue=choice.cold_overdue)
+        cold = replace(
+            config.policy, min_overdue=choice.cold_overdue, withheld=not snapshot.risk_is_checked
+        )
         config = replace(config, policy=cold)
     tiers: Tiers
     if choice.kind == "risk-or-lift" and snapshot.active_base_rate is not None:

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 from lifetimes import BetaGeoFitter
 
-from models.purchases import BetaGeo, History
+from models.purchases import BetaGeo, History, dropout_uncertainty
 
 TRUE = BetaGeo(r=0.25, alpha=30.0, a=0.8, b=2.5)
 
@@ -97,3 +97,13 @@ def test_a_fit_started_where_a_young_shop_left_it_finds_what_the_data_now_say() 
     stuck = BetaGeo(r=2800.0, alpha=93000.0, a=0.0127, b=128.0)
     history = simulate(TRUE, 5000, seed=5)
     assert BetaGeo.fit(history, start=stuck) == BetaGeo.fit(history)
+
+
+def test_the_census_pins_down_the_dropout_only_once_customers_have_had_time_to_leave() -> None:
+    grown = simulate(TRUE, 3000, seed=6)
+    assert dropout_uncertainty(BetaGeo.fit(grown), grown) < 0.3
+    # the same shop three weeks after it opened: a few repeat purchases, no long silences
+    young = History.of(
+        np.minimum(grown.x, 1), np.minimum(grown.t_x, 10.0), np.minimum(grown.T, 21.0)
+    )
+    assert dropout_uncertainty(BetaGeo.fit(young), young) > 1.0
