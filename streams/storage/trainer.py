@@ -33,7 +33,8 @@ class Trainer:
         # after a drift, the shortest window: a horizon of labels. A label's outcome spans a
         # horizon, so the labels since a change show the new shop only gradually; fewer are
         # mostly noise (28 days of them cost the CDNOW sample 0.009 of calibration error)
-        self.relearn_min_periods = math.ceil(settings.horizon_days / settings.model_update_days)
+        self.horizon_periods = math.ceil(settings.horizon_days / settings.model_update_days)
+        self.relearn_min_periods = self.horizon_periods
 
     def first_snapshot(self, period: int) -> ModelSnapshot:
         return ModelSnapshot(
@@ -74,6 +75,9 @@ class Trainer:
                 self.window.add(missing, await read_bucket(missing))
             tallies = await read_tallies(bucket)
             training = partial(self._window, bucket)
-            found += snapshot.learn(self.window.buckets[bucket], training, bucket + 1, tallies)
+            recent = self.window.data(bucket, bucket - self.horizon_periods + 1)
+            found += snapshot.learn(
+                self.window.buckets[bucket], training, bucket + 1, tallies, recent
+            )
         snapshot.period = period
         return snapshot, found

@@ -1,5 +1,6 @@
 import functools
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -200,3 +201,20 @@ def test_a_cold_snapshot_with_a_census_scores_with_bgnbd():
     assert "BG/NBD" in snapshot.why()
     risk = snapshot.scorer().predict_proba_one(examples[0].features)[True]
     assert 0.0 <= risk <= 1.0
+
+
+def test_alerts_are_calibrated_on_the_latest_labels_when_the_shop_has_moved():
+    def relabelled(examples: list[LabelledExample], rate: float) -> Bucket:
+        rnd = random.Random(9)
+        moved = [replace(e, churned=rnd.random() < rate) for e in examples]
+        return Bucket.of(moved, per_period=100_000)
+
+    window = TrainingWindow(periods=52, per_period=100_000)
+    window.add(5, _examples(400))
+    stated = {}
+    for rate in (0.2, 0.8):
+        snapshot = ModelSnapshot(period=5, min_labels=50)
+        training = functools.partial(window.data, 5)
+        snapshot.learn(window.buckets[5], training, 6, recent=relabelled(_examples(400, 1), rate))
+        stated[rate] = snapshot.alert_calibration.intercept
+    assert stated[0.8] > stated[0.2] + 1.0
