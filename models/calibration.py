@@ -51,11 +51,13 @@ class Calibration:
         return self != Calibration()
 
     @classmethod
-    def fit(cls, risk: np.ndarray, churned: np.ndarray) -> Calibration:
-        """Fitted to labels of both outcomes, at least ``MIN_OUTCOMES`` of each; else the
+    def fit(
+        cls, risk: np.ndarray, churned: np.ndarray, min_outcomes: int = MIN_OUTCOMES
+    ) -> Calibration:
+        """Fitted to labels of both outcomes, at least ``min_outcomes`` of each; else the
         identity."""
         churns = int(churned.sum())
-        if min(churns, len(churned) - churns) < MIN_OUTCOMES:
+        if min(churns, len(churned) - churns) < max(min_outcomes, 1):
             return cls()
         design = log_odds(risk).reshape(-1, 1)
         slope, intercept = fit_logistic(design, churned.astype(float), np.array([1.0, 0.0]), 0.0)

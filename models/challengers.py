@@ -104,7 +104,9 @@ class RiverChallenger:
             del self.progressive[old]
         raw = np.concatenate([r for r, _ in self.progressive.values()])
         seen = np.concatenate([c for _, c in self.progressive.values()])
-        self.calibration = Calibration.fit(raw, seen)
+        # from the first outcome of each kind: the guard judges a learner as calibrated, and
+        # only serves it once warm (CHURNWATCH_MIN_LABELS of each)
+        self.calibration = Calibration.fit(raw, seen, min_outcomes=1)
 
     def scorer(self, explainer: Callable[[Features], dict[str, float]]) -> CalibratedScorer:
         """This learner as a scorer; ``explainer`` gives the per-input pushes behind reasons."""
