@@ -59,6 +59,10 @@ def value_rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
 
     >>> value_rows({"value": {"fitted": False, "rows": 0}})
     [('value model', 'not fitted yet: value counts one more order at the average')]
+    >>> young = {"fitted": True, "rows": 80, "dropout_error": None}
+    >>> young |= {"purchases": dict(r=1, alpha=9, a=1, b=2), "order_value": dict(p=1, q=2, gamma=3)}
+    >>> value_rows({"value": young})[1][1]
+    'not pinned down by the census yet: BG/NBD does not serve as the prior'
     """
     value = summary.get("value") or {}
     if not value.get("fitted"):
@@ -72,6 +76,15 @@ def value_rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
             f"gamma {order['gamma']:.2f}; fitted on {value['rows']:,} snapshots",
         )
     ]
+    error = value.get("dropout_error")
+    rows.append(
+        (
+            "how often customers leave",
+            "not pinned down by the census yet: BG/NBD does not serve as the prior"
+            if error is None
+            else f"pinned down by the census (standard error of its log {error:.2f})",
+        )
+    )
     judged = (summary.get("validation") or {}).get("value") or {}
     if judged.get("expected") is not None:
         rows.append(
