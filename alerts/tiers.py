@@ -136,6 +136,8 @@ class LiftTiers:
         model rates them.
     medium, high, critical
         Lowest odds ratio to the base rate of each tier.
+    floor
+        The lowest risk with a tier: even odds by default.
 
     Examples
     --------
@@ -150,12 +152,13 @@ class LiftTiers:
     medium: float = 2.0
     high: float = 4.0
     critical: float = 8.0
+    floor: float = EVEN_ODDS  # no tier below this risk
 
     def __post_init__(self) -> None:
         check_order("tier odds ratios", 1.0, (self.medium, self.high, self.critical), math.inf)
 
     def tier_of(self, risk: float) -> Tier:
-        if risk < EVEN_ODDS:
+        if risk < self.floor:
             return "none"
         lift = odds(risk) / odds(self.base_rate)
         return ladder(lift, self.medium, self.high, self.critical)
@@ -174,16 +177,15 @@ class RiskOrLiftTiers:
     ----------
     thresholds
         The absolute tiers.
-    base_rate
-        The share of active customers (silent less than the horizon) who went on to churn,
-        in the labels the period's model learned from.
-    medium, high, critical
-        Lowest odds ratio to the base rate of each tier.
+    lift
+        Tiers by odds ratio to the share of active customers (silent less than the horizon)
+        who went on to churn, in the labels the period's model learned from; with no floor.
 
     Examples
     --------
     >>> absolute = TierThresholds(0.5, 0.7, 0.85)
-    >>> churny, loyal = RiskOrLiftTiers(absolute, 0.82), RiskOrLiftTiers(absolute, 0.09)
+    >>> churny = RiskOrLiftTiers(absolute, LiftTiers(0.82, floor=0.0))
+    >>> loyal = RiskOrLiftTiers(absolute, LiftTiers(0.09, floor=0.0))
     >>> [churny.tier_of(r) for r in (0.3, 0.6, 0.75, 0.9)]
     ['none', 'medium', 'high', 'critical']
     >>> [loyal.tier_of(r) for r in (0.1, 0.2, 0.3, 0.5)]
@@ -191,16 +193,12 @@ class RiskOrLiftTiers:
     """
 
     thresholds: TierThresholds
-    base_rate: float
-    medium: float = 2.0
-    high: float = 4.0
-    critical: float = 8.0
+    lift: LiftTiers
 
-    def __post_init__(self) -> None:
-        check_order("tier odds ratios", 1.0, (self.medium, self.high, self.critical), math.inf)
+    @property
+    def base_rate(self) -> float:
+        return self.lift.base_rate
 
     def tier_of(self, risk: float) -> Tier:
-        lift = odds(risk) / odds(self.base_rate)
-        by_lift = ladder(lift, self.medium, self.high, self.critical)
-        by_risk = self.thresholds.tier_of(risk)
+        by_lift, by_risk = self.lift.tier_of(risk), self.thresholds.tier_of(risk)
         return by_lift if TIER_RANK[by_lift] > TIER_RANK[by_risk] else by_risk

@@ -69,7 +69,8 @@ def for_period(engine: EngineConfig, snapshot: ModelSnapshot | None) -> Assessme
     if choice.kind == "risk-or-lift" and snapshot.active_base_rate is not None:
         absolute = config.tiers
         assert isinstance(absolute, TierThresholds)
-        tiers = RiskOrLiftTiers(absolute, snapshot.active_base_rate, *choice.lifts)
+        lift = LiftTiers(snapshot.active_base_rate, *choice.lifts, floor=0.0)
+        tiers = RiskOrLiftTiers(absolute, lift)
     elif choice.kind in ("lift", "percentile") and snapshot.serves_model and snapshot.active_risks:
         if choice.kind == "lift":
             base_rate = sum(snapshot.active_risks) / len(snapshot.active_risks)

@@ -1,7 +1,14 @@
 import pytest
 
 from alerts.policy import AlertDecision, AlertPolicy, decide_alert, end_episode
-from alerts.tiers import TIER_RANK, PercentileTiers, RiskOrLiftTiers, Tier, TierThresholds
+from alerts.tiers import (
+    TIER_RANK,
+    LiftTiers,
+    PercentileTiers,
+    RiskOrLiftTiers,
+    Tier,
+    TierThresholds,
+)
 from models.features import DAY
 from models.state import AlertMemory
 
@@ -80,13 +87,13 @@ def test_percentile_tiers_rank_risk_among_active_customers():
 def test_risk_or_lift_tiers_spread_in_a_shop_where_few_leave_and_in_one_where_most_do():
     absolute = TierThresholds(0.5, 0.7, 0.85)
     risks = (0.12, 0.25, 0.45, 0.6, 0.75, 0.9)
-    loyal = [RiskOrLiftTiers(absolute, base_rate=0.06).tier_of(r) for r in risks]
-    churny = [RiskOrLiftTiers(absolute, base_rate=0.8).tier_of(r) for r in risks]
+    loyal = [RiskOrLiftTiers(absolute, LiftTiers(0.06, floor=0.0)).tier_of(r) for r in risks]
+    churny = [RiskOrLiftTiers(absolute, LiftTiers(0.8, floor=0.0)).tier_of(r) for r in risks]
     assert loyal == ["medium", "high", "critical", "critical", "critical", "critical"]
     assert churny == ["none", "none", "none", "medium", "high", "critical"]
     # never lower than the risk's own tier, whatever the base rate
     for base in (0.01, 0.3, 0.6, 0.95):
-        tiers = RiskOrLiftTiers(absolute, base)
+        tiers = RiskOrLiftTiers(absolute, LiftTiers(base, floor=0.0))
         for risk in risks:
             assert TIER_RANK[tiers.tier_of(risk)] >= TIER_RANK[absolute.tier_of(risk)]
 
