@@ -27,6 +27,7 @@ from tests.integration.browser import ConsoleProcess, chromium, require_chromium
 
 pytestmark = pytest.mark.integration
 SCREENSHOTS = os.environ.get("CHURNWATCH_SCREENSHOT_DIR")
+BASELINES = {"heuristic", "bgnbd"}
 
 
 # read in one script, so that a refresh of the rows cannot happen between two reads
@@ -297,9 +298,15 @@ def test_demo_console_ends_with_a_url_that_shows_the_demo_queue(services):
             )
             names = {row.get_attribute("data-model") for row in models}
             # every scorer on the same labels: the baselines, and the learned models
-            assert names == {"heuristic", "bgnbd", "logreg", "river-logreg", "river-tree"}
-            cells = models[0].find_elements(By.CSS_SELECTOR, "td.num")
-            assert float(cells[0].text) > 0.5  # the heuristic's own ROC AUC, not a gain
+            assert names == BASELINES | {"logreg", "river-logreg", "river-tree"}
+            # the heuristic's row holds its own ROC AUC, not a gain of 0, and each learned
+            # model's gain over it is the difference between their ROC AUCs
+            heuristic_auc = float(models[0].find_elements(By.CSS_SELECTOR, "td.num")[0].text)
+            assert 0.0 < heuristic_auc < 1.0
+            learned = [m for m in models if m.get_attribute("data-model") not in BASELINES]
+            for row in learned:
+                auc, _, gain, _ = (c.text for c in row.find_elements(By.CSS_SELECTOR, "td.num"))
+                assert abs(float(auc) - heuristic_auc - float(gain)) < 0.0002, row.text
             if SCREENSHOTS:
                 browser.save_screenshot(str(Path(SCREENSHOTS) / "model.png"))
         demo.send_signal(signal.SIGINT)
