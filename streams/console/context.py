@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from alerts.reasons import count_of, risk_text
 from alerts.risk_history import TIERS
 from alerts.worklist import MARK_FILTERS, QueueFilter
-from streams.console import charts, pages
+from streams.console import charts, formatting, pages
 from streams.console.index import ConsoleIndex
 from streams.settings import Settings
 from streams.storage.connection import SyncClient
@@ -40,17 +40,17 @@ class Console:
     def __post_init__(self) -> None:
         self.templates = Jinja2Templates(directory=HERE / "templates")
         self.templates.env.globals.update(
-            day=pages.day,
+            day=formatting.day,
             tiers=TIERS,
             charts=charts,
             value_meaning=pages.value_meaning(self.settings),
         )
         self.templates.env.filters.update(
-            percent=pages.percent,
+            percent=formatting.percent,
             count_of=count_of,
             risk=risk_text,
-            money=lambda amount: pages.money(amount, self.settings.currency),
-            path_part=pages.path_part,
+            money=lambda amount: formatting.money(amount, self.settings.currency),
+            path_part=formatting.path_part,
         )
 
     def render(

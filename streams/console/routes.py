@@ -20,7 +20,7 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from alerts.marks import Mark, MarkRefused, check_mark
 from alerts.worklist import QueueFilter
-from streams.console import pages
+from streams.console import formatting, pages
 from streams.console.auth import COOKIE, basic_user, new_session, safe_next, token_matches
 from streams.console.context import HERE, Choice, Console, QueueQuery, console_of
 from streams.pipeline.scoring import scores_csv
@@ -92,7 +92,7 @@ def find_customer(
     with console.index.reading():
         found = pages.find_customers(console.index, wanted)
     if len(found) == 1:
-        return RedirectResponse(f"/customers/{pages.path_part(found[0])}", status_code=303)
+        return RedirectResponse(f"/customers/{formatting.path_part(found[0])}", status_code=303)
     return console.render(request, "search.html", wanted=wanted, found=found)
 
 
@@ -137,7 +137,7 @@ def winback(request: Request, console: Shared) -> HTMLResponse:
 @router.get("/winback.csv")
 def winback_csv(console: Shared) -> Response:
     _, rows = pages.win_back(console.settings)
-    safe = [replace(r, customer_id=pages.spreadsheet_safe(r.customer_id)) for r in rows]
+    safe = [replace(r, customer_id=formatting.spreadsheet_safe(r.customer_id)) for r in rows]
     return Response(
         scores_csv(safe),
         media_type="text/csv",
@@ -161,7 +161,7 @@ def health(console: Shared) -> dict[str, Any]:
             "open_alerts": index.book.page(QueueFilter(mark="all"), {}, 1, 1, late).total,
             "customers_with_risk": len(index.history.trails),
             "unreadable_messages": index.unreadable,
-            "event_time": pages.day(index.history.now),
+            "event_time": formatting.day(index.history.now),
         }
 
 
