@@ -13,9 +13,10 @@ from alerts.events import (
     as_utc,
     deterministic_id,
 )
-from alerts.policy import AlertPolicy, decide_alert, end_episode
+from alerts.policy import AlertDecision, AlertPolicy, decide_alert, end_episode
 from alerts.priority import DEFAULT_ORDER_BANDS, in_holdout, priority_of
 from alerts.reasons import build_reasons
+from alerts.risk_feed import worth_publishing
 from alerts.tiers import Tiers
 from models.features import DAY, Features, extract_features
 from models.lifecycle import lifecycle_stage
@@ -42,6 +43,9 @@ class AssessmentConfig:
     priority_bands: tuple[float, ...] = DEFAULT_ORDER_BANDS
     priority_in_orders: bool = True
     holdout_share: float = 0.0
+    # how far a customer's risk moves before the feed carries it again (alerts.risk_feed);
+    # 0 publishes every assessment
+    risk_step: float = 0.0
     value: ValueModel = field(default_factory=ValueModel)  # the period's, from its snapshot
 
     def value_of(self, x: Features, risk: float) -> Value:
@@ -54,7 +58,7 @@ class AssessmentConfig:
 
 @dataclass(frozen=True)
 class Assessment:
-    risk_update: RiskUpdate
+    risk_update: RiskUpdate | None  # None when the feed does not need it
     alert: ChurnAlert | None = None
     recovered: CustomerRecovered | None = None
     features: Features = field(default_factory=dict)  # the customer's, as of the assessment
@@ -75,32 +79,20 @@ def assess(
 ) -> Assessment:
     """Rescore ``state`` as of event time ``at`` and update what it remembers of alerts.
 
-    What the customer's state should remember for learning, and when to look again, is the
-    pipeline step's to decide (``streams.pipeline.processor``), from the features returned.
+    The risk update is None when the ``customer-risk`` feed does not need it
+    (:mod:`alerts.risk_feed`). What the customer's state should remember for learning, and
+    when to look again, is the pipeline step's to decide (``streams.pipeline.processor``),
+    from the features returned.
     """
     recovered = _recovery(state, at, trigger, purchase_amount)
     if trigger.kind == "purchase":
         end_episode(state.alert)
     x = extract_features(state, at, config.horizon_days)
     risk = round(churn_probability(scorer, x), 6)
-    stage = lifecycle_stage(state, x, config.horizon_days)
-    previous_risk, previous_stage = state.risk, state.stage
-    state.risk, state.stage = risk, stage
+    previous_risk, previous_stage, previous_tier = state.risk, state.stage, state.tier
+    state.risk, state.stage = risk, lifecycle_stage(state, x, config.horizon_days)
     state.tier = config.tiers.tier_of(risk)
     source = trigger.event_id or f"inactivity@{at:.0f}"
-    update = RiskUpdate(
-        update_id=deterministic_id(state.customer_id, "risk", source),
-        customer_id=state.customer_id,
-        timestamp=as_utc(at),
-        risk=risk,
-        previous_risk=previous_risk,
-        tier=state.tier,
-        lifecycle_stage=stage,
-        previous_lifecycle_stage=previous_stage,
-        lifecycle_changed=previous_stage is not None and previous_stage != stage,
-        model_version=scorer.version,
-        trigger=trigger,
-    )
     decision = decide_alert(
         state.alert,
         state.tier,
@@ -110,16 +102,46 @@ def assess(
         config.policy,
         overdue=x["recency_days"] / x["mean_interval_days"],
     )
-    if decision is None:
-        return Assessment(update, recovered=recovered, features=x)
+    update = None
+    if worth_publishing(
+        risk,
+        state.published_risk,
+        tier_changed=state.tier != previous_tier,
+        stage_changed=state.stage != previous_stage,
+        purchase=trigger.kind == "purchase",
+        alerting=decision is not None,
+        step=config.risk_step,
+    ):
+        update = _risk_update(state, at, trigger, scorer.version, previous_stage, source)
+    alert = (
+        None
+        if decision is None
+        else _alert(state, at, x, decision, previous_risk, scorer, config, source, trigger)
+    )
+    return Assessment(update, alert=alert, recovered=recovered, features=x)
+
+
+def _alert(
+    state: CustomerState,
+    at: float,
+    x: Features,
+    decision: AlertDecision,
+    previous_risk: float | None,
+    scorer: ChurnScorer,
+    config: AssessmentConfig,
+    source: str,
+    trigger: Trigger,
+) -> ChurnAlert:
+    """The alert the policy decided on, with its reasons, action, value and priority."""
+    assert state.risk is not None and state.stage is not None
     reasons = build_reasons(scorer.contributions(x), state, x)
-    value = config.value_of(x, risk)
+    value = config.value_of(x, state.risk)
     priority = config.priority_of(x, value.value_at_risk)
     alert = ChurnAlert(
         alert_id=deterministic_id(state.customer_id, "alert", decision.tier, source),
         customer_id=state.customer_id,
-        timestamp=update.timestamp,
-        risk=risk,
+        timestamp=as_utc(at),
+        risk=state.risk,
         previous_risk=previous_risk,
         tier=decision.tier,
         escalation=decision.escalation,
@@ -128,7 +150,7 @@ def assess(
             reasons,
             value.clv,
             priority,
-            stage,
+            state.stage,
             _recent_complaints(state, at),
             config.action_rules,
         ),
@@ -136,12 +158,39 @@ def assess(
         value_at_risk=value.value_at_risk,
         priority=priority,
         holdout=in_holdout(state.customer_id, config.holdout_share),
-        lifecycle_stage=stage,
+        lifecycle_stage=state.stage,
         model_version=scorer.version,
         trigger=trigger,
     )
     state.alert.alert_id = state.alert.open_alert_id = alert.alert_id
-    return Assessment(update, alert=alert, recovered=recovered, features=x)
+    return alert
+
+
+def _risk_update(
+    state: CustomerState,
+    at: float,
+    trigger: Trigger,
+    model_version: str,
+    previous_stage: str | None,
+    source: str,
+) -> RiskUpdate:
+    """The customer's risk as now assessed, against the last risk the feed carried."""
+    assert state.risk is not None and state.stage is not None
+    update = RiskUpdate(
+        update_id=deterministic_id(state.customer_id, "risk", source),
+        customer_id=state.customer_id,
+        timestamp=as_utc(at),
+        risk=state.risk,
+        previous_risk=state.published_risk,
+        tier=state.tier,
+        lifecycle_stage=state.stage,
+        previous_lifecycle_stage=previous_stage,
+        lifecycle_changed=previous_stage is not None and previous_stage != state.stage,
+        model_version=model_version,
+        trigger=trigger,
+    )
+    state.published_risk = state.risk
+    return update
 
 
 def _recovery(

@@ -74,12 +74,19 @@ class Reason(BaseModel):
 
 
 class RiskUpdate(_OutputEvent):
-    """A customer's current risk; keyed by customer_id on the compacted ``customer-risk`` topic."""
+    """A customer's current risk; keyed by customer_id on the compacted ``customer-risk`` topic.
+
+    Published when the risk moved by at least CHURNWATCH_RISK_STEP (default 0.01) since the
+    customer's last update, when the tier or lifecycle stage changed, with an alert, and on
+    every purchase: a consumer holds every customer's risk within the step.
+    """
 
     type: Literal["risk_update"] = "risk_update"
     update_id: str
     risk: Probability = Field(ge=0, le=1, description="P(no purchase within the horizon).")
-    previous_risk: Probability | None = Field(None, ge=0, le=1)
+    previous_risk: Probability | None = Field(
+        None, ge=0, le=1, description="The risk of this customer's previous update (None: first)."
+    )
     tier: Tier = Field(description=TIER_MEANING)
     lifecycle_stage: Stage
     previous_lifecycle_stage: Stage | None = None

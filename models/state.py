@@ -84,6 +84,7 @@ class CustomerState:
     risk: float | None = None
     tier: str = "none"
     stage: str | None = None
+    published_risk: float | None = None  # the last risk the customer-risk feed carried
     next_check: float | None = None  # event time of the next inactivity check or label
     pending: list[PendingExample] = field(default_factory=list)
     alert: AlertMemory = field(default_factory=AlertMemory)

@@ -92,6 +92,17 @@ class AlertSettings(BaseSettings):
             "alert_cooldown_days", "Least event-time days between two alerts of one episode."
         ),
     )
+    risk_step: float = Field(
+        0.01,
+        ge=0,
+        le=1,
+        description=env(
+            "risk_step",
+            "How far a customer's risk moves before customer-risk carries it again (a tier or "
+            "stage change, an alert and a purchase always do), so consumers hold every "
+            "customer's risk within it; 0 publishes every assessment.",
+        ),
+    )
     holdout_share: float = Field(
         0.0,
         ge=0,

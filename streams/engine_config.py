@@ -28,6 +28,7 @@ def engine_config(settings: Settings) -> EngineConfig:
         priority_bands=settings.priority_value_bands or settings.priority_order_bands,
         priority_in_orders=settings.priority_value_bands is None,
         holdout_share=settings.holdout_share,
+        risk_step=settings.risk_step,
     )
     return EngineConfig(
         assessment=assessment,

@@ -70,8 +70,9 @@ class BatchResult:
     alert_order: list[WorkOrder] = field(default_factory=list)
 
     def record(self, assessment: Assessment, order: WorkOrder) -> None:
-        self.risk_updates.append(assessment.risk_update)
-        self.risk_order.append(order)
+        if assessment.risk_update is not None:
+            self.risk_updates.append(assessment.risk_update)
+            self.risk_order.append(order)
         if assessment.alert is not None:
             self.silent_days[assessment.alert.alert_id] = assessment.silent_days
         for event in (assessment.alert, assessment.recovered):

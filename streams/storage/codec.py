@@ -47,6 +47,7 @@ def encode_state(state: CustomerState) -> bytes:
                 state.tier,
                 state.stage,
                 _num(state.next_check),
+                state.published_risk,
             ],
             _delta_encoded(state.recent_purchases),
             [
@@ -97,7 +98,11 @@ def decode_state(customer_id: str, value: bytes | None) -> CustomerState:
     _, pending = _HEADER.unpack_from(value)
     examples_end = _HEADER.size + pending * _EXAMPLE.size
     scalars, purchases, complaints, seen, alert = orjson.loads(value[examples_end:])
-    first_seen, last_seen, first_p, last_p, bought, spend, risk, tier, stage, next_check = scalars
+    first_seen, last_seen, first_p, last_p, bought, spend, risk, tier, stage, next_check = scalars[
+        :10
+    ]
+    # a state saved before the feed had a step: every assessment was published then
+    published = scalars[10] if len(scalars) > 10 else risk
     armed, alert_tier, alert_id, alerted_at, open_alert_id = alert
     return CustomerState(
         customer_id=customer_id,
@@ -116,6 +121,7 @@ def decode_state(customer_id: str, value: bytes | None) -> CustomerState:
         risk=risk,
         tier=tier,
         stage=stage,
+        published_risk=published,
         next_check=_float(next_check),
         alert=AlertMemory(armed, alert_tier, alert_id, _float(alerted_at), open_alert_id),
         pending=[

@@ -1,3 +1,5 @@
+import dataclasses
+
 from alerts.assessment import AssessmentConfig, assess, score_customer
 from alerts.events import Trigger
 from alerts.policy import AlertPolicy
@@ -116,3 +118,37 @@ def test_holdout_and_priority_on_alerts():
     in_currency = replace(everyone_held_out, priority_bands=(1e9, 1.0), priority_in_orders=False)
     alert = assess(_weekly_buyer(), 150 * DAY, INACTIVITY, HeuristicScorer(), in_currency).alert
     assert alert.priority == 2
+
+
+def _stepped(step: float) -> AssessmentConfig:
+    return dataclasses.replace(CONFIG, risk_step=step)
+
+
+def test_a_risk_that_barely_moved_is_not_published_again():
+    state = _weekly_buyer()
+    first = assess(state, 64 * DAY, INACTIVITY, HeuristicScorer(), _stepped(0.5)).risk_update
+    again = assess(state, 64.1 * DAY, INACTIVITY, HeuristicScorer(), _stepped(0.5))
+    assert first is not None and first.previous_risk is None
+    assert again.risk_update is None
+    assert state.published_risk == first.risk != state.risk  # the state has the latest risk
+
+
+def test_a_purchase_and_a_tier_change_are_always_published_against_the_last_published_risk():
+    state = _weekly_buyer()
+    quiet = assess(state, 64 * DAY, INACTIVITY, HeuristicScorer(), _stepped(1.0)).risk_update
+    assert quiet is not None
+    late = assess(state, 150 * DAY, INACTIVITY, HeuristicScorer(), _stepped(1.0)).risk_update
+    assert late is not None and late.tier != quiet.tier and late.previous_risk == quiet.risk
+    apply_purchase(state, 151 * DAY, 80.0)
+    bought = Trigger(kind="purchase", event_id="p151", amount=80.0)
+    update = assess(state, 151 * DAY, bought, HeuristicScorer(), _stepped(1.0), 80.0).risk_update
+    assert update is not None and update.previous_risk == late.risk
+
+
+def test_a_step_of_zero_publishes_every_assessment():
+    state = _weekly_buyer()
+    updates = [
+        assess(state, day * DAY, INACTIVITY, HeuristicScorer(), _stepped(0.0)).risk_update
+        for day in (64, 64.1, 64.2)
+    ]
+    assert all(u is not None for u in updates)

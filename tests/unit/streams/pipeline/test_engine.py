@@ -10,6 +10,7 @@ from streams.dev.synthetic import generate_events
 from streams.pipeline.apply import event_time
 from streams.pipeline.events import PurchaseEvent, decode_event
 from streams.pipeline.processor import DueCheck, work_order
+from streams.settings import Settings
 from streams.storage.codec import encode_state
 from streams.testing import Replay, replay_events
 
@@ -67,3 +68,30 @@ def test_events_of_one_second_are_ordered_by_their_fraction_of_it_then_checked()
 
     assert event_time(early) == event_time(late)  # state keeps whole seconds
     assert sorted([check, late, early], key=work_order) == [early, late, check]
+
+
+def test_the_risk_feed_holds_every_customers_risk_within_the_step():
+    every = replay_events(EVENTS, Settings(risk_step=0.0)).risk_updates
+    stepped = replay_events(EVENTS, Settings(risk_step=0.05)).risk_updates
+    published = {u["update_id"] for u in stepped}
+    assert 0 < len(stepped) < len(every)
+    held: dict[str, dict[str, object]] = {}
+    for update in every:  # the same assessments, in the same order
+        if update["update_id"] in published:
+            held[update["customer_id"]] = update
+        else:
+            feed = held[update["customer_id"]]
+            assert update["trigger"]["kind"] != "purchase"
+            assert abs(update["risk"] - feed["risk"]) < 0.05
+            assert (update["tier"], update["lifecycle_stage"]) == (
+                feed["tier"],
+                feed["lifecycle_stage"],
+            )
+    same = [u for u in every if u["update_id"] in published]
+    assert [{**u, "previous_risk": None} for u in same] == [
+        {**u, "previous_risk": None} for u in stepped
+    ]
+    last: dict[str, float] = {}
+    for update in stepped:  # each says what the feed said before about that customer
+        assert update["previous_risk"] == last.get(update["customer_id"])
+        last[update["customer_id"]] = update["risk"]
