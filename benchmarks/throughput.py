@@ -1,4 +1,4 @@
-"""Throughput, latency and memory of the engine, against a raw consumer and a naive agent.
+"""Throughput, latency and memory of the engine, against Faust alone and a Quix + River peer.
 
     python -m benchmarks.throughput [--events N] [--customers C] [--rate R]
         [--redis-cluster MASTERS] [--json]
@@ -7,10 +7,13 @@ Starts the embedded broker and Valkey (or uses CHURNWATCH_KAFKA_URL / CHURNWATCH
 pre-loads N purchase and complaint events, then measures in one run:
 raw_consume_eps (aiokafka decoding the same messages, the ceiling), faust_floor_eps (a Faust
 agent taking the engine's batches and only counting them: what Faust itself costs, see
-benchmarks/floor_agent.py), naive_eps (a per-event Faust agent, see
-benchmarks/naive_agent.py), pipeline_eps (the real engine end to end, worker
-start-up excluded), p50_ms/p99_ms (live event to risk update at a fixed offered load,
-after catching up on a history moved to end now; the live load is sent with aiokafka),
+benchmarks/floor_agent.py), quix_floor_eps and peer_eps (what a user would build instead: a
+Quix Streams app that only counts, and one with River scoring every event, see
+benchmarks/peer.py; peer_default_poll_eps with Quix's default poll timeout of 1 s),
+naive_eps (a per-event Faust agent, see benchmarks/naive_agent.py), pipeline_eps (the real
+engine end to end, worker start-up excluded), p50_ms/p99_ms (live event to risk update at a
+fixed offered load, after catching up on a history moved to end now; the live load is sent
+with aiokafka),
 redis_bytes_per_customer (MEMORY USAGE of the customer values), worker_rss_mb, the same
 with two workers sharing the partitions (two_workers_eps), and worker_rss_mb_by_customers:
 the worker's RSS after as many events over a tenth and ten times the customers asked (the
@@ -18,7 +21,8 @@ generator caps how far apart they can be: 8,000 and 64,089 customers for 100,000
 worker_cpu_us_per_event (and faust_floor_cpu_us_per_event, the same for the floor agent) is
 CPU time per event, steadier than events/s on a shared machine; pipeline_vs_faust_floor and
 worker_cpu_vs_faust_floor compare the engine with Faust alone, in the same run (the share of
-the worker's time spent training comes from `python -m benchmarks.profile_worker`).
+the worker's time spent training comes from `python -m benchmarks.profile_worker`);
+pipeline_vs_peer and worker_cpu_vs_peer compare it with the peer.
 With --redis-cluster N the engine also runs on an embedded Valkey cluster of N masters (one
 and two workers over the same backlog, and the latency phase), reported as cluster_*.
 """
@@ -27,14 +31,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +47,16 @@ from rich.console import Console
 from rich.table import Table
 
 from alerts.events import as_utc
+from benchmarks.agents import (
+    Rate,
+    cpu_seconds,
+    faust_floor,
+    naive_eps,
+    peer_topics,
+    quix_peer,
+    rate_while,
+    rss_mb,
+)
 from benchmarks.cli import parser_of
 from benchmarks.replay import event_seconds
 from streams.clients.kafka_io import Produced, ensure_topics, produce_lines, route_lines, servers
@@ -106,79 +118,6 @@ async def raw_consume_eps(settings: Settings, total: int) -> float:
 
 
 @dataclass(frozen=True)
-class Rate:
-    """Events per second from the first processed event to the last, and the CPU they took."""
-
-    eps: float
-    cpu_us_per_event: float | None
-
-
-def _rate_while(
-    poll: Callable[[], int],
-    total: int,
-    alive: Callable[[], bool],
-    cpu_seconds: Callable[[], float] | None = None,
-    timeout_s: float = 900,
-) -> Rate:
-    cpu = cpu_seconds or (lambda: 0.0)
-    deadline = time.monotonic() + timeout_s
-    while (first := poll()) == 0:
-        _check_running(first, total, alive, deadline)
-        time.sleep(0.02)
-    started, cpu_started = time.perf_counter(), cpu()
-    while (done := poll()) < total:
-        _check_running(done, total, alive, deadline)
-        time.sleep(0.02)
-    elapsed, cpu_used = time.perf_counter() - started, cpu() - cpu_started
-    events = max(total - first, 1)
-    return Rate(events / max(elapsed, 1e-9), cpu_used / events * 1e6 if cpu_seconds else None)
-
-
-def _check_running(done: int, total: int, alive: Callable[[], bool], deadline: float) -> None:
-    if not alive() or time.monotonic() > deadline:
-        raise RuntimeError(f"stopped at {done} of {total}")
-
-
-def naive_eps(settings: Settings, total: int) -> float:
-    names = TopicNames.from_settings(settings)
-    environment = {
-        "NAIVE_APP_ID": settings.app_id + "-naive",
-        "NAIVE_KAFKA_URL": str(settings.kafka_url),
-        "NAIVE_REDIS_URL": str(settings.redis_url),
-        "NAIVE_TOPICS": ",".join(names.inputs),
-        "NAIVE_STATS": StateKeys(settings.redis_namespace).stats(0),
-    }
-    return _agent_rate("benchmarks.naive_agent", environment, settings, total).eps
-
-
-def faust_floor(settings: Settings, total: int) -> Rate:
-    """A Faust agent taking the engine's batches of the same messages and only counting them."""
-    return _agent_rate("benchmarks.floor_agent", settings.as_environment(), settings, total)
-
-
-def _agent_rate(module: str, environment: dict[str, str], settings: Settings, total: int) -> Rate:
-    """Run ``module`` as a worker until it has counted ``total`` events in the stats hash."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", module, "worker", "-l", "warn"],
-        env={**os.environ, **environment},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    client = connect_sync(settings)
-    try:
-        return _rate_while(
-            lambda: events_done(engine_stats(client, settings)),
-            total,
-            lambda: process.poll() is None,
-            lambda: _cpu_seconds(process.pid),
-        )
-    finally:
-        process.terminate()
-        process.wait()
-        client.close()
-
-
-@dataclass(frozen=True)
 class PipelineFigures:
     rate: Rate
     redis_bytes_per_customer: float
@@ -191,13 +130,13 @@ def pipeline_eps(settings: Settings, total: int, workers: int = 1) -> PipelineFi
     pids = [worker.process.pid for worker in running if worker.process]
     client = connect_sync(settings)
     try:
-        rate = _rate_while(
+        rate = rate_while(
             lambda: events_done(engine_stats(client, settings)),
             total,
             lambda: all(worker.is_running() for worker in running),
-            lambda: sum(_cpu_seconds(pid) for pid in pids),
+            lambda: sum(cpu_seconds(pid) for pid in pids),
         )
-        rss = max(_rss_mb(pid) for pid in pids)
+        rss = max(rss_mb(pid) for pid in pids)
         keys = StateKeys(settings.redis_namespace)
         sample = [
             k
@@ -213,21 +152,6 @@ def pipeline_eps(settings: Settings, total: int, workers: int = 1) -> PipelineFi
             worker.stop()
         client.close()
     return PipelineFigures(rate, per_customer, rss)
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User and system CPU time of a process so far (from /proc, in clock ticks)."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def ending_now(lines: list[bytes], before_s: float = 60.0) -> list[bytes]:
@@ -329,15 +253,24 @@ def latency_ms(
     return delays[len(delays) // 2], delays[int(len(delays) * 0.99)]
 
 
+# the peer and its floor polling every 0.05 s; the peer also at Quix's default of 1 s
+PEER_RUNS = (("quix_floor", 0.05, True), ("peer", 0.05, False), ("peer_default_poll", 1.0, False))
+
+
 def run(
     settings: Settings, total: int, customers: int, rate: float, masters: int | None = None
 ) -> dict[str, Any]:
     events = population(total, customers)
     loaded = fresh(settings, "load")
+    peer_output = peer_topics(loaded)
     ensure_topics(loaded)
     produce_lines(loaded, route_lines(events, TopicNames.from_settings(loaded)))
     raw = asyncio.run(raw_consume_eps(loaded, len(events)))
     floor = faust_floor(_same_topics(loaded, "floor"), len(events))
+    quix = {
+        name: quix_peer(_same_topics(loaded, name), len(events), peer_output, poll, count_only)
+        for name, poll, count_only in PEER_RUNS
+    }
     naive = naive_eps(_same_topics(loaded, "naive"), len(events))
     one = pipeline_eps(loaded, len(events))
     two = pipeline_eps(_same_topics(loaded, "two-workers"), len(events), workers=2)
@@ -355,6 +288,11 @@ def run(
         "raw_consume_eps": round(raw),
         "faust_floor_eps": round(floor.eps),
         "faust_floor_cpu_us_per_event": _rounded(floor.cpu_us_per_event),
+        "quix_floor_eps": round(quix["quix_floor"].eps),
+        "quix_floor_cpu_us_per_event": _rounded(quix["quix_floor"].cpu_us_per_event),
+        "peer_eps": round(quix["peer"].eps),
+        "peer_cpu_us_per_event": _rounded(quix["peer"].cpu_us_per_event),
+        "peer_default_poll_eps": round(quix["peer_default_poll"].eps),
         "naive_eps": round(naive),
         "pipeline_eps": round(one.rate.eps),
         "pipeline_vs_naive": round(one.rate.eps / naive, 2),
@@ -362,6 +300,10 @@ def run(
         "pipeline_vs_faust_floor": round(one.rate.eps / floor.eps, 2),
         "worker_cpu_vs_faust_floor": _ratio(one.rate.cpu_us_per_event, floor.cpu_us_per_event),
         "worker_cpu_us_per_event": _rounded(one.rate.cpu_us_per_event),
+        # what a user would build instead (issue 39): the Quix Streams + River peer
+        "pipeline_vs_peer": round(one.rate.eps / quix["peer"].eps, 2),
+        "worker_cpu_vs_peer": _ratio(one.rate.cpu_us_per_event, quix["peer"].cpu_us_per_event),
+        "faust_floor_vs_quix_floor": round(floor.eps / quix["quix_floor"].eps, 2),
         "two_workers_eps": round(two.rate.eps),
         "two_workers_cpu_us_per_event": _rounded(two.rate.cpu_us_per_event),
         "offered_load_eps": rate,
