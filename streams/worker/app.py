@@ -24,6 +24,7 @@ from streams.worker.consumer import FaustConsumer
 from streams.worker.credentials import faust_credentials
 from streams.worker.gc_tuning import tune_gc
 from streams.worker.metrics import REGISTRY, MetricsObserver
+from streams.worker.monitor import QuietMonitor
 from streams.worker.producer import batching_producer
 from streams.worker.publishing import publish
 from streams.worker.runtime import FOLLOW_SECONDS, WorkerRuntime
@@ -108,8 +109,10 @@ def create_app(settings: Settings) -> faust.App:
 
 
 def group_options(settings: Settings) -> dict[str, Any]:
-    """How a worker joins the consumer group: from the earliest offset, with these timeouts."""
+    """How a worker joins the consumer group (from the earliest offset, with these timeouts),
+    and Faust's monitor without per-message bookkeeping (``streams.worker.monitor``)."""
     return {
+        "Monitor": QuietMonitor,
         "consumer_auto_offset_reset": "earliest",
         "broker_session_timeout": settings.broker_session_timeout_s,
         "broker_rebalance_timeout": settings.broker_rebalance_timeout_s,
