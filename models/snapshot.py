@@ -18,15 +18,15 @@ from models.calibration import CalibratedScorer, Calibration
 from models.census import Census
 from models.challengers import RiverChallenger, default_challengers
 from models.drift import Drift, DriftWatch
-from models.guard import HALF_LIFE_DAYS, ScorerGuard, Standing, figures_of
+from models.guard import ScorerGuard, Standing, figures_of
 from models.heuristic import HeuristicScorer
 from models.prior import PriorScorer, judge_prior
 from models.progressive import ProgressiveMetrics, quantiles
 from models.pulse import Pulse
 from models.refit import INPUT_NAMES, LogisticChurnModel
-from models.reliability import expected_calibration_error, reliability
 from models.scorer import ChurnScorer, VersionedScorer
 from models.training import Bucket
+from models.validation import validate
 from models.value import ValueModel
 
 MAX_DRIFTS = 50
@@ -209,7 +209,7 @@ class ModelSnapshot:
         found = self.drift.pulse(period - 1, pulse) if pulse is not None else []
         raw = {name: c.raw_risk(bucket.rows) for name, c in self.challengers.items()}
         if len(bucket) and sum(self.labels_seen.values()):
-            found += self._validate(bucket, raw, period - 1)
+            found += validate(self, bucket, raw, period - 1)
         if found:
             self.drifts = [*self.drifts, *found][-MAX_DRIFTS:]
         if any(d.response == "relearn" for d in found):
@@ -254,25 +254,25 @@ class ModelSnapshot:
         risks = {self.model.version: self.model.predict_proba_rows(rows)}
         return risks | {name: c.risk(rows) for name, c in self.challengers.items()}
 
-    def _active(self, rows: np.ndarray) -> np.ndarray:
+    def active_rows(self, rows: np.ndarray) -> np.ndarray:
         """Which rows of model inputs were of customers silent less than the horizon."""
         return rows[:, INPUT_NAMES.index("log_recency")] < math.log1p(self.horizon_days)
 
     def _active_risks(self, window: Bucket) -> tuple[float, ...]:
         """How the serving scorer rates the window's customers who were still active."""
-        active = self._active(window.rows)
+        active = self.active_rows(window.rows)
         if not active.any():
             return ()
         serving = self.serving
         risks = (
             self.risks(window.rows[active])[serving]
             if serving is not None
-            else self._prior_risks(window)[active]
+            else self.prior_risks(window)[active]
         )
         return quantiles(risks.tolist())
 
     def _active_base_rate(self, window: Bucket) -> float | None:
-        churned = window.churned[self._active(window.rows)]
+        churned = window.churned[self.active_rows(window.rows)]
         if not churned.any() or churned.all():
             return None
         return (float(churned.sum()) + 1.0) / (len(churned) + 2.0)
@@ -281,47 +281,16 @@ class ModelSnapshot:
         """The calibration of the scorer that now serves, on the window's labels past rhythm."""
         serving = self.serving
         risks = (
-            self.risks(window.rows)[serving] if serving is not None else self._prior_risks(window)
+            self.risks(window.rows)[serving] if serving is not None else self.prior_risks(window)
         )
         return fit_where_alerted(risks, window.churned, window.rows, self.horizon_days)
 
-    def _prior_risks(self, bucket: Bucket) -> np.ndarray:
+    def prior_risks(self, bucket: Bucket) -> np.ndarray:
         """How the prior rates a bucket's labels."""
         purchases = self.value.purchases
         if self.prior == "bgnbd" and purchases is not None and bucket.histories is not None:
             return purchases.p_none(bucket.histories.history(), self.horizon_days)
         return self.heuristic_calibration.apply(bucket.heuristic)
-
-    def _validate(self, bucket: Bucket, raw: dict[str, np.ndarray], period: int) -> list[Drift]:
-        models = {self.model.version: self.model.predict_proba_rows(bucket.rows)}
-        models |= {n: c.calibration.apply(raw[n]) for n, c in self.challengers.items()}
-        heuristic = self.heuristic_calibration.apply(bucket.heuristic)
-        if self.value.purchases is not None and bucket.histories is not None:
-            by_rate = self.value.purchases.p_none(bucket.histories.history(), self.horizon_days)
-            keep = 0.5 ** (self.period_days / HALF_LIFE_DAYS)
-            self.bgnbd_standing.fold(bucket.churned, by_rate, heuristic, keep)
-        serving = self.serving
-        served = self._prior_risks(bucket) if serving is None else models[serving]
-        bins = reliability(served.tolist(), bucket.churned.tolist())
-        self.validation = {
-            "labels": len(bucket),
-            "scorer": serving or self.prior,
-            "ece": round(expected_calibration_error(bins), 4),
-            "bins": [{k: round(v, 4) for k, v in b.items()} for b in bins],
-        }
-        if bucket.histories is not None:
-            self.validation["value"] = self.value.judge(
-                bucket.histories, bucket.churned, self.horizon_days
-            )
-        self.guard.compare(bucket.churned, models, heuristic, self.period_days)
-        refit = models[self.model.version]
-        for churned, p in zip(bucket.churned.tolist(), refit.tolist(), strict=True):
-            self.metrics.update(churned, {False: 1.0 - p, True: p})
-        # drift is a change in how active customers behave: the labels of the lapsed, nearly
-        # all churn, grow in number with the shop's age and would move the rate on their own
-        active = self._active(bucket.rows)
-        assert self.drift is not None
-        return self.drift.update(period, bucket.churned[active], served[active])
 
     def drift_detections(self) -> dict[str, int]:
         """How many changes each drift detector has found so far."""
