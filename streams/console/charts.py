@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 
 from alerts.risk_history import TIERS
+from models.progressive import METRICS_WINDOW
 
 COLORS = {
     "risk": "#c0392b",
@@ -73,20 +74,21 @@ def risk_history(points: Sequence[dict[str, Any]]) -> str:
 
 
 def model_metrics(periods: Sequence[dict[str, Any]]) -> tuple[str, str]:
-    """The refit's progressive ROC AUC, PR AUC and log loss, and the served scorer's
-    calibration error, per model period."""
+    """The refit's progressive ROC AUC and PR AUC (over its latest labels) and log loss (over
+    all its labels), and the served scorer's calibration error on each period's new labels,
+    per model period."""
     x = [p["starts"] for p in periods]
     # River reports 0 for a metric that has seen nothing: no labels yet is a gap, not a zero
     nothing = {"roc_auc": None, "pr_auc": None, "log_loss": None}
     metrics = [p["metrics"] if p.get("validation") else nothing for p in periods]
     ranking = spec(
-        "the refit's progressive ROC AUC and PR AUC",
+        f"the refit's ROC AUC and PR AUC, its last {METRICS_WINDOW:,} labels",
         x,
         {"roc_auc": [m["roc_auc"] for m in metrics], "pr_auc": [m["pr_auc"] for m in metrics]},
         y_range=(0.0, 1.0),
     )
     errors = spec(
-        "log loss and calibration error (ECE) of each period's new labels",
+        "the refit's log loss (all labels so far) and the served scorer's ECE (each period)",
         x,
         {
             "log_loss": [m["log_loss"] for m in metrics],

@@ -18,6 +18,7 @@ from alerts.report import retention_report
 from alerts.worklist import QueueEntry, QueueFilter, QueuePage, RecoveryEntry, TooLate
 from models.drift import RESPONSES
 from models.features import DAY, extract_features
+from models.progressive import METRICS_WINDOW
 from models.state import CustomerState
 from streams.console.index import ConsoleIndex, epoch_of
 from streams.pipeline.periods import ModelPeriods
@@ -229,6 +230,7 @@ def model_health(
         "periods": [{**s, "starts": periods.start(int(s["period"]))} for s in summaries],
         "tier_weeks": tier_weeks,
         "tier_now": tier_now,
+        "window": METRICS_WINDOW,  # the labels the refit's ROC AUC and PR AUC are over
     }
 
 

@@ -18,6 +18,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
+from models.progressive import METRICS_WINDOW
 from streams.clients.kafka_io import ensure_topics, produce_lines, read_topic, route_lines
 from streams.dev.runner import WorkerProcess, wait_until_processed
 from streams.dev.sockets import free_port
@@ -307,6 +308,10 @@ def test_demo_console_ends_with_a_url_that_shows_the_demo_queue(services):
             for row in learned:
                 auc, _, gain, _ = (c.text for c in row.find_elements(By.CSS_SELECTOR, "td.num"))
                 assert abs(float(auc) - heuristic_auc - float(gain)) < 0.0002, row.text
+            # the refit's headline figures say which labels they are over
+            cards = browser.find_element(By.CSS_SELECTOR, "section.cards").text
+            assert f"last {METRICS_WINDOW:,} labels" in cards.lower()
+            assert "over all its labels so far" in cards
             if SCREENSHOTS:
                 browser.save_screenshot(str(Path(SCREENSHOTS) / "model.png"))
         demo.send_signal(signal.SIGINT)
