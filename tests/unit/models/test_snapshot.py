@@ -14,7 +14,7 @@ from models.pulse import GAPS, SCALE, SQUARES, SUM, Pulse
 from models.refit import LogisticChurnModel
 from models.snapshot import ModelSnapshot
 from models.training import Bucket, TrainingWindow
-from streams.storage.records import decode_snapshot
+from streams.storage.records import decode_snapshot, encode_snapshot
 
 
 def _examples(n: int, seed: int = 0, prefix: str = "c") -> list[LabelledExample]:
@@ -218,3 +218,50 @@ def test_alerts_are_calibrated_on_the_latest_labels_when_the_shop_has_moved():
         snapshot.learn(window.buckets[5], training, 6, recent=relabelled(_examples(400, 1), rate))
         stated[rate] = snapshot.alert_calibration.intercept
     assert stated[0.8] > stated[0.2] + 1.0
+
+
+# Every scorer checked the same way, as River's check_estimator checks every estimator: the
+# prior, each learned model by name, and the served one with its alert calibration.
+SCORERS = (None, "logreg", "river-logreg", "river-tree", "served")
+
+
+@functools.cache
+def _warm() -> ModelSnapshot:
+    return _learn(ModelSnapshot(period=5, min_labels=50), [_examples(400), _examples(400, 1)])
+
+
+def _scorer(snapshot: ModelSnapshot, name: str | None):
+    return snapshot.scorer() if name == "served" else snapshot.scorer_of(name)
+
+
+def _probes() -> list[dict[str, float]]:
+    blank = dict.fromkeys(FEATURE_NAMES, 0.0)
+    extremes = [
+        blank,  # a customer seen once, a moment ago
+        blank | {"recency_days": 5000.0, "overdue_ratio": 500.0, "tenure_days": 9000.0},
+        blank | {"frequency": 10_000.0, "monetary": 1e7, "recency_days": 0.0},
+    ]
+    return extremes + [e.features for e in _examples(30, seed=9)]
+
+
+@pytest.mark.parametrize("name", SCORERS)
+def test_every_scorer_gives_a_probability_and_finite_pushes_for_any_customer(name):
+    scorer = _scorer(_warm(), name)
+    assert isinstance(scorer.version, str) and scorer.version
+    for x in _probes():
+        answer = scorer.predict_proba_one(x)
+        assert set(answer) == {False, True}, (name, answer)
+        assert 0.0 <= answer[True] <= 1.0 and abs(answer[True] + answer[False] - 1.0) < 1e-9
+        assert scorer.predict_proba_one(x) == answer  # scoring changes nothing
+        pushes = scorer.contributions(x)
+        assert pushes and all(np.isfinite(v) for v in pushes.values()), (name, pushes)
+
+
+@pytest.mark.parametrize("name", SCORERS)
+def test_every_scorer_scores_the_same_after_the_snapshot_is_stored_and_read(name):
+    stored = decode_snapshot(encode_snapshot(_warm()))
+    before, after = _scorer(_warm(), name), _scorer(stored, name)
+    assert after.version == before.version
+    for x in _probes():
+        assert after.predict_proba_one(x) == before.predict_proba_one(x)
+        assert after.contributions(x) == before.contributions(x)
