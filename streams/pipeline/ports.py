@@ -104,7 +104,8 @@ class CustomerStore(Protocol):
     async def due_checks(
         self, partitions: Iterable[int], up_to: float, limit: int
     ) -> list[tuple[int, DueCheck]]:
-        """Checks due by ``up_to``, at most ``limit`` per partition, in (due, customer) order."""
+        """Checks due by ``up_to``, at most ``limit`` per partition: partition by partition
+        as given, each in (due, customer) order."""
 
     async def save(self, changes: Sequence[Changes]) -> None:
         """Save each partition's ``changes`` atomically: after a crash, each is saved whole
