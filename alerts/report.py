@@ -201,12 +201,7 @@ def retention_report(
     updates = None if risk_updates is None else list(risk_updates)
     if purchases is None and updates is not None:
         purchases = purchases_of(updates)
-    raised = [
-        a
-        for a in alerts
-        if (since is None or a.timestamp.timestamp() >= since)
-        and (until is None or a.timestamp.timestamp() < until)
-    ]
+    raised = [a for a in alerts if raised_within(a.timestamp.timestamp(), since, until)]
     by_id = {a.alert_id: a for a in raised}
     answered = [r for r in recoveries if r.alert_id in by_id]
     acted = [a for a in raised if not a.holdout]
@@ -228,13 +223,7 @@ def retention_report(
         ),
     }
     if held_out:
-        acted_recapture = _recapture(acted, answered_ids)
-        holdout_recapture = _recapture(held_out, answered_ids)
-        report["holdout"] = {
-            "acted": acted_recapture,
-            "holdout": holdout_recapture,
-            **uplift(acted_recapture, holdout_recapture),
-        }
+        report["holdout"] = _against_holdout(acted, held_out, answered_ids)
     if horizon_days is not None:
         times = [e.timestamp for e in alerts] + [r.timestamp for r in recoveries]
         times += [u.timestamp for u in updates or []]
@@ -244,6 +233,24 @@ def retention_report(
     if updates is not None:
         report["churn"] = _churn_by_alerting(updates, {a.customer_id for a in raised})
     return report
+
+
+def raised_within(at: float, since: float | None, until: float | None) -> bool:
+    """Whether event time ``at`` is at or after ``since`` and before ``until`` (either open)."""
+    return (since is None or at >= since) and (until is None or at < until)
+
+
+def _against_holdout(
+    acted: list[AlertFacts], held_out: list[AlertFacts], answered: set[str]
+) -> dict[str, Any]:
+    """Recapture of the alerts acted on and of the holdout's, and the uplift between them."""
+    acted_recapture = _recapture(acted, answered)
+    holdout_recapture = _recapture(held_out, answered)
+    return {
+        "acted": acted_recapture,
+        "holdout": holdout_recapture,
+        **uplift(acted_recapture, holdout_recapture),
+    }
 
 
 def _tier(alert: AlertFacts) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 from alerts.assessment import CustomerScore
 from alerts.marks import Mark
 from alerts.reasons import risk_text
-from alerts.report import retention_report
+from alerts.report import raised_within, retention_report
 from alerts.worklist import QueueEntry, QueueFilter, QueuePage, RecoveryEntry, TooLate
 from models.drift import RESPONSES
 from models.features import DAY, extract_features
@@ -176,7 +176,7 @@ def kpis(
         alerts, recoveries, None, since, settings.horizon_days, until, purchases
     )
     weeks: dict[int, list[int]] = {}
-    chosen = {a.alert_id for a in alerts if _within(a.raised_at, since, until)}
+    chosen = {a.alert_id for a in alerts if raised_within(a.raised_at, since, until)}
     for alert in alerts:
         if alert.alert_id in chosen:
             weeks.setdefault(int(alert.raised_at // (7 * DAY)), [0, 0])[0] += 1
@@ -188,10 +188,6 @@ def kpis(
         for week, counts in sorted(weeks.items())
     ]
     return report
-
-
-def _within(at: float, since: float | None, until: float | None) -> bool:
-    return (since is None or at >= since) and (until is None or at < until)
 
 
 class SnapshotSummaries:

@@ -86,6 +86,14 @@ def create_app(settings: Settings) -> faust.App:
     async def follow_when_caught_up() -> None:
         await runtime.follow()
 
+    _follow_rebalances(app, runtime)
+    _serve_pages(app, runtime)
+    return app
+
+
+def _follow_rebalances(app: faust.App, runtime: WorkerRuntime) -> None:
+    """The runtime forgets revoked partitions' held events and takes up assigned ones."""
+
     @app.on_partitions_revoked.connect
     async def forget_revoked(sender: Any, /, *args: Any, signal: Any, **_: Any) -> None:
         (revoked,) = args
@@ -94,6 +102,10 @@ def create_app(settings: Settings) -> faust.App:
     @app.on_partitions_assigned.connect
     async def take_assignment(sender: Any, /, *_: Any, signal: Any, **__: Any) -> None:
         await runtime.on_partitions_assigned()
+
+
+def _serve_pages(app: faust.App, runtime: WorkerRuntime) -> None:
+    """``/health`` and ``/metrics`` on the worker's web port."""
 
     @app.page("/health")
     async def health(web: Any, request: Any) -> Any:
@@ -104,8 +116,6 @@ def create_app(settings: Settings) -> faust.App:
         # aiohttp adds the charset itself and refuses one inside content_type
         media_type = CONTENT_TYPE_LATEST.split("; charset")[0]
         return web.text(generate_latest(REGISTRY).decode(), content_type=media_type)
-
-    return app
 
 
 def group_options(settings: Settings) -> dict[str, Any]:
