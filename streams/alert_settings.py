@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings
+
+from alerts.tiers import LiftTiers, PercentileTiers, TierThresholds
 
 Probability = Annotated[float, Field(gt=0.0, lt=1.0)]
 
@@ -145,3 +147,20 @@ class AlertSettings(BaseSettings):
             "docs/model.md).",
         ),
     )
+
+    @model_validator(mode="after")
+    def _thresholds_are_ordered(self) -> AlertSettings:
+        self.tiers  # noqa: B018 - building the thresholds validates their order
+        PercentileTiers((0.0,), *self.alert_percentiles)  # and the percentiles theirs
+        LiftTiers(0.5, *self.alert_lifts)
+        for name in ("priority_order_bands", "priority_value_bands"):
+            bands = getattr(self, name) or ()
+            if list(bands) != sorted(bands, reverse=True) or any(b <= 0 for b in bands):
+                raise ValueError(f"{name} must be positive and descending, got {bands}")
+        return self
+
+    @property
+    def tiers(self) -> TierThresholds:
+        return TierThresholds(
+            medium=self.alert_medium, high=self.alert_high, critical=self.alert_critical
+        )

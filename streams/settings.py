@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from alerts.tiers import LiftTiers, PercentileTiers, TierThresholds
 from streams.alert_settings import AlertSettings, env
 
 
@@ -261,23 +260,6 @@ class Settings(AlertSettings):
             "event) or aio, Python's own (uvloop has no Windows build).",
         ),
     )
-
-    @model_validator(mode="after")
-    def _thresholds_are_ordered(self) -> Settings:
-        self.tiers  # noqa: B018 - building the thresholds validates their order
-        PercentileTiers((0.0,), *self.alert_percentiles)  # and the percentiles theirs
-        LiftTiers(0.5, *self.alert_lifts)
-        for name in ("priority_order_bands", "priority_value_bands"):
-            bands = getattr(self, name) or ()
-            if list(bands) != sorted(bands, reverse=True) or any(b <= 0 for b in bands):
-                raise ValueError(f"{name} must be positive and descending, got {bands}")
-        return self
-
-    @property
-    def tiers(self) -> TierThresholds:
-        return TierThresholds(
-            medium=self.alert_medium, high=self.alert_high, critical=self.alert_critical
-        )
 
     def topic(self, name: str) -> str:
         """The full name of one of churnwatch's topics.
