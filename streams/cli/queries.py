@@ -28,15 +28,14 @@ from streams.cli.common import console, load_settings, parse_time, service_error
 def scores(as_of: str | None, out: str | None, stage: str | None, deferred: bool) -> None:
     """Score every customer as of a moment, as CSV (riskiest value first with --stage)."""
     from streams.pipeline.scoring import scores_csv
-    from streams.storage.scores import collect_scores, deferred_csv, in_stage
+    from streams.storage.reader import StoreReader
+    from streams.storage.scores import deferred_csv, in_stage
 
-    if deferred:
-        with service_errors():
-            text = deferred_csv(load_settings())
-        _write_or_echo(text, out)
-        return
-    with service_errors():
-        _, rows = collect_scores(load_settings(), parse_time(as_of))
+    with service_errors(), StoreReader(load_settings()) as store:
+        if deferred:
+            _write_or_echo(deferred_csv(store.held_back()), out)
+            return
+        _, rows = store.scores(parse_time(as_of))
     if stage:
         rows = in_stage(rows, stage)
     _write_or_echo(scores_csv(rows), out)
@@ -104,11 +103,11 @@ def schema(out: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def model(as_json: bool) -> None:
     """Show the online model: version, labels seen per class, progressive metrics."""
-    from streams.storage.model_store import snapshot_at_most
+    from streams.storage.reader import StoreReader
 
     settings = load_settings()
-    with service_errors():
-        snapshot = snapshot_at_most(settings, period=2**62)
+    with service_errors(), StoreReader(settings) as store:
+        snapshot = store.latest_snapshot()
     if snapshot is None:
         raise click.ClickException("no model snapshot yet: run a worker on some events first")
     summary = snapshot.summary()

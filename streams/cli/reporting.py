@@ -13,9 +13,7 @@ from alerts.events import ChurnAlert, CustomerRecovered, RiskUpdate
 from alerts.report import retention_report
 from streams.clients.kafka_io import read_topic
 from streams.settings import Settings
-from streams.storage.alert_days import waiting, waiting_recoveries
-from streams.storage.connection import connect_sync
-from streams.storage.keys import StateKeys
+from streams.storage.reader import StoreReader
 from streams.topics import TopicNames
 
 
@@ -50,15 +48,10 @@ def build_report(
     )
     report = retention_report(alerts, recoveries, updates, since, load_settings().horizon_days)
     if settings is not None and settings.alert_daily_capacity is not None:
-        client = connect_sync(settings)
-        try:
-            candidates = waiting(client, StateKeys(settings.redis_namespace), settings.partitions)
-            report["capacity_waiting"] = dict(Counter(standing for standing, _ in candidates))
-            report["recoveries_waiting"] = waiting_recoveries(
-                client, StateKeys(settings.redis_namespace), settings.partitions
-            )
-        finally:
-            client.close()
+        with StoreReader(settings) as store:
+            held = store.held_back()
+            report["capacity_waiting"] = dict(Counter(standing for standing, _ in held))
+            report["recoveries_waiting"] = store.recoveries_held_back()
     return report
 
 

@@ -16,22 +16,14 @@ from streams.console.context import HERE, Console
 from streams.console.feed import TopicFeed
 from streams.console.index import ConsoleIndex
 from streams.settings import Settings
-from streams.storage.connection import connect_sync
-from streams.storage.keys import StateKeys
-from streams.storage.marks import RedisMarks
+from streams.storage.reader import StoreReader
 
 
 def create_console(settings: Settings) -> FastAPI:
     """The console on ``settings``' topics and Redis."""
-    client = connect_sync(settings)
+    store = StoreReader(settings)
     token = settings.console_token.get_secret_value() if settings.console_token else None
-    console = Console(
-        settings,
-        ConsoleIndex(),
-        client,
-        RedisMarks(client, StateKeys(settings.redis_namespace)),
-        token,
-    )
+    console = Console(settings, ConsoleIndex(), store, token)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -41,7 +33,7 @@ def create_console(settings: Settings) -> FastAPI:
             yield
         finally:
             feed.stop()
-            client.close()
+            store.close()
 
     app = FastAPI(title="churnwatch console", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.console = console

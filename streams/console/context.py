@@ -17,8 +17,7 @@ from alerts.worklist import MARK_FILTERS, QueueFilter
 from streams.console import charts, formatting, pages
 from streams.console.index import ConsoleIndex
 from streams.settings import Settings
-from streams.storage.connection import SyncClient
-from streams.storage.marks import RedisMarks
+from streams.storage.reader import StoreReader
 
 HERE = Path(__file__).parent
 PAGE_SIZE = 50
@@ -31,8 +30,7 @@ class Console:
 
     settings: Settings
     index: ConsoleIndex
-    client: SyncClient
-    marks: RedisMarks
+    store: StoreReader
     token: str | None
     summaries: pages.SnapshotSummaries = field(default_factory=pages.SnapshotSummaries)
     templates: Jinja2Templates = field(init=False)
@@ -67,7 +65,7 @@ class Console:
             self.index,
             self.settings.horizon_days,
             chosen,
-            self.marks.all(),
+            self.store.marks.all(),
             asked.page,
             asked.per_page,
         )

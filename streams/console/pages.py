@@ -11,7 +11,6 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from alerts.assessment import CustomerScore
 from alerts.marks import Mark
 from alerts.reasons import risk_text
 from alerts.report import raised_within, retention_report
@@ -23,12 +22,7 @@ from models.state import CustomerState
 from streams.console.index import ConsoleIndex, epoch_of
 from streams.pipeline.periods import ModelPeriods
 from streams.settings import Settings
-from streams.storage.codec import readable_state
-from streams.storage.connection import SyncClient
-from streams.storage.customers import read_states
-from streams.storage.keys import StateKeys
-from streams.storage.model_store import read_snapshot, snapshot_periods
-from streams.storage.scores import collect_scores, in_stage
+from streams.storage.reader import StoreReader
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,14 +73,13 @@ def rows_of(
 
 def customer_page(
     index: ConsoleIndex,
-    client: SyncClient,
+    store: StoreReader,
     settings: Settings,
     customer_id: str,
     marks: Mapping[str, Mark],
 ) -> dict[str, Any] | None:
     """State, features, risk trail, timeline and marks of one customer; None if unknown."""
-    keys = StateKeys(settings.redis_namespace)
-    state = read_states(client, keys, settings.partitions, [customer_id]).get(customer_id)
+    state = store.state(customer_id)
     with index.reading():
         trail = index.history.trails.get(customer_id)
         points = trail.points() if trail else []
@@ -109,7 +102,7 @@ def customer_page(
     timeline = _timeline(state, alerts, recovered)
     return {
         "customer_id": customer_id,
-        "state": readable_state(state) if state else None,
+        "state": store.readable(state) if state else None,
         "features": extract_features(state, as_of, settings.horizon_days) if state else {},
         "as_of": as_of,
         "latest": latest,
@@ -197,20 +190,20 @@ class SnapshotSummaries:
         self._lock = threading.Lock()
         self._summaries: dict[int, dict[str, Any]] = {}
 
-    def all(self, client: SyncClient, keys: StateKeys) -> list[dict[str, Any]]:
+    def all(self, store: StoreReader) -> list[dict[str, Any]]:
         with self._lock:
-            for period in snapshot_periods(client, keys):
+            for period in store.snapshot_periods():
                 if period not in self._summaries:
-                    snapshot = read_snapshot(client, keys, period)
+                    snapshot = store.snapshot(period)
                     if snapshot is not None:
                         self._summaries[period] = snapshot.summary()
             return [self._summaries[p] for p in sorted(self._summaries)]
 
 
 def model_health(
-    index: ConsoleIndex, client: SyncClient, settings: Settings, cache: SnapshotSummaries
+    index: ConsoleIndex, store: StoreReader, settings: Settings, cache: SnapshotSummaries
 ) -> dict[str, Any]:
-    summaries = cache.all(client, StateKeys(settings.redis_namespace))
+    summaries = cache.all(store)
     periods = ModelPeriods(settings.model_update_days)
     with index.reading():
         tier_weeks = index.history.tier_weeks()
@@ -242,12 +235,6 @@ def find_customers(index: ConsoleIndex, wanted: str) -> list[str]:
     if len(exact) == 1:
         return exact
     return sorted(c for c in known if needle in c.casefold())[:MAX_FOUND]
-
-
-def win_back(settings: Settings) -> tuple[float | None, list[CustomerScore]]:
-    """`churnwatch scores --stage lapsed`: lapsed customers, most value at risk first."""
-    cut, rows = collect_scores(settings)
-    return cut, in_stage(rows, "lapsed")
 
 
 def value_meaning(settings: Settings) -> dict[str, str]:

@@ -73,11 +73,11 @@ def mark_alert(
         code = 404 if entry is None else 400
         return PlainTextResponse(f"{code}: {refused}", status_code=code)
     assert entry is not None
-    console.marks.put(alert_id, Mark(checked, note.strip(), time.time(), basic_user(request)))
+    console.store.marks.put(alert_id, Mark(checked, note.strip(), time.time(), basic_user(request)))
     index.marked(alert_id, entry.customer_id)
     if request.headers.get("hx-request"):
         with index.reading():
-            (row,) = pages.rows_of(index, [entry], console.marks.all())
+            (row,) = pages.rows_of(index, [entry], console.store.marks.all())
         return console.render(request, "_row.html", row=row)
     return RedirectResponse(request.headers.get("referer") or "/", status_code=303)
 
@@ -99,7 +99,7 @@ def find_customer(
 @router.get("/customers/{customer_id:path}", response_class=HTMLResponse)
 def customer(request: Request, customer_id: str, console: Shared) -> HTMLResponse:
     shown = pages.customer_page(
-        console.index, console.client, console.settings, customer_id, console.marks.all()
+        console.index, console.store, console.settings, customer_id, console.store.marks.all()
     )
     if shown is None:
         return console.render(request, "missing.html", status=404, customer_id=customer_id)
@@ -124,19 +124,19 @@ def kpis(
 
 @router.get("/model", response_class=HTMLResponse)
 def model(request: Request, console: Shared) -> HTMLResponse:
-    health = pages.model_health(console.index, console.client, console.settings, console.summaries)
+    health = pages.model_health(console.index, console.store, console.settings, console.summaries)
     return console.render(request, "model.html", health=health)
 
 
 @router.get("/winback", response_class=HTMLResponse)
 def winback(request: Request, console: Shared) -> HTMLResponse:
-    cut, rows = pages.win_back(console.settings)
+    cut, rows = console.store.win_back()
     return console.render(request, "winback.html", cut=cut, rows=rows[:500], total=len(rows))
 
 
 @router.get("/winback.csv")
 def winback_csv(console: Shared) -> Response:
-    _, rows = pages.win_back(console.settings)
+    _, rows = console.store.win_back()
     safe = [replace(r, customer_id=formatting.spreadsheet_safe(r.customer_id)) for r in rows]
     return Response(
         scores_csv(safe),

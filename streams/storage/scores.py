@@ -8,12 +8,12 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from alerts.assessment import CustomerScore
+from alerts.capacity import Candidate
 from alerts.events import as_utc
 from models.scorer import ChurnScorer
 from streams.engine_config import engine_config
 from streams.pipeline.scoring import score_states
 from streams.settings import Settings
-from streams.storage.alert_days import waiting
 from streams.storage.connection import connect_sync
 from streams.storage.customers import read_all_states
 from streams.storage.keys import StateKeys
@@ -49,14 +49,10 @@ def in_stage(rows: Iterable[CustomerScore], stage: str) -> list[CustomerScore]:
     return sorted(chosen, key=lambda row: (-row.value_at_risk, row.customer_id))
 
 
-def deferred_csv(settings: Settings) -> str:
-    """Alert candidates a daily capacity has not published yet, in the order they would be
-    chosen: ``deferred`` past their day, or ``pending`` until their day is over."""
-    client = connect_sync(settings)
-    try:
-        candidates = waiting(client, StateKeys(settings.redis_namespace), settings.partitions)
-    finally:
-        client.close()
+def deferred_csv(candidates: Iterable[tuple[str, Candidate]]) -> str:
+    """Alert candidates a daily capacity has not published yet (``StoreReader.held_back``),
+    in the order they would be chosen: ``deferred`` past their day, or ``pending`` until
+    their day is over."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     header = ["alert_id", "customer_id", "raised_at", "priority", "value_at_risk", "standing"]
