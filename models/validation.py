@@ -2,21 +2,49 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import numpy as np
 
-from models.drift import Drift
-from models.guard import HALF_LIFE_DAYS
+from models.calibration import Calibration
+from models.challengers import RiverChallenger
+from models.drift import Drift, DriftWatch
+from models.guard import HALF_LIFE_DAYS, ScorerGuard, Standing
+from models.progressive import ProgressiveMetrics
+from models.refit import LogisticChurnModel
 from models.reliability import expected_calibration_error, reliability
 from models.training import Bucket
+from models.value import ValueModel
 
-if TYPE_CHECKING:
-    from models.snapshot import ModelSnapshot
+
+class Judged(Protocol):
+    """What validation reads and writes of a model snapshot (``models.snapshot``)."""
+
+    model: LogisticChurnModel
+    challengers: dict[str, RiverChallenger]
+    heuristic_calibration: Calibration
+    value: ValueModel
+    horizon_days: float
+    period_days: float
+    bgnbd_standing: Standing
+    guard: ScorerGuard
+    metrics: ProgressiveMetrics
+    drift: DriftWatch | None
+    validation: dict[str, Any]
+
+    @property
+    def serving(self) -> str | None: ...
+
+    @property
+    def prior(self) -> str: ...
+
+    def prior_risks(self, bucket: Bucket) -> np.ndarray: ...
+
+    def active_rows(self, rows: np.ndarray) -> np.ndarray: ...
 
 
 def validate(
-    snapshot: ModelSnapshot, bucket: Bucket, raw: dict[str, np.ndarray], period: int
+    snapshot: Judged, bucket: Bucket, raw: dict[str, np.ndarray], period: int
 ) -> list[Drift]:
     """Progressive validation of one period's new labels, before any model learns them: how
     each learned model, the heuristic, BG/NBD and the serving scorer scored them. The guard,
