@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -286,6 +287,17 @@ def test_demo_console_ends_with_a_url_that_shows_the_demo_queue(services):
             count = browser.find_element(By.ID, "queue-count").get_attribute("data-total")
             assert int(count) == health["open_alerts"]
             first = rows[0].get_attribute("data-customer-id")
+            # the demo's terminal table is the top of this same queue, in the same order
+            listed = [
+                found.group(0)
+                for line in printed
+                if "│" in line and (found := re.search(r"\bC\d{6}\b", line))
+            ]
+            queue = [r.get_attribute("data-customer-id") for r in rows[: len(listed)]]
+            assert listed and listed == queue, (listed, queue)
+            # and it printed what the other commands need to find its run
+            for name in ("KAFKA_URL", "REDIS_URL", "TOPIC_PREFIX", "REDIS_NAMESPACE"):
+                assert any(f"export CHURNWATCH_{name}=" in line for line in printed), name
             if SCREENSHOTS:
                 browser.save_screenshot(str(Path(SCREENSHOTS) / "queue.png"))
             browser.get(f"{url}customers/{first}")
