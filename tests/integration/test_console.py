@@ -155,6 +155,17 @@ def test_the_queue_lives_marks_last_and_customer_pages_show_history(settings_fac
             f"{console.url}/kpis", params={"since": "2025-06-01", "until": "2027-01-01"}
         )
         assert kpis.status_code == 200 and "Retention KPIs" in kpis.text
+        # each figure says what it counts: recapture beside a holdout, the spend of those who
+        # came back (not the value at risk of their alerts), and which alerts were judged
+        for label in (
+            "Came back (alerts not held out)",
+            "the holdout below says how much acting added",
+            "Spent by recovered customers",
+            "by the prior",
+            "waiting",
+        ):
+            assert label in kpis.text, label
+        assert "Value recovered" not in kpis.text
         assert httpx.get(f"{console.url}/kpis", params={"since": "June"}).status_code == 400
         refused = _bad_marks(console.url, holdout_row_id=holdout_id, good_id=marked_id)
         assert refused == {
