@@ -23,6 +23,7 @@ leaves it idle for part of each refill).
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from datetime import datetime
 from typing import Any
@@ -88,7 +89,16 @@ class Peer:
             self.counter.hset(self.stats_key, "processed", self.seen)
 
 
+NEEDED = ("PEER_KAFKA", "PEER_REDIS_URL", "PEER_GROUP", "PEER_TOPICS", "PEER_STATS", "PEER_TOTAL")
+
+
 def main() -> None:
+    if sys.argv[1:]:
+        print(__doc__)
+        return
+    missing = [name for name in NEEDED if name not in os.environ]
+    if missing:
+        sys.exit(f"benchmarks.peer is run by benchmarks.throughput; missing: {', '.join(missing)}")
     mode = os.environ.get("PEER_MODE", "river")
     counter = redis.Redis.from_url(os.environ["PEER_REDIS_URL"])
     peer = Peer(counter, os.environ["PEER_STATS"], int(os.environ["PEER_TOTAL"]))
