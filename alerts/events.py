@@ -76,9 +76,9 @@ class Reason(BaseModel):
 class RiskUpdate(_OutputEvent):
     """A customer's current risk; keyed by customer_id on the compacted ``customer-risk`` topic.
 
-    Published when the risk moved by at least CHURNWATCH_RISK_STEP (default 0.01) since the
-    customer's last update, when the tier or lifecycle stage changed, with an alert, and on
-    every purchase: a consumer holds every customer's risk within the step.
+    Published when the risk moved by at least CHURNWATCH_RISK_STEP since the customer's last
+    update, when the tier or lifecycle stage changed, with an alert, and on every purchase: a
+    consumer holds every customer's risk within the step.
     """
 
     type: Literal["risk_update"] = "risk_update"
