@@ -7,6 +7,7 @@ from typing import Any
 from rich.table import Table
 
 from alerts.events import as_utc
+from models.progressive import METRICS_WINDOW
 from streams.pipeline.periods import ModelPeriods
 
 
@@ -21,8 +22,12 @@ def model_table(summary: dict[str, Any], periods: ModelPeriods) -> Table:
     if online_since is not None:
         since = as_utc(periods.start(online_since)).date().isoformat()
         table.add_row("learned model first served", f"period {online_since} ({since})")
+    # the refit's, each label scored before it learns it: the areas over its latest labels
     for name, value in summary["metrics"].items():
-        table.add_row(f"progressive {name}", f"{value:.4f}")
+        span = "all its labels" if name == "log_loss" else f"its last {METRICS_WINDOW:,} labels"
+        # River reports 0 for a metric that has seen nothing: no labels yet is "-", not 0
+        shown = f"{value:.4f}" if sum(summary["labels_seen"].values()) else "-"
+        table.add_row(f"refit's {name}, {span}", shown)
     for name, baseline in (summary.get("baselines") or {}).items():
         if baseline.get("roc_auc") is not None:
             table.add_row(
